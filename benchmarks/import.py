@@ -1,0 +1,79 @@
+"""Import speed: first import, repeated import, load from disk, size on disk.
+
+    python benchmarks/import.py --papers 100000 [--json]
+
+Targets at 100,000 papers: first import ≤ 5 s, re-import ≤ 3 s, load ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpus import corpus  # noqa: E402
+from paperterm.library import Library  # noqa: E402
+
+LOAD_PROBE = """
+import sys, time
+t = time.perf_counter()
+from paperterm.library import Library
+lib = Library.open(__import__('pathlib').Path(sys.argv[1]))
+print(time.perf_counter() - t, len(lib.papers))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--papers", type=int, default=10_000)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    folder = corpus(args.papers)
+    files = sorted(str(p) for p in folder.glob("*.txt"))
+    with tempfile.TemporaryDirectory(prefix="paperterm-bench-") as tmp:
+        root = Path(tmp)
+        library = Library.open(root)
+        start = time.perf_counter()
+        summary = library.import_paths(files)
+        first = time.perf_counter() - start
+        assert summary.new + summary.known == args.papers, summary.line()  # equal titles merge
+        start = time.perf_counter()
+        again = library.import_paths(files)
+        repeat = time.perf_counter() - start
+        assert again.new == 0
+        loads = []
+        for _ in range(3):
+            probe = subprocess.run(
+                [sys.executable, "-c", LOAD_PROBE, str(root)], capture_output=True, text=True, check=True
+            )
+            seconds, count = probe.stdout.split()
+            assert int(count) == summary.new
+            loads.append(float(seconds))
+        size = library.store.size_on_disk()
+    result = {
+        "papers": args.papers,
+        "files": len(files),
+        "first_import_s": round(first, 3),
+        "papers_per_s": round(args.papers / first),
+        "reimport_s": round(repeat, 3),
+        "load_s": round(min(loads), 3),
+        "cache_mb": round(size / 2**20, 1),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"papers            {result['papers']:>10} in {result['files']} digest files")
+    print(f"first import      {result['first_import_s']:>10.3f} s   ({result['papers_per_s']} papers/s)")
+    print(f"re-import         {result['reimport_s']:>10.3f} s   (all known)")
+    print(f"load from disk    {result['load_s']:>10.3f} s   (best of 3, fresh process, incl. imports)")
+    print(f"cache on disk     {result['cache_mb']:>10.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

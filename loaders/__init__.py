@@ -1,0 +1,31 @@
+"""Digest loaders: text in, paper records out. No I/O beyond reading the input given."""
+
+from .formats import DigestFormat
+from .records import (
+    DigestDate,
+    PaperRecord,
+    ParseError,
+    ParseResult,
+    ParseWarning,
+    normalise_arxiv_id,
+    normalise_title,
+    paper_id,
+)
+from .registry import detect, formats, get_format, parse_bytes, parse_text
+
+__all__ = [
+    "DigestDate",
+    "DigestFormat",
+    "PaperRecord",
+    "ParseError",
+    "ParseResult",
+    "ParseWarning",
+    "detect",
+    "formats",
+    "get_format",
+    "normalise_arxiv_id",
+    "normalise_title",
+    "paper_id",
+    "parse_bytes",
+    "parse_text",
+]

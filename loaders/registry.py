@@ -1,0 +1,69 @@
+"""The registry of digest formats: every module in this package that defines `FORMAT`.
+
+Adding a format is adding a file; detection asks each format how sure it is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from .formats import DigestFormat
+from .records import ParseError, ParseResult
+from .text_decode import decode_digest
+
+_SUPPORT_MODULES = {"formats", "records", "registry", "text_cleanup", "text_decode"}
+
+
+@cache
+def formats() -> tuple[DigestFormat, ...]:
+    """All known formats, in a stable order (by name)."""
+    package = importlib.import_module(__package__ or "loaders")
+    found: list[DigestFormat] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in _SUPPORT_MODULES or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        fmt = getattr(module, "FORMAT", None)
+        if isinstance(fmt, DigestFormat):
+            found.append(fmt)
+    return tuple(sorted(found, key=lambda f: f.name))
+
+
+def get_format(name: str) -> DigestFormat:
+    for fmt in formats():
+        if fmt.name == name:
+            return fmt
+    known = ", ".join(f.name for f in formats())
+    raise KeyError(f"unknown format {name!r}; known formats: {known}")
+
+
+def detect(text: str, source: str) -> DigestFormat:
+    """The format that is surest it can read `text`; ParseError when none recognises it."""
+    scored = sorted(((fmt.sniff(text), fmt.name, fmt) for fmt in formats()), key=lambda t: (-t[0], t[1]))
+    if not scored or scored[0][0] <= 0:
+        names = ", ".join(f.name for f in formats())
+        raise ParseError(source, f"unrecognised format (known: {names}; see `paperterm formats`)", 1)
+    return scored[0][2]
+
+
+def parse_text(text: str, source: str, format_name: str | None = None) -> ParseResult:
+    """Parse decoded text, detecting the format unless one is named."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fmt = get_format(format_name) if format_name else detect(text, source)
+    try:
+        return fmt.parse(text, source)
+    except ParseError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
+        # A loader bug on odd input must still reach the user as a parse error, never a traceback.
+        raise ParseError(source, f"could not be read as {fmt.name}: {exc}") from exc
+
+
+def parse_bytes(data: bytes, source: str, format_name: str | None = None) -> ParseResult:
+    """Decode and parse a digest's bytes; warnings from decoding are kept in the result."""
+    text, warnings = decode_digest(data, source)
+    result = parse_text(text, source, format_name)
+    result.warnings[:0] = warnings
+    return result

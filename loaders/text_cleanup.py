@@ -1,0 +1,61 @@
+"""Clean-up shared by every loader: digest text is untrusted and often wrapped.
+
+Terminal escape sequences, control characters and bidi overrides are removed
+here, at the source, so no later layer can be tricked into interpreting them.
+Rich markup such as `[bold]` is *kept* as literal text; the display layers
+are responsible for never interpreting it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/PM/APC/SOS strings, and 2-byte escapes.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]P^_X][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x9d[^\x07\x1b\x9c]*(?:\x07|\x9c|\x1b\\)?"
+)
+# C0 controls but tab/newline, DEL, C1 controls, bidi embedding/override/isolate marks.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove escape sequences and control characters; keep newlines and tabs."""
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text = _ESCAPES.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """A single-line field (title, author): NFC, no controls, runs of spaces folded."""
+    if text.isascii() and text.isprintable():
+        return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
+    text = unicodedata.normalize("NFC", strip_controls(_LINE_BREAKS.sub("\n", text)))
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def clean_paragraphs(text: str) -> str:
+    """Abstract text: hard-wrapped lines joined, blank lines kept as paragraph breaks."""
+    if text.isascii() and text.isprintable():  # one clean line: the common case, kept fast
+        return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
+    text = unicodedata.normalize("NFC", strip_controls(_LINE_BREAKS.sub("\n", text)))
+    paragraphs = re.split(r"\n[ \t]*\n+", text)
+    joined = (_SPACES.sub(" ", p.replace("\n", " ")).strip() for p in paragraphs)
+    return "\n\n".join(p for p in joined if p)
+
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def find_links(text: str) -> list[str]:
+    """http(s) links mentioned in a text (code and project pages in abstracts), in order, once each."""
+    seen: dict[str, None] = {}
+    for match in _URL.finditer(text):
+        seen.setdefault(match.group(0).rstrip(".,;:"), None)
+    return list(seen)

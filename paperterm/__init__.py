@@ -1,0 +1,3 @@
+"""paperterm's core: the paper cache, the user's state, search, topics, sync and the CLI. No Textual here."""
+
+__version__ = "0.1.0"

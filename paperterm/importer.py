@@ -1,0 +1,209 @@
+"""Turning paths the user names into digests in the library: expand, read, hash, parse, date, commit."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from loaders import DigestDate, ParseError, ParseResult, ParseWarning, parse_bytes
+
+from .paper_store import MergeReport, PaperStore, ParsedDigest
+
+MAX_DIGEST_BYTES = 512 * 1024 * 1024
+_ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(slots=True)
+class DigestInput:
+    """Bytes to import and what is known about where they came from."""
+
+    name: str
+    path: str
+    data: bytes
+    mtime: float | None
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did, for the CLI's summary line and the TUI's notification."""
+
+    new: int = 0
+    known: int = 0
+    files_imported: int = 0
+    files_already: int = 0
+    skipped: list[str] = field(default_factory=list)  # "path: reason", one per file not imported
+    warnings: list[ParseWarning] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)  # known papers seen again (new provenance)
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped
+
+    def line(self) -> str:
+        parts = [f"{self.new} new", f"{self.known} already known"]
+        if self.files_already:
+            parts.append(f"{self.files_already} file(s) imported before")
+        parts.append(f"{len(self.warnings)} warning(s)")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} file(s) skipped")
+        return ", ".join(parts)
+
+
+def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Files named directly, found in folders (recursively), or matched by a glob; and what was not found."""
+    found: list[Path] = []
+    problems: list[str] = []
+    for arg in args:
+        path = Path(arg).expanduser()
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            found.append(path)
+        elif _GLOB_CHARS.search(arg):
+            matches = sorted(Path(m) for m in glob.glob(os.path.expanduser(arg), recursive=True))
+            files = [m for m in matches if m.is_file()]
+            if files:
+                found.extend(files)
+            else:
+                problems.append(f"{arg}: no file matches")
+        else:
+            problems.append(f"{arg}: no such file or folder")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique, problems
+
+
+def read_input(path: Path) -> DigestInput:
+    stat = path.stat()
+    if stat.st_size > MAX_DIGEST_BYTES:
+        raise ParseError(str(path), f"is {stat.st_size // 2**20} MiB, larger than a digest can be")
+    return DigestInput(name=path.name, path=str(path), data=path.read_bytes(), mtime=stat.st_mtime)
+
+
+def resolve_date(
+    stated: DigestDate | None, explicit: date | None, name: str, mtime: float | None
+) -> tuple[str, str]:
+    """The digest's date and where it came from (recorded with the digest, shown to the user).
+
+    `--date` wins; then a full date in the digest; then the digest's month and day with the year
+    from an ISO date in the file name or else the file's modification time; then the file name's
+    date; then the modification time; then today (stdin).
+    """
+    if explicit is not None:
+        return explicit.isoformat(), "option"
+    in_name = _name_date(name)
+    if stated is not None:
+        if stated.year is not None:
+            return _safe_iso(stated.year, stated.month, stated.day, "digest")
+        if in_name is not None and (in_name.month, in_name.day) == (stated.month, stated.day):
+            return in_name.isoformat(), "digest+filename"
+        reference = _mtime_date(mtime) or datetime.now(UTC).date()
+        year = reference.year
+        if (stated.month, stated.day) > (reference.month, reference.day):
+            year -= 1  # a digest cannot be newer than its file: `Dec 30` saved on Jan 2 is last year's
+        return _safe_iso(year, stated.month, stated.day, "digest+mtime")
+    if in_name is not None:
+        return in_name.isoformat(), "filename"
+    modified = _mtime_date(mtime)
+    if modified is not None:
+        return modified.isoformat(), "mtime"
+    return datetime.now(UTC).date().isoformat(), "import-time"
+
+
+def _safe_iso(year: int, month: int, day: int, source: str) -> tuple[str, str]:
+    try:
+        return date(year, month, day).isoformat(), source
+    except ValueError:  # `Feb 29` in a non-leap year
+        return date(year, month, 28).isoformat(), source
+
+
+def _name_date(name: str) -> date | None:
+    match = _ISO_IN_NAME.search(name)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _mtime_date(mtime: float | None) -> date | None:
+    return datetime.fromtimestamp(mtime).date() if mtime is not None else None
+
+
+def import_inputs(
+    store: PaperStore,
+    inputs: Iterable[DigestInput | str],
+    *,
+    explicit_date: date | None = None,
+    format_name: str | None = None,
+    total: int = 0,
+    progress: Progress | None = None,
+    skip_unrecognised: bool = False,
+) -> ImportSummary:
+    """Parse every input and commit them in one go; a file that fails to parse is skipped and named.
+
+    `inputs` may hold error strings (from reading) which are reported as skipped files.
+    """
+    summary = ImportSummary()
+    parsed: list[ParsedDigest] = []
+    already: set[str] = set()
+    done = 0
+    for item in inputs:
+        done += 1
+        if isinstance(item, str):
+            summary.skipped.append(item)
+            continue
+        if progress:
+            progress(done, total, item.name)
+        sha = hashlib.sha256(item.data).hexdigest()
+        known = store.known_digest(sha)
+        if known is not None or sha in already:
+            summary.files_already += 1
+            summary.known += known.papers if known else 0
+            continue
+        try:
+            result: ParseResult = parse_bytes(item.data, item.path, format_name)
+        except ParseError as exc:
+            if skip_unrecognised and exc.message.startswith("unrecognised format"):
+                summary.skipped.append(f"{item.path}: not a digest paperterm recognises")
+            else:
+                summary.skipped.append(str(exc))
+            continue
+        stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
+        summary.warnings.extend(result.warnings)
+        already.add(sha)
+        parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
+    if parsed:
+        report: MergeReport = store.commit(parsed, datetime.now(UTC).isoformat(timespec="seconds"))
+        summary.new += len(report.new_ids)
+        summary.known += len(report.known_ids)
+        summary.files_imported += len(report.digests_added)
+        summary.files_already += len(report.digests_known)
+        summary.new_ids = report.new_ids
+        summary.changed_ids = report.known_ids
+    return summary
+
+
+def read_paths(paths: list[Path]) -> Iterable[DigestInput | str]:
+    """Read files lazily, one at a time, so a 100-file import never holds them all in memory."""
+    for path in paths:
+        try:
+            yield read_input(path)
+        except ParseError as exc:
+            yield str(exc)
+        except OSError as exc:
+            yield f"{path}: cannot be read ({exc.strerror})"

@@ -1,0 +1,325 @@
+"""The library as the CLI and the TUI see it: papers, digests, the user's state, and the actions on them.
+
+Both faces call these methods and never touch files themselves. Paper data
+(rebuildable) and user state (sacred) live in separate stores with separate locks,
+so a long import never delays a bookmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
+from .library_state import LibraryState
+from .locations import data_dir as default_data_dir
+from .paper import Digest, Paper
+from .paper_store import PaperStore
+from .samples import sample_files
+from .search import FilterSource, PaperSearch, SearchResults
+from .search_index import SearchIndex
+from .search_query import QueryError
+from .state_store import StateStore
+
+
+class PaperNotFound(LookupError):
+    pass
+
+
+class _LibraryFilters(FilterSource):
+    """The search filters' view of a library's lists, topics, triage state and notes."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def list_members(self, name: str) -> set[str]:
+        state = self.library.state
+        found = state.find_list(name)
+        if found is None:
+            names = ", ".join(rl.name for rl in state.live_lists())
+            raise QueryError(f"no reading list named {name!r} (lists: {names})")
+        return set(state.list_papers(found.id))
+
+    def topic_members(self, name: str) -> set[str]:
+        return self.library.topic_members(name)
+
+    def state_members(self, state_name: str) -> tuple[set[str], bool]:
+        state = self.library.state
+        if state_name in ("unread", "new"):
+            return {pid for pid, s in state.status.items() if s.value != "new"}, True
+        if state_name in ("read", "dismissed"):
+            return {pid for pid, s in state.status.items() if s.value == state_name}, False
+        if state_name == "bookmarked":
+            return state.bookmarked_ids(), False
+        if state_name == "noted":
+            return state.noted_ids(), False
+        raise QueryError(f"unknown state {state_name!r}")
+
+    def source_members(self, text: str) -> set[str]:
+        wanted = text.casefold()
+        numbers = {d.number for d in self.library.digests if wanted in d.name.casefold()}
+        if not numbers:
+            raise QueryError(f"no imported digest file matches {text!r}")
+        return {p.id for p in self.library.papers.values() if any(n in numbers for n, _ in p.sightings)}
+
+    def note_text(self, paper_id: str) -> str:
+        return self.library.state.note_of(paper_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """Where a paper was seen: a digest, and the line of its title there."""
+
+    digest: Digest
+    line: int
+
+
+class Library:
+    """One data dir: the paper cache plus the user's state."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_data_dir()
+        self.store = PaperStore(self.root / "library")
+        self.state_store = StateStore(self.root)
+        self._search: PaperSearch | None = None
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> Library:
+        library = cls(root)
+        library.load()
+        return library
+
+    def load(self) -> None:
+        self.store.load()
+        self.state_store.load()
+
+    def refresh(self) -> bool:
+        """Pick up other processes' imports and edits; True when anything changed."""
+        papers = self.store.refresh()
+        state = self.state_store.refresh()
+        return papers or state
+
+    # -- papers --------------------------------------------------------------
+
+    @property
+    def papers(self) -> dict[str, Paper]:
+        return self.store.papers
+
+    @property
+    def state(self) -> LibraryState:
+        return self.state_store.state
+
+    @property
+    def digests(self) -> list[Digest]:
+        return self.store.digests
+
+    def is_empty(self) -> bool:
+        return not self.store.digests
+
+    def resolve(self, ref: str) -> Paper:
+        """A paper by id, arXiv id, or a unique prefix of its id (like git)."""
+        ref = ref.strip()
+        papers = self.papers
+        if ref in papers:
+            return papers[ref]
+        by_arxiv = self.store.by_arxiv(ref)
+        if by_arxiv is not None:
+            return by_arxiv
+        matches = [pid for pid in papers if pid.startswith(ref) or pid.startswith(f"t:{ref}")] if ref else []
+        if len(matches) == 1:
+            return papers[matches[0]]
+        if len(matches) > 1:
+            raise PaperNotFound(f"{ref!r} matches {len(matches)} papers; give more of the id")
+        raise PaperNotFound(f"no paper with id {ref!r}")
+
+    def sightings(self, paper: Paper) -> list[Sighting]:
+        found = []
+        for number, line in paper.sightings:
+            digest = self.store.digest(number)
+            if digest is not None:
+                found.append(Sighting(digest, line))
+        return sorted(found, key=lambda s: (s.digest.date or "", s.digest.number))
+
+    def papers_sorted(self, *, date_filter: str | None = None, source: str | None = None) -> list[Paper]:
+        """Newest digest first, then in the order the digest listed them."""
+        chosen: Iterable[Paper] = self.papers.values()
+        if date_filter:
+            chosen = [p for p in chosen if any(s.digest.date == date_filter for s in self.sightings(p))]
+        if source:
+            wanted = source.casefold()
+            chosen = [p for p in chosen if any(wanted in s.digest.name.casefold() for s in self.sightings(p))]
+        return sorted(chosen, key=_newest_first, reverse=True)
+
+    def describe(self, paper: Paper) -> dict[str, Any]:
+        """Everything known about a paper, as plain data (for `--json`, exports and the TUI)."""
+        state = self.state
+        return {
+            "id": paper.id,
+            "title": paper.title,
+            "abstract": paper.abstract,
+            "authors": paper.authors,
+            "links": paper.links,
+            "arxiv_id": paper.arxiv_id,
+            "url": paper.url,
+            "date": paper.date or None,
+            "sources": [
+                {
+                    "file": s.digest.name,
+                    "path": s.digest.path,
+                    "date": s.digest.date,
+                    "date_source": s.digest.date_source,
+                    "line": s.line,
+                }
+                for s in self.sightings(paper)
+            ],
+            "status": state.status_of(paper.id),
+            "lists": state.lists_of(paper.id),
+            "note": state.note_of(paper.id),
+            **({"extra": paper.extra} if paper.extra else {}),
+        }
+
+    # -- importing -----------------------------------------------------------
+
+    def import_paths(
+        self,
+        args: list[str],
+        *,
+        explicit_date: date | None = None,
+        format_name: str | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> ImportSummary:
+        paths, problems = expand_paths(args)
+        folders = any(Path(a).expanduser().is_dir() for a in args)
+        summary = import_inputs(
+            self.store,
+            [*problems, *read_paths(paths)],
+            explicit_date=explicit_date,
+            format_name=format_name,
+            total=len(paths) + len(problems),
+            progress=progress,
+            skip_unrecognised=folders,
+        )
+        self._papers_changed([*summary.new_ids, *summary.changed_ids])
+        return summary
+
+    def import_bytes(
+        self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
+    ) -> ImportSummary:
+        item = DigestInput(name=name, path=name, data=data, mtime=None)
+        summary = import_inputs(
+            self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1
+        )
+        self._papers_changed([*summary.new_ids, *summary.changed_ids])
+        return summary
+
+    def import_samples(self) -> ImportSummary:
+        """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""
+        summary = ImportSummary()
+        for path, day in sample_files():
+            part = import_inputs(
+                self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1
+            )
+            summary.new += part.new
+            summary.known += part.known
+            summary.files_imported += part.files_imported
+            summary.files_already += part.files_already
+            summary.warnings += part.warnings
+            summary.skipped += part.skipped
+            summary.new_ids += part.new_ids
+            summary.changed_ids += part.changed_ids
+        self._papers_changed([*summary.new_ids, *summary.changed_ids])
+        return summary
+
+    # -- search --------------------------------------------------------------
+
+    @property
+    def index_dir(self) -> Path:
+        return self.store.root / "index"
+
+    def _index_key(self, digests: int) -> str:
+        return f"{digests}:{self.digests[digests - 1].sha256 if digests else ''}"
+
+    def search_engine(self) -> PaperSearch:
+        """The search engine, loading the saved index (or building and saving it) on first use."""
+        if self._search is None:
+            index = self._load_index()
+            if index is None:
+                index = self.rebuild_index()
+            self._search = PaperSearch(index, self.papers, _LibraryFilters(self))
+            for pid, note in self.state.notes.items():
+                if note.versions:
+                    index.set_note(pid, note.text)
+        return self._search
+
+    def _load_index(self) -> SearchIndex | None:
+        """A saved index built for the first k digests is valid; papers from later digests go in its delta."""
+        meta = SearchIndex.saved_key(self.index_dir)
+        if meta is None:
+            return None
+        count = int(meta.split(":", 1)[0]) if meta.split(":", 1)[0].isdigit() else -1
+        if not 0 < count <= len(self.digests) or meta != self._index_key(count):
+            return None
+        index = SearchIndex.load(self.index_dir, meta)
+        if index is None:
+            return None
+        later = [p for p in self.papers.values() if any(n > count for n, _ in p.sightings)]
+        missing = [p for p in self.papers.values() if p.id not in index.doc_of]
+        index.add_papers({p.id: p for p in [*later, *missing]}.values())
+        return index
+
+    def rebuild_index(self) -> SearchIndex:
+        """Build the index over every paper and save it (seconds at 100,000 papers: run it in a worker)."""
+        index = SearchIndex.build(self.papers.values())
+        if self.digests:
+            index.save(self.index_dir, self._index_key(len(self.digests)))
+        if self._search is not None:
+            self._search.index = index
+            self._search.invalidate()
+            for pid, note in self.state.notes.items():
+                if note.versions:
+                    index.set_note(pid, note.text)
+        return index
+
+    def search(self, text: str, limit: int | None = None) -> SearchResults:
+        """Ranked results; raises QueryError (with a message for the user) for a malformed query."""
+        return self.search_engine().search(text, limit)
+
+    def _papers_changed(self, ids: Iterable[str]) -> None:
+        """Keep the index current after an import: new and enriched papers go into its delta."""
+        if self._search is None:
+            return
+        self._search.index.add_papers(self.papers[i] for i in dict.fromkeys(ids) if i in self.papers)
+        self._search.invalidate()
+
+    def topic_members(self, name: str) -> set[str]:
+        raise QueryError(f"no topic named {name!r}")
+
+    # -- numbers -------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        dates = sorted({d.date for d in self.digests if d.date})
+        state = self.state
+        return {
+            "papers": len(self.papers),
+            "digests": len(self.digests),
+            "dates": len(dates),
+            "first_date": dates[0] if dates else None,
+            "last_date": dates[-1] if dates else None,
+            "lists": len(state.live_lists()),
+            "bookmarked": len(state.bookmarked_ids()),
+            "notes": len(state.noted_ids()),
+            "read": sum(1 for s in state.status.values() if s.value == "read"),
+            "dismissed": sum(1 for s in state.status.values() if s.value == "dismissed"),
+            "cache_bytes": self.store.size_on_disk(),
+            "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
+            "data_dir": str(self.root),
+        }
+
+
+def _newest_first(paper: Paper) -> tuple[str, int, int]:
+    """Sort key (use with reverse=True): newest date first, then digest order, then line order."""
+    number, line = paper.sightings[0] if paper.sightings else (0, 0)
+    return (paper.date, -number, -line)

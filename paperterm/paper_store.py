@@ -1,0 +1,317 @@
+"""The paper cache: everything digests said, rebuildable, laid out so saves stay small.
+
+Layout under `<data dir>/library/`:
+
+- `manifest.json` — the digests imported (numbered) and the list of segment files.
+- `seg-NNNNNN.json` — rows of papers that one import added or changed; a later
+  segment's row for an id replaces an earlier one's.
+- `seg-NNNNNN.abstracts` — those papers' abstracts as UTF-8 text, which rows point
+  into by offset; read through mmap only when an abstract is shown or indexed.
+
+An import writes one new segment and then the manifest, each atomically; a crash
+between the two leaves an orphan segment that no manifest names, and the library
+loads as it was. Segments are compacted into one when they pile up. The user's own
+state (lists, triage, notes) is not here: see `library_state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loaders import PaperRecord, ParseResult, paper_id
+
+from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, write_bytes, write_json
+from .paper import AbstractBlob, Digest, Paper
+
+SCHEMA_VERSION = 1
+MANIFEST_KIND = "paperterm-library"
+SEGMENT_KIND = "paperterm-papers"
+COMPACT_AFTER_SEGMENTS = 24
+
+
+@dataclass(slots=True)
+class ParsedDigest:
+    """A digest read and parsed by the importer, ready to be merged into the store."""
+
+    name: str
+    path: str
+    sha256: str
+    result: ParseResult
+    date: str | None
+    date_source: str
+
+
+@dataclass(slots=True)
+class MergeReport:
+    """What one commit changed: per digest, how many papers were new or already known."""
+
+    new_ids: list[str] = field(default_factory=list)
+    known_ids: list[str] = field(default_factory=list)
+    digests_added: list[Digest] = field(default_factory=list)
+    digests_known: list[str] = field(default_factory=list)
+
+
+class PaperStore:
+    """Papers and digests on disk, with an in-memory view kept current by `refresh`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.manifest_path = root / "manifest.json"
+        self.lock_path = root.parent / ".lock"
+        self.backups = root.parent / "backups"
+        self.papers: dict[str, Paper] = {}
+        self.digests: list[Digest] = []
+        self._by_sha: dict[str, Digest] = {}
+        self._segments: list[str] = []
+        self._arxiv_alias: dict[str, str] = {}
+        self._title_alias: dict[str, str] = {}  # title id → id, for papers whose id is their arXiv id
+
+    # -- reading -------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the manifest and every segment it names. A missing library is an empty one."""
+        manifest = self._read_manifest()
+        self.papers = {}
+        self._segments = []
+        self._set_digests(manifest)
+        self._load_segments(manifest["segments"])
+
+    def refresh(self) -> bool:
+        """Pick up what other processes imported since we loaded; True when anything changed."""
+        manifest = self._read_manifest()
+        segments: list[str] = manifest["segments"]
+        if segments == self._segments and len(manifest["digests"]) == len(self.digests):
+            return False
+        self._set_digests(manifest)
+        if segments[: len(self._segments)] == self._segments:
+            self._load_segments(segments[len(self._segments) :])
+        else:  # compacted elsewhere: start over
+            self.papers = {}
+            self._segments = []
+            self._load_segments(segments)
+        return True
+
+    def _read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.exists():
+            return {"digests": [], "segments": []}
+        try:
+            manifest = read_json(self.manifest_path, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
+            if not isinstance(manifest.get("digests"), list) or not isinstance(
+                manifest.get("segments"), list
+            ):
+                raise LibraryFileError(self.manifest_path, "is missing its digests or segments")
+        except LibraryFileError as exc:
+            backup = keep_backup(self.manifest_path, self.backups)
+            raise LibraryFileError(
+                exc.path,
+                exc.problem,
+                f"A copy is kept at {backup}. The paper cache can be rebuilt by importing your digests "
+                "into a fresh data dir; reading lists and notes (state.json) are not affected.",
+            ) from None
+        return manifest
+
+    def _set_digests(self, manifest: dict[str, Any]) -> None:
+        self.digests = [Digest.from_json(raw) for raw in manifest["digests"]]
+        self._by_sha = {d.sha256: d for d in self.digests}
+
+    def _load_segments(self, names: list[str]) -> None:
+        papers = self.papers
+        for name in names:
+            path = self.root / name
+            try:
+                payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
+                blob = AbstractBlob(path.with_suffix(".abstracts"))
+                if len(blob) != payload["abstract_bytes"]:
+                    raise ValueError("its abstracts file has the wrong size")
+                for row in payload["rows"]:
+                    paper = Paper.from_row(row, blob)
+                    papers[paper.id] = paper
+            except OSError as exc:
+                raise LibraryFileError(path, f"cannot be read ({exc.strerror})") from None
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise LibraryFileError(path, f"is damaged ({exc})") from None
+            self._segments.append(name)
+        dates = {d.number: d.date or "" for d in self.digests}
+        for paper in papers.values():
+            paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
+            if paper.arxiv_id:
+                self._remember_aliases(paper, paper_id(paper.title, None))
+
+    def digest(self, number: int) -> Digest | None:
+        if 1 <= number <= len(self.digests):
+            found = self.digests[number - 1]
+            if found.number == number:
+                return found
+        return next((d for d in self.digests if d.number == number), None)
+
+    def by_arxiv(self, arxiv_id: str) -> Paper | None:
+        pid = self._arxiv_alias.get(arxiv_id)
+        return self.papers.get(pid) if pid is not None else None
+
+    def known_digest(self, sha256: str) -> Digest | None:
+        return self._by_sha.get(sha256)
+
+    # -- writing -------------------------------------------------------------
+
+    def commit(self, parsed: list[ParsedDigest], imported_at: str) -> MergeReport:
+        """Merge parsed digests into the library and write them durably, under the library lock."""
+        report = MergeReport()
+        with file_lock(self.lock_path):
+            self.refresh()
+            changed: dict[str, Paper] = {}
+            for item in parsed:
+                if item.sha256 in self._by_sha:
+                    report.digests_known.append(item.name)
+                    continue
+                digest = Digest(
+                    number=(self.digests[-1].number + 1) if self.digests else 1,
+                    name=item.name,
+                    path=item.path,
+                    sha256=item.sha256,
+                    format=item.result.format,
+                    date=item.date,
+                    date_source=item.date_source,
+                    imported_at=imported_at,
+                    papers=len(item.result.papers),
+                    warnings=len(item.result.warnings),
+                )
+                self.digests.append(digest)
+                self._by_sha[digest.sha256] = digest
+                report.digests_added.append(digest)
+                for record in item.result.papers:
+                    paper, is_new = self._merge_record(record, digest)
+                    if paper is None:
+                        continue
+                    changed[paper.id] = paper
+                    (report.new_ids if is_new else report.known_ids).append(paper.id)
+            if report.digests_added:
+                self._write(list(changed.values()))
+        return report
+
+    def _merge_record(self, record: PaperRecord, digest: Digest) -> tuple[Paper | None, bool]:
+        title_id = paper_id(record.title, None)
+        existing = self._find(record, title_id)
+        sighting = (digest.number, record.line or 0)
+        if existing is None:
+            paper = Paper(
+                id=record.arxiv_id or title_id,
+                title=record.title,
+                abstract=record.abstract,
+                authors=list(record.authors),
+                links=list(record.links),
+                arxiv_id=record.arxiv_id,
+                sightings=[sighting],
+                extra=dict(record.extra),
+                date=digest.date or "",
+            )
+            self.papers[paper.id] = paper
+            self._remember_aliases(paper, title_id)
+            return paper, True
+        if any(n == digest.number for n, _ in existing.sightings):
+            return None, False  # the same paper twice in one digest
+        existing.sightings.append(sighting)
+        _enrich(existing, record)
+        self._remember_aliases(existing, title_id)
+        if digest.date and (not existing.date or digest.date < existing.date):
+            existing.date = digest.date
+        return existing, False
+
+    def _remember_aliases(self, paper: Paper, title_id: str) -> None:
+        if paper.arxiv_id:
+            self._arxiv_alias[paper.arxiv_id] = paper.id
+        if paper.id != title_id:
+            self._title_alias.setdefault(title_id, paper.id)
+
+    def _find(self, record: PaperRecord, title_id: str) -> Paper | None:
+        """The paper a record describes: by arXiv id, else by its title (same normalised title).
+
+        A paper's id is its arXiv id or its title id; `_title_alias` maps the title ids of the
+        papers known by arXiv id, so a title-only record still finds them.
+        """
+        if record.arxiv_id:
+            alias = self._arxiv_alias.get(record.arxiv_id)
+            if alias is not None:
+                return self.papers.get(alias)
+        found = self.papers.get(title_id)
+        if found is not None:
+            return found
+        alias = self._title_alias.get(title_id)
+        return self.papers.get(alias) if alias is not None else None
+
+    def _write(self, changed: list[Paper]) -> None:
+        if len(self._segments) + 1 > COMPACT_AFTER_SEGMENTS:
+            self._compact()
+            return
+        name = self._write_segment(changed)
+        self._segments.append(name)
+        self._write_manifest()
+
+    def _write_segment(self, papers: list[Paper]) -> str:
+        """Abstracts first, then the rows that point into them; the manifest names neither yet."""
+        name = f"seg-{_next_segment_number(self._segments):06d}.json"
+        blob = bytearray()
+        rows = [p.to_row(blob) for p in papers]
+        path = self.root / name
+        write_bytes(path.with_suffix(".abstracts"), bytes(blob))
+        write_json(
+            path,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "kind": SEGMENT_KIND,
+                "abstract_bytes": len(blob),
+                "rows": rows,
+            },
+        )
+        fresh = AbstractBlob(path.with_suffix(".abstracts"))
+        for paper, row in zip(papers, rows, strict=True):
+            paper._abstract, paper._blob, paper._span = None, fresh, (row[2][0], row[2][1])
+        return name
+
+    def _compact(self) -> None:
+        """Rewrite the whole cache as one segment; old segments go only after the manifest names the new."""
+        old = list(self._segments)
+        name = self._write_segment(list(self.papers.values()))
+        self._segments = [name]
+        self._write_manifest()
+        for stale in old:
+            (self.root / stale).unlink(missing_ok=True)
+            (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
+
+    def _write_manifest(self) -> None:
+        write_json(
+            self.manifest_path,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "kind": MANIFEST_KIND,
+                "digests": [d.to_json() for d in self.digests],
+                "segments": self._segments,
+            },
+            indent=True,
+        )
+
+    def size_on_disk(self) -> int:
+        if not self.root.exists():
+            return 0
+        return sum(p.stat().st_size for p in self.root.iterdir() if p.is_file())
+
+
+def _enrich(paper: Paper, record: PaperRecord) -> None:
+    """Keep the richer metadata when the same paper arrives from another digest."""
+    if len(record.abstract) > len(paper.abstract):
+        paper.abstract = record.abstract
+    if record.authors and not paper.authors:
+        paper.authors = list(record.authors)
+    if record.arxiv_id and not paper.arxiv_id:
+        paper.arxiv_id = record.arxiv_id
+    for link in record.links:
+        if link not in paper.links:
+            paper.links.append(link)
+    for key, value in record.extra.items():
+        paper.extra.setdefault(key, value)
+
+
+def _next_segment_number(names: list[str]) -> int:
+    numbers = [int(n[4:10]) for n in names if n.startswith("seg-") and n[4:10].isdigit()]
+    return max(numbers, default=0) + 1

@@ -1,0 +1,317 @@
+"""Running a query: filters, ranking and highlight spans over the library's search index.
+
+Ranking, most important first: how many of the query's words a paper matches;
+then the matches' weight (title above authors and notes above abstract; exact
+above prefix above typo); then how close together the words stand; then recency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .paper import Paper
+from .search_index import SearchIndex
+from .search_query import Clause, Query, QueryError, parse_query
+from .text_tokens import fold_text, spans, words
+
+STOPWORDS = frozenset(
+    (
+        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"),
+        *("of", "on", "or", "the", "to", "via", "vs", "with", "without"),
+    )
+)
+PROXIMITY_CANDIDATES = 40
+PHRASE_VERIFY_LIMIT = 5000
+
+
+@dataclass(slots=True)
+class SearchResults:
+    """Ranked paper ids, and what each query word matched, so any result can be highlighted."""
+
+    query: Query
+    ids: list[str]
+    scores: list[float]
+    full_matches: int = 0  # how many results match every word
+    _matchers: list[tuple[set[str], str | None]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def highlight(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every matched word in `text`, merged and in order."""
+        if not self._matchers:
+            return []
+        found: list[tuple[int, int]] = []
+        for token, start, end, _ in spans(text):
+            for exact, prefix in self._matchers:
+                if token in exact or (prefix is not None and token.startswith(prefix)):
+                    found.append((start, end))
+                    break
+        found.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in found:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+class FilterSource:
+    """What filters need to know beyond the papers: lists, topics, triage status, notes, digests."""
+
+    def list_members(self, name: str) -> set[str]:
+        raise QueryError(f"no reading list named {name!r}")
+
+    def topic_members(self, name: str) -> set[str]:
+        raise QueryError(f"no topic named {name!r}")
+
+    def state_members(self, state: str) -> tuple[set[str], bool]:
+        """Ids with that state, and whether the set is the complement (e.g. unread = not read)."""
+        raise QueryError(f"unknown state {state!r}")
+
+    def source_members(self, text: str) -> set[str]:
+        return set()
+
+    def note_text(self, paper_id: str) -> str:
+        return ""
+
+
+class PaperSearch:
+    """Search over one library's papers, through its index."""
+
+    def __init__(self, index: SearchIndex, papers: dict[str, Paper], filters: FilterSource) -> None:
+        self.index = index
+        self.papers = papers
+        self.filters = filters
+        self._dates: np.ndarray | None = None
+        self._recency: np.ndarray | None = None
+        self._known: np.ndarray | None = None
+
+    def invalidate(self) -> None:
+        """Call after the set of papers or their dates changed (an import)."""
+        self._dates = None
+        self._recency = None
+        self._known = None
+
+    def _doc_dates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per document: its date, its recency rank in [0, 1), and whether the library still has it."""
+        if self._dates is None or len(self._dates) != len(self.index.doc_ids):
+            papers = self.papers
+            self._known = np.fromiter(
+                (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
+            )
+            days = [papers[pid].date if pid in papers else "" for pid in self.index.doc_ids]
+            self._dates = np.array(days, dtype="U10")
+            # recency in [0, 1): later dates (then later import order) rank higher among equals
+            order = np.argsort(self._dates, kind="stable")
+            recency = np.empty(len(days), dtype=np.float32)
+            recency[order] = np.arange(len(days), dtype=np.float32) / max(1, len(days))
+            self._recency = recency
+        assert self._recency is not None and self._known is not None
+        return self._dates, self._recency, self._known
+
+    def search(self, text: str, limit: int | None = None) -> SearchResults:
+        """Ranked results for a query string; raises QueryError for a malformed query."""
+        query = parse_query(text)
+        return self.run(query, limit)
+
+    def run(self, query: Query, limit: int | None = None) -> SearchResults:
+        index = self.index
+        size = len(index.doc_ids)
+        dates, recency, known = self._doc_dates()
+        mask = self._filter_mask(query, size, dates) & known
+        matchers: list[tuple[set[str], str | None]] = []
+        if not query.has_text:
+            for clause in query.clauses:
+                mask &= ~self._excluded(clause, size)
+            score = recency.copy()
+            full = int(mask.sum())
+        else:
+            score = np.zeros(size, dtype=np.float32)
+            full_mask = np.zeros(size, dtype=bool)
+            for clause in query.clauses:
+                clause_score, clause_full = self._clause(clause, query, size, matchers)
+                score = np.maximum(score, clause_score)
+                full_mask |= clause_full
+            mask &= score > 0
+            score = score + recency * 0.01
+            full = int((mask & full_mask).sum())
+        chosen = np.flatnonzero(mask)
+        ranked = chosen[np.argsort(-score[chosen], kind="stable")]
+        if query.has_text and len(ranked) > 1:
+            ranked = self._rerank_by_proximity(ranked, score, query)
+        if limit is not None:
+            ranked = ranked[:limit]
+        ids = [index.doc_ids[i] for i in ranked.tolist()]
+        return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
+
+    # -- text clauses --------------------------------------------------------
+
+    def _clause(
+        self, clause: Clause, query: Query, size: int, matchers: list[tuple[set[str], str | None]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        index = self.index
+        total = np.zeros(size, dtype=np.float32)
+        matched = np.zeros(size, dtype=np.int16)
+        in_title = np.ones(size, dtype=bool)
+        required = [w for w in clause.words if w not in STOPWORDS] or list(clause.words)
+        last = clause.words[-1] if clause.words and query.ends_in_word else None
+        for word in clause.words:
+            as_prefix = word == last
+            best, title_hit = index.word_scores(word, as_prefix)
+            matchers.append(index.matching_tokens(word, as_prefix))
+            if word in required:
+                matched += best > 0
+                total += best
+                in_title &= title_hit
+            else:
+                total += best * 0.1
+        present = np.ones(size, dtype=bool)
+        for phrase in clause.phrases:
+            present &= self._phrase_docs(phrase, size, total)
+            matchers.append((set(phrase), None))
+        if clause.words:
+            present &= matched > 0
+        present &= ~self._excluded(clause, size)
+        full = present & (matched == len(required))
+        score = matched.astype(np.float32) * 100.0 + total + in_title * 5.0
+        score += len(clause.phrases) * 100.0
+        return np.where(present, score, 0.0).astype(np.float32), full
+
+    def _phrase_docs(self, phrase: list[str], size: int, order_hint: np.ndarray) -> np.ndarray:
+        """Documents holding the phrase's words adjacent and in order."""
+        candidates = np.ones(size, dtype=bool)
+        for word in phrase:
+            candidates &= self._exact_docs(word, size)
+        found = np.zeros(size, dtype=bool)
+        docs = np.flatnonzero(candidates)
+        if len(docs) > PHRASE_VERIFY_LIMIT:
+            docs = docs[np.argsort(-order_hint[docs], kind="stable")[:PHRASE_VERIFY_LIMIT]]
+        needle = f" {' '.join(phrase)} "
+        for doc in docs.tolist():
+            if needle in f" {self._folded(self.index.doc_ids[doc])} ":
+                found[doc] = True
+        return found
+
+    def _folded(self, paper_id: str) -> str:
+        paper = self.papers.get(paper_id)
+        if paper is None:
+            return ""
+        parts = [paper.title, " ".join(paper.authors), paper.abstract, self.filters.note_text(paper_id)]
+        return " | ".join(fold_text(p) for p in parts if p)
+
+    def _exact_docs(self, word: str, size: int) -> np.ndarray:
+        index = self.index
+        mask = np.zeros(size, dtype=bool)
+        token_id = index.vocab_index.get(word)
+        if token_id is not None:
+            for postings in index.fields.values():
+                mask[postings.range_docs(token_id, token_id + 1)] = True
+        for table in index.delta.values():
+            docs = table.get(word)
+            if docs:
+                mask[np.fromiter(docs, dtype=np.int32, count=len(docs))] = True
+        return mask
+
+    def _excluded(self, clause: Clause, size: int) -> np.ndarray:
+        mask = np.zeros(size, dtype=bool)
+        for word in clause.excluded_words:
+            mask |= self._exact_docs(word, size)
+        for phrase in clause.excluded_phrases:
+            mask |= self._phrase_docs(phrase, size, np.zeros(size, dtype=np.float32))
+        return mask
+
+    def _rerank_by_proximity(self, ranked: np.ndarray, score: np.ndarray, query: Query) -> np.ndarray:
+        """Among the best candidates with equal word coverage, words close together rank higher."""
+        clause_words = [w for c in query.clauses for w in c.words if w not in STOPWORDS]
+        if len(clause_words) < 2:
+            return ranked
+        head = ranked[:PROXIMITY_CANDIDATES].tolist()
+        adjusted = []
+        for doc in head:
+            paper = self.papers[self.index.doc_ids[doc]]
+            window = _smallest_window(words(f"{paper.title} . {paper.abstract}"), clause_words)
+            bonus = 0.0 if window is None else 3.0 / (1 + window - len(clause_words))
+            adjusted.append((-(float(score[doc]) + bonus), doc))
+        adjusted.sort()
+        return np.concatenate([np.array([d for _, d in adjusted], dtype=ranked.dtype), ranked[len(head) :]])
+
+    # -- filters -------------------------------------------------------------
+
+    def _filter_mask(self, query: Query, size: int, dates: np.ndarray) -> np.ndarray:
+        mask = np.ones(size, dtype=bool)
+        source = self.filters
+        for name in query.lists:
+            mask &= self._id_mask(source.list_members(name), size)
+        for name in query.topics:
+            mask &= self._id_mask(source.topic_members(name), size)
+        for state in query.states:
+            ids, complement = source.state_members(state)
+            part = self._id_mask(ids, size)
+            mask &= ~part if complement else part
+        for text in query.sources:
+            mask &= self._id_mask(source.source_members(text), size)
+        for date_filter in query.dates:
+            mask &= _date_mask(dates, date_filter.op, date_filter.value)
+        for name, value in query.negated_filters:
+            lookup: dict[str, Callable[[str], set[str]]] = {
+                "list": source.list_members,
+                "topic": source.topic_members,
+                "source": source.source_members,
+            }
+            if name == "is":
+                ids, complement = source.state_members(value.lower())
+                part = self._id_mask(ids, size)
+                mask &= part if complement else ~part
+            else:
+                mask &= ~self._id_mask(lookup[name](value), size)
+        return mask
+
+    def _id_mask(self, ids: set[str], size: int) -> np.ndarray:
+        mask = np.zeros(size, dtype=bool)
+        doc_of = self.index.doc_of
+        docs = [doc_of[i] for i in ids if i in doc_of]
+        if docs:
+            mask[np.asarray(docs, dtype=np.int64)] = True
+        return mask
+
+
+def _date_mask(dates: np.ndarray, op: str, value: str) -> np.ndarray:
+    """Vectorised `DateFilter.accepts`: compare each date cut to the value's precision."""
+    cut = dates.astype(f"U{len(value)}")
+    has_date = dates != ""
+    if op == "=":
+        return has_date & (cut == value)
+    compare = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}[op]
+    return has_date & compare(cut, value)
+
+
+def _smallest_window(tokens: list[str], wanted: list[str]) -> int | None:
+    """Length of the shortest run of `tokens` holding a token starting with each wanted word."""
+    need = {w: 0 for w in dict.fromkeys(wanted)}
+    missing = len(need)
+    best: int | None = None
+    left = 0
+    hits: list[str | None] = []
+    for right, token in enumerate(tokens):
+        hit = next((w for w in need if token.startswith(w)), None)
+        hits.append(hit)
+        if hit is None:
+            continue
+        need[hit] += 1
+        if need[hit] == 1:
+            missing -= 1
+        while missing == 0:
+            width = right - left + 1
+            best = width if best is None else min(best, width)
+            left_hit = hits[left]
+            if left_hit is not None:
+                need[left_hit] -= 1
+                if need[left_hit] == 0:
+                    missing += 1
+            left += 1
+    return best

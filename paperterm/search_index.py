@@ -1,0 +1,328 @@
+"""An inverted index over titles, authors, abstracts and notes, fast enough to search on every keystroke.
+
+Each field's postings are stored CSR-style in numpy: the vocabulary is sorted, so
+every token sharing a prefix is one contiguous slice of the postings array, and a
+prefix such as `d` costs one slice rather than thousands of lookups. Fuzzy matches
+come from rapidfuzz over the vocabulary, bucketed by length. The built index is
+saved beside the paper cache (`.npy` files, memory-mapped on load) and papers
+imported later go into a small in-memory delta until the next rebuild; notes,
+which change as the user types, always live in the delta.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import orjson
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
+from .paper import Paper
+from .text_tokens import token_set
+
+SCHEMA_VERSION = 1
+KIND = "paperterm-search-index"
+FIELDS = ("title", "authors", "abstract")
+WEIGHTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0, "note": 2.0}
+# How good a match of a query word is, by kind. A typo in a title (3 × 0.3) stays below an exact
+# abstract match (1.0): typos are forgiven when nothing better exists.
+EXACT, PREFIX, FUZZY1, FUZZY2 = 1.0, 0.8, 0.3, 0.2
+REBUILD_DELTA = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The vocabulary a query word matches, and how well."""
+
+    exact: str
+    prefix: tuple[int, int] | None  # range in the sorted vocabulary
+    fuzzy: tuple[tuple[str, float], ...]
+
+
+class _Postings:
+    """One field's postings: for token i, docs[offsets[i]:offsets[i+1]]."""
+
+    __slots__ = ("docs", "offsets")
+
+    def __init__(self, offsets: np.ndarray, docs: np.ndarray) -> None:
+        self.offsets = offsets
+        self.docs = docs
+
+    def range_docs(self, lo: int, hi: int) -> np.ndarray:
+        return self.docs[self.offsets[lo] : self.offsets[hi]]
+
+
+class SearchIndex:
+    """Token → documents, for the papers of one library. Documents are numbered in `doc_ids` order."""
+
+    def __init__(self) -> None:
+        self.doc_ids: list[str] = []
+        self.doc_of: dict[str, int] = {}
+        self.vocab: list[str] = []
+        self.vocab_index: dict[str, int] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self.fields: dict[str, _Postings] = {}
+        self.base_docs = 0
+        # Delta: docs added after the build (per field token → docs), and notes.
+        self.delta: dict[str, dict[str, set[int]]] = {f: defaultdict(set) for f in (*FIELDS, "note")}
+        self.delta_vocab: set[str] = set()
+        self._note_tokens: dict[int, set[str]] = {}
+
+    # -- building ------------------------------------------------------------
+
+    @classmethod
+    def build(cls, papers: Iterable[Paper]) -> SearchIndex:
+        index = cls()
+        per_field: dict[str, list[set[str]]] = {f: [] for f in FIELDS}
+        for paper in papers:
+            index._add_doc_id(paper.id)
+            per_field["title"].append(token_set(paper.title))
+            per_field["authors"].append(token_set(" ".join(paper.authors)) if paper.authors else set())
+            per_field["abstract"].append(token_set(paper.abstract))
+        vocab: set[str] = set()
+        for sets in per_field.values():
+            for tokens in sets:
+                vocab |= tokens
+        index._set_vocab(sorted(vocab))
+        for name, sets in per_field.items():
+            index.fields[name] = index._csr(sets)
+        index.base_docs = len(index.doc_ids)
+        return index
+
+    def _csr(self, sets: list[set[str]]) -> _Postings:
+        lookup = self.vocab_index
+        token_ids: list[int] = []
+        doc_numbers: list[int] = []
+        for doc, tokens in enumerate(sets):
+            token_ids.extend(lookup[t] for t in tokens)
+            doc_numbers.extend([doc] * len(tokens))
+        tok = np.asarray(token_ids, dtype=np.int32)
+        docs = np.asarray(doc_numbers, dtype=np.int32)
+        order = np.lexsort((docs, tok))
+        counts = np.bincount(tok, minlength=len(self.vocab))
+        offsets = np.zeros(len(self.vocab) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return _Postings(offsets, docs[order])
+
+    def _set_vocab(self, vocab: list[str]) -> None:
+        self.vocab = vocab
+        self.vocab_index = {t: i for i, t in enumerate(vocab)}
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for token in vocab:
+            by_length[len(token)].append(token)
+        self._by_length = dict(by_length)
+        self._expand.cache_clear()
+
+    def _add_doc_id(self, paper_id: str) -> int:
+        number = len(self.doc_ids)
+        self.doc_ids.append(paper_id)
+        self.doc_of[paper_id] = number
+        return number
+
+    # -- incremental updates -------------------------------------------------
+
+    def add_papers(self, papers: Iterable[Paper]) -> None:
+        """Index papers imported after the build (or changed by a later digest) in the delta."""
+        for paper in papers:
+            doc = self.doc_of.get(paper.id)
+            if doc is None:
+                doc = self._add_doc_id(paper.id)
+            for name, text in (
+                ("title", paper.title),
+                ("authors", " ".join(paper.authors)),
+                ("abstract", paper.abstract),
+            ):
+                for token in token_set(text):
+                    self.delta[name][token].add(doc)
+                    if token not in self.vocab_index:
+                        self.delta_vocab.add(token)
+        self._expand.cache_clear()
+
+    def set_note(self, paper_id: str, text: str) -> None:
+        """Re-index one paper's note: only that paper's note tokens change."""
+        doc = self.doc_of.get(paper_id)
+        if doc is None:
+            return
+        notes = self.delta["note"]
+        for token in self._note_tokens.pop(doc, set()):
+            notes[token].discard(doc)
+        tokens = token_set(text) if text.strip() else set()
+        for token in tokens:
+            notes[token].add(doc)
+            if token not in self.vocab_index:
+                self.delta_vocab.add(token)
+        if tokens:
+            self._note_tokens[doc] = tokens
+        self._expand.cache_clear()
+
+    @property
+    def delta_size(self) -> int:
+        return len(self.doc_ids) - self.base_docs
+
+    # -- matching ------------------------------------------------------------
+
+    def expand(self, word: str, as_prefix: bool) -> Expansion:
+        return self._expand(word, as_prefix)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the index lives as long as its cache; cleared on change
+    def _expand(self, word: str, as_prefix: bool) -> Expansion:
+        prefix = None
+        if as_prefix or len(word) >= 2:
+            lo = bisect.bisect_left(self.vocab, word)
+            hi = bisect.bisect_left(self.vocab, word + "\uffff")
+            if hi > lo:
+                prefix = (lo, hi)
+        fuzzy: list[tuple[str, float]] = []
+        max_edits = 2 if len(word) >= 8 else 1 if len(word) >= 4 else 0
+        if max_edits:
+            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+                bucket = self._by_length.get(length)
+                if not bucket:
+                    continue
+                for token, distance, _ in process.extract(
+                    word, bucket, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
+                ):
+                    if distance:
+                        fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
+            for token in self.delta_vocab:
+                if token != word and abs(len(token) - len(word)) <= max_edits:
+                    distance = Levenshtein.distance(word, token, score_cutoff=max_edits)
+                    if distance <= max_edits:
+                        fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
+        return Expansion(word, prefix, tuple(fuzzy))
+
+    def word_scores(
+        self, word: str, as_prefix: bool, prefix_quality: float = PREFIX
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per document: the best weighted match of `word`, and whether it matched in the title."""
+        size = len(self.doc_ids)
+        best = np.zeros(size, dtype=np.float32)
+        in_title = np.zeros(size, dtype=bool)
+        exp = self.expand(word, as_prefix)
+        exact_id = self.vocab_index.get(word)
+        for name, postings in self.fields.items():
+            weight = WEIGHTS[name]
+            hits = []
+            if exp.prefix is not None:
+                hits.append((postings.range_docs(*exp.prefix), prefix_quality * weight))
+            for token, quality in exp.fuzzy:
+                token_id = self.vocab_index.get(token)
+                if token_id is not None:
+                    hits.append((postings.range_docs(token_id, token_id + 1), quality * weight))
+            if exact_id is not None:
+                hits.append((postings.range_docs(exact_id, exact_id + 1), EXACT * weight))
+            for docs, score in hits:
+                if docs.size:
+                    _raise_to(best, docs, score)
+                    if name == "title":
+                        in_title[docs] = True
+        for name, table in self.delta.items():
+            if not table:
+                continue
+            weight = WEIGHTS[name]
+            for token, docs in table.items():
+                if not docs:
+                    continue
+                if token == word:
+                    quality = EXACT
+                elif (as_prefix or len(word) >= 2) and token.startswith(word):
+                    quality = prefix_quality
+                else:
+                    quality = next((q for t, q in exp.fuzzy if t == token), 0.0)
+                if quality:
+                    arr = np.fromiter(docs, dtype=np.int32, count=len(docs))
+                    _raise_to(best, arr, quality * weight)
+                    if name == "title":
+                        in_title[arr] = True
+        return best, in_title
+
+    def matching_tokens(self, word: str, as_prefix: bool) -> tuple[set[str], str | None]:
+        """Tokens that count as a match of `word` (for highlighting), and the prefix, if any."""
+        exp = self.expand(word, as_prefix)
+        tokens = {word, *(t for t, _ in exp.fuzzy)}
+        prefix = word if (as_prefix or len(word) >= 2) else None
+        return tokens, prefix
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self, folder: Path, key: str) -> None:
+        """Write the built part (base) of the index; the delta is rebuilt from the library on load."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, postings in self.fields.items():
+            _save_array(folder / f"{name}.offsets.npy", postings.offsets)
+            _save_array(folder / f"{name}.docs.npy", postings.docs)
+        write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
+        write_json(
+            folder / "index.json",
+            {
+                "schema_version": SCHEMA_VERSION,
+                "kind": KIND,
+                "key": key,
+                "docs": self.doc_ids[: self.base_docs],
+                "vocab_size": len(self.vocab),
+            },
+        )
+
+    @staticmethod
+    def saved_key(folder: Path) -> str | None:
+        """The key a saved index was built for, without loading it."""
+        try:
+            meta = read_json(folder / "index.json", kind=KIND, schema_version=SCHEMA_VERSION)
+        except LibraryFileError:
+            return None
+        key = meta.get("key")
+        return key if isinstance(key, str) else None
+
+    @classmethod
+    def load(cls, folder: Path, key: str) -> SearchIndex | None:
+        """The saved index if it was built for this library state (`key`), else None."""
+        meta_path = folder / "index.json"
+        if not meta_path.exists():
+            return None
+        try:
+            meta = read_json(meta_path, kind=KIND, schema_version=SCHEMA_VERSION)
+            if meta.get("key") != key:
+                return None
+            index = cls()
+            for paper_id in meta["docs"]:
+                index._add_doc_id(paper_id)
+            vocab = orjson.loads((folder / "vocab.json").read_bytes())
+            if len(vocab) != meta["vocab_size"]:
+                return None
+            index._set_vocab(vocab)
+            for name in FIELDS:
+                offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
+                docs = np.load(folder / f"{name}.docs.npy", mmap_mode="r")
+                if len(offsets) != len(vocab) + 1 or (docs.size and int(docs.max()) >= len(index.doc_ids)):
+                    return None
+                index.fields[name] = _Postings(offsets, docs)
+            index.base_docs = len(index.doc_ids)
+            return index
+        except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            return None  # the index is a cache: a damaged one is simply rebuilt
+
+
+def _raise_to(best: np.ndarray, docs: np.ndarray, score: float) -> None:
+    """best[docs] = max(best[docs], score), for a postings slice (unique docs)."""
+    current = best[docs]
+    best[docs] = np.maximum(current, np.float32(score))
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array))
+    write_bytes(path, buffer.getvalue())
+
+
+def remove_saved(folder: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (folder / "index.json").unlink()

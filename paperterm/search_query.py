@@ -1,0 +1,142 @@
+"""The query language shared by the search bar, `paperterm search` and user topics.
+
+knowlege distil            words (typos and prefixes forgiven)
+"exact phrase"             the words, adjacent and in order
+-word  -"a phrase"         must not match
+a | b                      either side (user topic rules: `"mixture of experts" | moe`)
+topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
+date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text_tokens import words
+
+FILTERS = ("topic", "list", "is", "date", "source")
+IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
+_TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
+_DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
+
+
+class QueryError(ValueError):
+    """A query the engine cannot run; the message tells the user what to write instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class DateFilter:
+    op: str  # one of = >= <= > <
+    value: str  # YYYY, YYYY-MM or YYYY-MM-DD
+
+    def accepts(self, day: str) -> bool:
+        if not day:
+            return False
+        if self.op == "=":
+            return day.startswith(self.value)
+        cut = day[: len(self.value)]
+        return {
+            ">=": cut >= self.value,
+            "<=": cut <= self.value,
+            ">": cut > self.value,
+            "<": cut < self.value,
+        }[self.op]
+
+
+@dataclass(slots=True)
+class Clause:
+    """One alternative of a query: everything in it must hold."""
+
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded_words: list[str] = field(default_factory=list)
+    excluded_phrases: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Query:
+    """A parsed query: alternatives (`|`) of text clauses, and filters that apply to all of them."""
+
+    text: str
+    clauses: list[Clause]
+    topics: list[str] = field(default_factory=list)
+    lists: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    dates: list[DateFilter] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    negated_filters: list[tuple[str, str]] = field(default_factory=list)
+    ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
+
+    @property
+    def has_text(self) -> bool:
+        return any(c.words or c.phrases for c in self.clauses)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.topics or self.lists or self.states or self.dates or self.sources)
+
+
+def parse_query(text: str) -> Query:
+    """Parse a query; raises QueryError for an unknown filter or a malformed value."""
+    query = Query(text=text, clauses=[Clause()], ends_in_word=bool(text) and not text[-1].isspace())
+    for match in _TOKEN.finditer(text):
+        negated, name, quoted, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
+        if quoted is None and bare == "|" and not name:
+            query.clauses.append(Clause())
+            continue
+        clause = query.clauses[-1]
+        if name is not None:
+            value = quoted if quoted is not None else (bare or "")
+            _add_filter(query, name.lower(), value, negated)
+            continue
+        if quoted is not None:
+            phrase = words(quoted)
+            if phrase:
+                (clause.excluded_phrases if negated else clause.phrases).append(phrase)
+            continue
+        for part in words(bare or ""):
+            (clause.excluded_words if negated else clause.words).append(part)
+    query.clauses = [
+        c for c in query.clauses if c.words or c.phrases or c.excluded_words or c.excluded_phrases
+    ]
+    if not query.clauses:
+        query.clauses = [Clause()]
+    if len(query.clauses) > 1 and any(not (c.words or c.phrases) for c in query.clauses):
+        raise QueryError("each side of `|` needs a word or a phrase")
+    return query
+
+
+def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
+    value = value.strip()
+    if name not in FILTERS:
+        known = ", ".join(f"{f}:" for f in FILTERS)
+        raise QueryError(f"unknown filter `{name}:` (known: {known})")
+    if not value:
+        raise QueryError(f"`{name}:` needs a value")
+    if negated:
+        if name == "date":
+            raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
+        query.negated_filters.append((name, value))
+        if name == "is":
+            _check_is(value)
+        return
+    if name == "topic":
+        query.topics.append(value)
+    elif name == "list":
+        query.lists.append(value)
+    elif name == "is":
+        _check_is(value)
+        query.states.append(value.lower())
+    elif name == "source":
+        query.sources.append(value)
+    elif name == "date":
+        match = _DATE.match(value)
+        if not match:
+            raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
+        query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+
+
+def _check_is(value: str) -> None:
+    if value.lower() not in IS_VALUES:
+        raise QueryError(f"`is:{value}`: use one of {', '.join(IS_VALUES)}")

@@ -1,0 +1,138 @@
+"""Validation of state and sync payloads: every field's type is checked before anything is built.
+
+A sync file comes from another machine or another person; a wrong type anywhere
+must be a clear error naming the field, and must change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .library_state import STATUSES
+
+MAX_TEXT = 1_000_000
+_ID = re.compile(r"^[\w.:/@+-]{1,200}$")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
+
+
+class SchemaError(ValueError):
+    """A payload of the wrong shape; the message names the field."""
+
+
+def _expect(cond: bool, where: str, what: str) -> None:
+    if not cond:
+        raise SchemaError(f"{where}: {what}")
+
+
+def _text(value: Any, where: str, *, limit: int = MAX_TEXT) -> None:
+    _expect(isinstance(value, str), where, "expected text")
+    _expect(len(value) <= limit, where, f"longer than {limit} characters")
+
+
+def _ident(value: Any, where: str) -> None:
+    _expect(isinstance(value, str) and bool(_ID.match(value)) and ".." not in value, where, "not a valid id")
+
+
+def _stamp(value: Any, where: str) -> None:
+    _expect(isinstance(value, str) and bool(_STAMP.match(value)), where, "not a UTC timestamp")
+
+
+def _bool(value: Any, where: str) -> None:
+    _expect(isinstance(value, bool), where, "expected true or false")
+
+
+def validate_state(payload: dict[str, Any]) -> None:
+    """Raise SchemaError unless `payload` has exactly the shapes `LibraryState.from_json` needs."""
+    lists = payload.get("lists", [])
+    _expect(isinstance(lists, list), "lists", "expected a list")
+    for i, raw in enumerate(lists):
+        where = f"lists[{i}]"
+        _expect(isinstance(raw, dict), where, "expected an object")
+        _expect(
+            set(raw) == {"id", "name", "position", "deleted", "changed", "by"}, where, "unexpected fields"
+        )
+        _ident(raw["id"], f"{where}.id")
+        _text(raw["name"], f"{where}.name", limit=200)
+        _expect(type(raw["position"]) is int, f"{where}.position", "expected a whole number")
+        _bool(raw["deleted"], f"{where}.deleted")
+        _stamp(raw["changed"], f"{where}.changed")
+        _ident(raw["by"], f"{where}.by")
+    entries = payload.get("entries", [])
+    _expect(isinstance(entries, list), "entries", "expected a list")
+    for i, raw in enumerate(entries):
+        where = f"entries[{i}]"
+        _expect(isinstance(raw, dict), where, "expected an object")
+        _expect(
+            set(raw) == {"list", "paper", "added", "removed", "changed", "by"}, where, "unexpected fields"
+        )
+        _ident(raw["list"], f"{where}.list")
+        _ident(raw["paper"], f"{where}.paper")
+        _stamp(raw["added"], f"{where}.added")
+        _bool(raw["removed"], f"{where}.removed")
+        _stamp(raw["changed"], f"{where}.changed")
+        _ident(raw["by"], f"{where}.by")
+    status = payload.get("status", {})
+    _expect(isinstance(status, dict), "status", "expected an object")
+    for pid, raw in status.items():
+        where = f"status[{pid!r}]"
+        _ident(pid, where)
+        _expect(isinstance(raw, dict) and set(raw) == {"value", "changed", "by"}, where, "unexpected fields")
+        _expect(raw["value"] in STATUSES, f"{where}.value", f"expected one of {', '.join(STATUSES)}")
+        _stamp(raw["changed"], f"{where}.changed")
+        _ident(raw["by"], f"{where}.by")
+    notes = payload.get("notes", {})
+    _expect(isinstance(notes, dict), "notes", "expected an object")
+    for pid, raw in notes.items():
+        where = f"notes[{pid!r}]"
+        _ident(pid, where)
+        _expect(isinstance(raw, dict) and set(raw) <= {"versions", "superseded"}, where, "unexpected fields")
+        versions = raw.get("versions", [])
+        _expect(isinstance(versions, list), f"{where}.versions", "expected a list")
+        for j, version in enumerate(versions):
+            vwhere = f"{where}.versions[{j}]"
+            _expect(isinstance(version, dict), vwhere, "expected an object")
+            _expect(
+                {"id", "text", "changed", "by"} <= set(version) <= {"id", "text", "changed", "by", "shared"},
+                vwhere,
+                "unexpected fields",
+            )
+            _ident(version["id"], f"{vwhere}.id")
+            _text(version["text"], f"{vwhere}.text")
+            _stamp(version["changed"], f"{vwhere}.changed")
+            _ident(version["by"], f"{vwhere}.by")
+            if "shared" in version:
+                _bool(version["shared"], f"{vwhere}.shared")
+        superseded = raw.get("superseded", [])
+        _expect(isinstance(superseded, list), f"{where}.superseded", "expected a list")
+        for j, vid in enumerate(superseded):
+            _ident(vid, f"{where}.superseded[{j}]")
+    papers = payload.get("papers", {})
+    _expect(isinstance(papers, dict), "papers", "expected an object")
+    for pid, meta in papers.items():
+        where = f"papers[{pid!r}]"
+        _ident(pid, where)
+        validate_paper_meta(meta, where)
+
+
+PAPER_META_FIELDS = {"title": str, "abstract": str, "arxiv_id": str, "url": str, "date": str}
+
+
+def validate_paper_meta(meta: Any, where: str) -> None:
+    _expect(isinstance(meta, dict), where, "expected an object")
+    _expect("title" in meta, where, "needs a title")
+    for key, value in meta.items():
+        if key == "authors":
+            _expect(isinstance(value, list) and len(value) <= 2000, f"{where}.authors", "expected a list")
+            for k, author in enumerate(value):
+                _text(author, f"{where}.authors[{k}]", limit=500)
+        elif key == "sources":
+            _expect(isinstance(value, list) and len(value) <= 1000, f"{where}.sources", "expected a list")
+            for k, src in enumerate(value):
+                _text(src, f"{where}.sources[{k}]", limit=1000)
+        elif key in PAPER_META_FIELDS:
+            if value is None and key != "title":
+                continue
+            _text(value, f"{where}.{key}", limit=MAX_TEXT if key == "abstract" else 5000)
+        else:
+            raise SchemaError(f"{where}.{key}: unexpected field")

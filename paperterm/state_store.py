@@ -1,0 +1,77 @@
+"""Reading and writing the user's state file (`state.json`), safely across processes.
+
+Every change is made as `with store.edit() as state: …`: under the state lock,
+the file is read afresh, the change is applied, and the result replaces the file
+atomically. Another process's write in between is therefore never lost, and a
+crash leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, write_json
+from .library_state import KIND, SCHEMA_VERSION, LibraryState
+from .state_schema import SchemaError, validate_state
+
+
+class StateStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "state.json"
+        self.lock_path = data_dir / ".state.lock"
+        self.backups = data_dir / "backups"
+        self.state = LibraryState()
+        self._mtime: int | None = None
+
+    def load(self) -> LibraryState:
+        self.state = self._read()
+        return self.state
+
+    def refresh(self) -> bool:
+        """Re-read when another process changed the file; True when it did."""
+        mtime = self._stat()
+        if mtime == self._mtime:
+            return False
+        self.state = self._read()
+        return True
+
+    def _stat(self) -> int | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _read(self) -> LibraryState:
+        mtime = self._stat()
+        if mtime is None:
+            state = LibraryState()
+            state.ensure_default_list()
+            self._mtime = None
+            return state
+        try:
+            payload = read_json(self.path, kind=KIND, schema_version=SCHEMA_VERSION)
+            validate_state(payload)
+            state = LibraryState.from_json(payload)
+        except (LibraryFileError, SchemaError) as exc:
+            backup = keep_backup(self.path, self.backups)
+            problem = exc.problem if isinstance(exc, LibraryFileError) else f"has a wrong field ({exc})"
+            raise LibraryFileError(
+                self.path,
+                problem,
+                f"Nothing was changed; a copy is kept at {backup}. Restore a good copy from backups/ "
+                "or from your sync file, then run paperterm again.",
+            ) from None
+        self._mtime = mtime
+        return state
+
+    @contextlib.contextmanager
+    def edit(self) -> Iterator[LibraryState]:
+        """Apply a change to the freshest state and write it; nothing is written if the block raises."""
+        with file_lock(self.lock_path):
+            fresh = self._read()
+            yield fresh
+            write_json(self.path, fresh.to_json(), indent=True)
+            self._mtime = self._stat()
+            self.state = fresh

@@ -1,0 +1,156 @@
+"""The `paperterm` command, run as a user runs it: a subprocess on a temp data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paperterm.library import Library
+
+from .conftest import BLANK, COMPACT, SHARED, cli_env
+
+ENTRY = shutil.which("paperterm")
+
+
+def run(
+    data_dir: Path, *args: str, stdin: bytes | None = None, entry: bool = False
+) -> subprocess.CompletedProcess:
+    command = [ENTRY] if entry and ENTRY else [sys.executable, "-m", "paperterm"]
+    return subprocess.run(
+        [*command, *args], input=stdin, capture_output=True, env=cli_env(data_dir), timeout=120, check=False
+    )
+
+
+@pytest.mark.skipif(ENTRY is None, reason="the paperterm console script is not installed")
+def test_entry_point_import_then_stats_reports_174(data_dir: Path) -> None:
+    done = run(data_dir, "import", str(BLANK), str(COMPACT), entry=True)
+    assert done.returncode == 0, done.stderr
+    assert b"174 new" in done.stdout
+    stats = run(data_dir, "stats", "--json", entry=True)
+    assert json.loads(stats.stdout)["papers"] == 174
+    human = run(data_dir, "stats", entry=True)
+    assert b"papers      174" in human.stdout
+
+
+def test_search_json_prints_ranked_papers_with_spans(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK), str(COMPACT))
+    done = run(data_dir, "search", "knowledge distillation", "--json", "--limit", "10")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 10
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    for row in rows:
+        assert "knowledge distillation" in row["title"].lower()
+        start, end = row["title_spans"][0]
+        assert row["title"][start:end].lower() in ("knowledge", "distillation")
+
+
+def test_import_stdin_and_json_summary(data_dir: Path) -> None:
+    done = run(data_dir, "import", "-", "--date", "2024-09-12", "--json", stdin=BLANK.read_bytes())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["new"] == 80
+    listed = json.loads(run(data_dir, "list", "--json", "--date", "2024-09-12").stdout)
+    assert len(listed) == 80
+    assert listed[0]["sources"][0]["date_source"] == "option"
+
+
+def test_import_folder_and_glob(data_dir: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    shutil.copy(BLANK, inbox / "sub" / "a.txt")
+    (inbox / "notes.json").write_text('{"not": "a digest"}')
+    done = run(data_dir, "import", str(inbox))
+    assert done.returncode == 0, done.stderr
+    assert b"80 new" in done.stdout
+    assert b"notes.json: not a digest paperterm recognises" in done.stderr
+    shutil.copy(COMPACT, inbox / "b.txt")
+    done = run(data_dir, "import", str(inbox / "*.txt"))
+    assert b"94 new" in done.stdout
+
+
+def test_show_list_and_prefix_ids(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    rows = json.loads(run(data_dir, "list", "--json", "--limit", "1").stdout)
+    pid = rows[0]["id"]
+    shown = run(data_dir, "show", pid[:8], "--json")
+    assert json.loads(shown.stdout)["title"] == rows[0]["title"]
+    human = run(data_dir, "show", pid)
+    assert rows[0]["title"].encode() in human.stdout
+    assert b"seen in hf-daily-papers-blank-lines.txt:13" in human.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (("show", "nope"), 1, b"no paper with id 'nope'"),
+        (("search", "foo:bar"), 1, b"unknown filter `foo:`"),
+        (("import", "/does/not/exist.txt"), 1, b"no such file or folder"),
+        (("import", "x.txt", "--date", "Sep 12"), 2, b"is not a date"),
+        (("frobnicate",), 2, b"invalid choice"),
+        (("import", "x", "--format", "nope"), 1, b"unknown format 'nope'"),
+    ],
+)
+def test_exit_codes(data_dir: Path, args: tuple[str, ...], code: int, message: bytes) -> None:
+    done = run(data_dir, *args)
+    assert done.returncode == code
+    assert message in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_bad_file_is_named_and_changes_nothing(data_dir: Path, tmp_path: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    before = (data_dir / "library" / "manifest.json").read_bytes()
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    done = run(data_dir, "import", str(bad))
+    assert done.returncode == 1
+    assert f"{bad}:1: this is a binary file".encode() in done.stderr
+    assert (data_dir / "library" / "manifest.json").read_bytes() == before
+
+
+def test_every_command_has_help(data_dir: Path) -> None:
+    for command in ("import", "list", "show", "search", "stats", "formats"):
+        done = run(data_dir, command, "--help")
+        assert done.returncode == 0
+        assert b"usage: paperterm " + command.encode() in done.stdout
+
+
+def test_hostile_titles_print_literally(data_dir: Path) -> None:
+    text = "Daily Papers\n\n[bold red]Boom[/] \x1b]8;;http://x\x07link\n\n" + "An abstract sentence. " * 20
+    run(data_dir, "import", "-", stdin=text.encode())
+    done = run(data_dir, "list")
+    assert b"[bold red]Boom[/] link" in done.stdout
+    assert b"\x1b" not in done.stdout
+
+
+def test_killing_an_import_leaves_a_library_that_loads(data_dir: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    maker = SHARED / "bench" / "make_corpus.py"
+    if not maker.exists():
+        pytest.skip("../shared/bench/make_corpus.py is not beside this checkout")
+    subprocess.run([sys.executable, str(maker), "4000", str(corpus)], check=True, capture_output=True)
+    run(data_dir, "import", str(BLANK))
+    for delay in (0.3, 0.6, 0.9, 1.2):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "paperterm", "import", str(corpus)],
+            env=cli_env(data_dir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        library = Library.open(data_dir)
+        assert len(library.papers) in (80, 4080)
+    done = run(data_dir, "import", str(corpus))
+    assert done.returncode == 0
+    assert len(Library.open(data_dir).papers) == 4080

@@ -1,0 +1,180 @@
+"""The paper cache: round trips, re-imports, provenance, crashes, corruption and concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from loaders import DigestDate
+from paperterm.atomic_io import LibraryFileError
+from paperterm.importer import resolve_date
+from paperterm.library import Library
+from paperterm.paper_store import COMPACT_AFTER_SEGMENTS
+
+from .conftest import BLANK, COMPACT
+
+
+def test_both_seeds_give_174_papers_and_shared_ones_keep_both_provenances(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    summary = library.import_paths([str(BLANK), str(COMPACT)], explicit_date=date(2024, 9, 12))
+    assert (summary.new, summary.known, summary.files_imported) == (174, 25, 2)
+    reopened = Library.open(data_dir)
+    assert len(reopened.papers) == 174
+    shared = [p for p in reopened.papers.values() if len(p.sightings) == 2]
+    assert len(shared) == 25
+    dcbench = reopened.resolve("DC-BENCH" and shared[0].id)
+    names = [s.digest.name for s in reopened.sightings(dcbench)]
+    assert sorted(names) == ["hf-daily-papers-blank-lines.txt", "hf-daily-papers-compact.txt"]
+
+
+def test_reimport_adds_nothing_and_is_recognised_by_content(data_dir: Path, tmp_path: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)])
+    before = sorted((data_dir / "library").iterdir())
+    copy = tmp_path / "renamed.md"
+    copy.write_bytes(BLANK.read_bytes())
+    summary = library.import_paths([str(BLANK), str(copy)])
+    assert (summary.new, summary.known, summary.files_already) == (0, 160, 2)  # 80 known in each file
+    assert sorted((data_dir / "library").iterdir()) == before
+    assert len(Library.open(data_dir).papers) == 80
+
+
+def test_round_trip_keeps_every_field(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_samples()
+    fresh = Library.open(data_dir)
+    for pid, paper in library.papers.items():
+        other = fresh.papers[pid]
+        assert (other.title, other.abstract, other.links, other.sightings, other.date) == (
+            paper.title,
+            paper.abstract,
+            paper.links,
+            paper.sightings,
+            paper.date,
+        )
+
+
+def test_sample_dates_are_fixed(seeded: Library) -> None:
+    assert [(d.name, d.date, d.date_source) for d in seeded.digests] == [
+        ("hf-daily-papers-compact.txt", "2025-09-11", "option"),
+        ("hf-daily-papers-blank-lines.txt", "2025-09-12", "option"),
+    ]
+
+
+def test_digest_date_rules() -> None:
+    sep12 = DigestDate(9, 12)
+    mtime_2024 = 1_730_000_000  # 2024-10-27
+    assert resolve_date(sep12, date(2023, 9, 12), "x.txt", mtime_2024) == ("2023-09-12", "option")
+    assert resolve_date(sep12, None, "x.txt", mtime_2024) == ("2024-09-12", "digest+mtime")
+    assert resolve_date(DigestDate(12, 30), None, "x.txt", 1_704_200_000) == ("2023-12-30", "digest+mtime")
+    assert resolve_date(sep12, None, "digest-2022-09-12.txt", mtime_2024) == ("2022-09-12", "digest+filename")
+    assert resolve_date(DigestDate(9, 12, 2021), None, "x", None) == ("2021-09-12", "digest")
+    assert resolve_date(None, None, "digest-2023-05-01.txt", mtime_2024) == ("2023-05-01", "filename")
+    assert resolve_date(None, None, "x.txt", mtime_2024) == ("2024-10-27", "mtime")
+
+
+def test_orphan_segment_from_a_crash_is_ignored(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)])
+    root = data_dir / "library"
+    (root / "seg-000002.json").write_text('{"schema_version": 1, "kind": "paperterm-papers", "rows": [')
+    assert len(Library.open(data_dir).papers) == 80
+    library.import_paths([str(COMPACT)])  # the next import overwrites the orphan's name safely
+    assert len(Library.open(data_dir).papers) == 174
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "is not valid JSON"),
+        (b"{trunc", "is not valid JSON"),
+        (b"[1, 2]", "is not a paperterm-library file"),
+        (
+            b'{"kind": "paperterm-library", "schema_version": 99, "digests": [], "segments": []}',
+            "newer paperterm",
+        ),
+        (b'{"kind": "paperterm-library", "schema_version": 1, "digests": 5}', "missing its digests"),
+    ],
+)
+def test_corrupt_manifest_is_a_clear_error_kept_as_backup_and_not_overwritten(
+    data_dir: Path, content: bytes, problem: str
+) -> None:
+    Library.open(data_dir).import_paths([str(BLANK)])
+    manifest = data_dir / "library" / "manifest.json"
+    manifest.write_bytes(content)
+    with pytest.raises(LibraryFileError, match=problem) as caught:
+        Library.open(data_dir)
+    assert str(manifest) in str(caught.value)
+    assert "A copy is kept at" in str(caught.value)
+    assert manifest.read_bytes() == content
+    backups = list((data_dir / "backups").iterdir())
+    assert [b.read_bytes() for b in backups] == [content]
+    library = Library(data_dir)
+    with pytest.raises(LibraryFileError):
+        library.import_paths([str(COMPACT)])
+    assert manifest.read_bytes() == content
+
+
+def test_damaged_abstracts_file_is_an_error_not_garbage(data_dir: Path) -> None:
+    Library.open(data_dir).import_paths([str(BLANK)])
+    blob = data_dir / "library" / "seg-000001.abstracts"
+    blob.write_bytes(blob.read_bytes()[:100])
+    with pytest.raises(LibraryFileError, match="wrong size"):
+        Library.open(data_dir)
+
+
+def test_many_imports_compact_into_one_segment(data_dir: Path, tmp_path: Path) -> None:
+    library = Library.open(data_dir)
+    text = BLANK.read_text()
+    blocks = text.split("\n\n")
+    header, body = blocks[:6], blocks[6:]
+    for n in range(COMPACT_AFTER_SEGMENTS + 2):
+        pair = body[2 * n : 2 * n + 2]
+        path = tmp_path / f"d{n}.txt"
+        path.write_text("\n\n".join(header + pair))
+        assert library.import_paths([str(path)]).new == 1
+    segments = json.loads((data_dir / "library" / "manifest.json").read_text())["segments"]
+    assert len(segments) < COMPACT_AFTER_SEGMENTS
+    files = {p.name for p in (data_dir / "library").iterdir()} - {"manifest.json", "index"}
+    assert files == {s for name in segments for s in (name, name.replace(".json", ".abstracts"))}
+    fresh = Library.open(data_dir)
+    assert len(fresh.papers) == COMPACT_AFTER_SEGMENTS + 2
+    assert {p.abstract for p in fresh.papers.values()} == {p.abstract for p in library.papers.values()}
+
+
+def _import_in_process(data_dir: str, path: str) -> int:
+    library = Library.open(Path(data_dir))
+    return library.import_paths([path]).new
+
+
+def test_two_processes_importing_at_once_lose_nothing(data_dir: Path, tmp_path: Path) -> None:
+    blocks = BLANK.read_text().split("\n\n")
+    header, body = blocks[:6], blocks[6:]
+    paths = []
+    for n in range(8):
+        path = tmp_path / f"part{n}.txt"
+        path.write_text("\n\n".join(header + body[n * 20 : n * 20 + 20]))
+        paths.append(str(path))
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        results = pool.starmap(_import_in_process, [(str(data_dir), p) for p in paths])
+    assert sum(results) == 80
+    library = Library.open(data_dir)
+    assert len(library.papers) == 80
+    assert len(library.digests) == 8
+    assert sorted(d.number for d in library.digests) == list(range(1, 9))
+
+
+def test_refresh_sees_another_processes_import(data_dir: Path) -> None:
+    first = Library.open(data_dir)
+    first.import_paths([str(BLANK)])
+    second = Library.open(data_dir)
+    second.import_paths([str(COMPACT)])
+    assert len(first.papers) == 80
+    assert first.refresh() is True
+    assert len(first.papers) == 174
+    assert first.refresh() is False
