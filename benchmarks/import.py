@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import corpus  # noqa: E402
-from paperterm.library import Library  # noqa: E402
+from benchmarks.corpus import corpus
+from paperterm.library import Library
 
 LOAD_PROBE = """
 import sys, time
@@ -30,7 +30,9 @@ print(time.perf_counter() - t, len(lib.papers))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

@@ -6,7 +6,11 @@ Exit codes: 0 ok, 1 bad input (a file, id or query that cannot be used), 2 usage
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -15,11 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__
+from . import __version__, sync
 from . import cli_output as ui
-from .atomic_io import LibraryFileError
+from .atomic_io import LibraryFileError, write_bytes
 from .importer import ImportSummary
-from .library import Library, PaperNotFound
+from .library import BadAction, Library, PaperNotFound
+from .list_export import FORMATS as LIST_FORMATS
+from .list_export import render as render_list
 from .locations import ENV_VAR
 from .search_query import QueryError
 
@@ -80,6 +86,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("formats", help="the digest formats paperterm reads")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("lists", help="reading lists: show them, or create, rename, delete, move one")
+    p.add_argument(
+        "action", nargs="?", choices=("show", "create", "rename", "delete", "move"), default="show"
+    )
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="ARG",
+        help="create NAME | rename OLD NEW | delete NAME | move NAME POSITION (1 = first) | show [NAME]",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("bookmark", help="put papers in a reading list (default: to-read)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--list", dest="list_name", metavar="NAME")
+    p.add_argument("--create", action="store_true", help="create the list if it does not exist")
+
+    p = sub.add_parser("unbookmark", help="take papers out of a list (default: out of every list)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--list", dest="list_name", metavar="NAME")
+
+    p = sub.add_parser("mark", help="mark papers read, unread or dismissed")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("status", choices=("read", "unread", "dismissed"))
+
+    p = sub.add_parser("note", help="edit a paper's Markdown note in $EDITOR (or --set / --stdin)")
+    p.add_argument("id")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--set", dest="text", metavar="TEXT", help="replace the note with TEXT ('' clears it)")
+    group.add_argument("--stdin", action="store_true", help="replace the note with standard input")
+    group.add_argument("--print", dest="print_note", action="store_true", help="print the note")
+
+    p = sub.add_parser("bookmarks", help="export or import reading lists, triage and notes")
+    bsub = p.add_subparsers(dest="bookmarks_command", metavar="ACTION", required=True)
+    e = bsub.add_parser("export", help="write the sync file (JSON), or one list as bibtex/markdown/csv")
+    e.add_argument("file", help="file to write; - for standard output")
+    e.add_argument("--format", dest="export_format", choices=("json", *LIST_FORMATS), default="json")
+    e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)")
+    i = bsub.add_parser("import", help="merge a sync file into this library")
+    i.add_argument("file")
+
+    p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
+    p.add_argument("file")
     return parser
 
 
@@ -276,6 +326,147 @@ def cmd_formats(_library: Library | None, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_lists(library: Library, args: argparse.Namespace) -> int:
+    names = args.names
+    need = {"show": (0, 1), "create": (1, 1), "rename": (2, 2), "delete": (1, 1), "move": (2, 2)}[args.action]
+    if not need[0] <= len(names) <= need[1]:
+        raise BadInput(f"`lists {args.action}` takes {need[0]} name(s); see `paperterm lists --help`")
+    try:
+        if args.action == "create":
+            library.create_list(names[0])
+        elif args.action == "rename":
+            library.rename_list(names[0], names[1])
+        elif args.action == "delete":
+            library.delete_list(names[0])
+        elif args.action == "move":
+            if not names[1].isdigit() or int(names[1]) < 1:
+                raise BadInput("the position is a number from 1 (first)")
+            library.move_list(names[0], int(names[1]) - 1)
+    except BadAction as exc:
+        raise BadInput(str(exc)) from None
+    state = library.state
+    if args.action == "show" and names:
+        found = state.find_list(names[0])
+        if found is None:
+            raise BadInput(f"no reading list named {names[0]!r}")
+        rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
+        if args.json:
+            ui.print_json(rows)
+        else:
+            ui.out.print(ui.paper_table(rows)) if rows else ui.err.print("The list is empty.")
+        return OK
+    lists = [
+        {"id": rl.id, "name": rl.name, "papers": len(state.list_papers(rl.id))} for rl in state.live_lists()
+    ]
+    if args.json:
+        ui.print_json(lists)
+    else:
+        for item in lists:
+            ui.out.print(ui.styled(f"{item['papers']:>5}  {item['name']}"))
+    return OK
+
+
+def _papers(library: Library, refs: list[str]) -> list[str]:
+    return [library.resolve(ref).id for ref in refs]
+
+
+def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
+    ids = _papers(library, args.ids)
+    if args.create and args.list_name and library.state.find_list(args.list_name) is None:
+        library.create_list(args.list_name)
+    try:
+        changed = sum(library.bookmark(pid, args.list_name) for pid in ids)
+    except BadAction as exc:
+        raise BadInput(f"{exc}; add --create to make it") from None
+    target = args.list_name or "to-read"
+    ui.out.print(ui.styled(f"Bookmarked {changed} paper(s) in {target} ({len(ids) - changed} were there)."))
+    return OK
+
+
+def cmd_unbookmark(library: Library, args: argparse.Namespace) -> int:
+    ids = _papers(library, args.ids)
+    try:
+        changed = sum(library.unbookmark(pid, args.list_name) for pid in ids)
+    except BadAction as exc:
+        raise BadInput(str(exc)) from None
+    ui.out.print(ui.styled(f"Removed {changed} bookmark(s)."))
+    return OK
+
+
+def cmd_mark(library: Library, args: argparse.Namespace) -> int:
+    value = "new" if args.status == "unread" else args.status
+    changed = sum(library.set_status(pid, value) for pid in _papers(library, args.ids))
+    ui.out.print(ui.styled(f"Marked {changed} paper(s) {args.status}."))
+    return OK
+
+
+def cmd_note(library: Library, args: argparse.Namespace) -> int:
+    paper = library.resolve(args.id)
+    if args.print_note:
+        ui.out.print(ui.styled(library.state.note_of(paper.id)), soft_wrap=False)
+        return OK
+    if args.text is not None:
+        text = args.text
+    elif args.stdin:
+        text = sys.stdin.read()
+    else:
+        text = edit_in_editor(library.state.note_of(paper.id), paper.title)
+        if text is None:
+            ui.err.print("Note unchanged.")
+            return OK
+    library.set_note(paper.id, text)
+    ui.out.print(ui.styled("Note saved." if text.strip() else "Note cleared."))
+    return OK
+
+
+def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
+    if args.bookmarks_command == "import":
+        report = sync.import_file(library, Path(args.file).expanduser())
+        ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
+        return OK
+    if args.export_format == "json":
+        if args.file == "-":
+            ui.print_json(sync.export_payload(library))
+            return OK
+        count = sync.export_file(library, Path(args.file).expanduser())
+        ui.out.print(ui.styled(f"Wrote {args.file} ({count} papers with their lists, status and notes)."))
+        return OK
+    state = library.state
+    name = args.list_name or "to-read"
+    found = state.find_list(name)
+    if found is None:
+        raise BadInput(f"no reading list named {name!r}")
+    rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
+    text = render_list(rows, args.export_format, found.name)
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        write_bytes(Path(args.file).expanduser(), text.encode("utf-8"))
+        ui.out.print(ui.styled(f"Wrote {len(rows)} papers of {found.name} to {args.file}."))
+    return OK
+
+
+def cmd_sync(library: Library, args: argparse.Namespace) -> int:
+    path = Path(args.file).expanduser()
+    report = sync.sync(library, path)
+    ui.out.print(ui.styled(f"Synced with {path}: {report.line()}."))
+    return OK
+
+
+def edit_in_editor(text: str, title: str) -> str | None:
+    """Run $VISUAL/$EDITOR on a temp file (no shell); the new text, or None when unchanged."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="paperterm-note-") as folder:
+        path = Path(folder) / "note.md"
+        path.write_text(text, encoding="utf-8")
+        try:
+            subprocess.run([*shlex.split(editor), str(path)], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise BadInput(f"the editor {editor!r} failed ({exc}); the note is unchanged") from None
+        new = path.read_text(encoding="utf-8")
+    return None if new == text else new
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -283,6 +474,13 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "search": cmd_search,
     "stats": cmd_stats,
     "formats": cmd_formats,
+    "lists": cmd_lists,
+    "bookmark": cmd_bookmark,
+    "unbookmark": cmd_unbookmark,
+    "mark": cmd_mark,
+    "note": cmd_note,
+    "bookmarks": cmd_bookmarks,
+    "sync": cmd_sync,
 }
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
-from .library_state import LibraryState
+from .library_state import LibraryState, ReadingList
 from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
@@ -24,9 +24,32 @@ from .search_index import SearchIndex
 from .search_query import QueryError
 from .state_store import StateStore
 
+T = TypeVar("T")
+
 
 class PaperNotFound(LookupError):
     pass
+
+
+class BadAction(ValueError):
+    """An action the user asked for that cannot be done (no such list, a clashing name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperState:
+    """A paper's triage status, list memberships and note at one moment."""
+
+    paper_id: str
+    status: str
+    lists: frozenset[str]
+    note: str
+
+
+def _checked(action: Callable[..., T], *args: str) -> T:
+    try:
+        return action(*args)
+    except ValueError as exc:
+        raise BadAction(str(exc)) from None
 
 
 class _LibraryFilters(FilterSource):
@@ -98,8 +121,16 @@ class Library:
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
+        before = set(self.papers) if self._search is not None else set()
         papers = self.store.refresh()
         state = self.state_store.refresh()
+        if self._search is not None:
+            if papers:
+                self._search.index.add_papers(p for pid, p in self.papers.items() if pid not in before)
+                self._search.invalidate()
+            if state:
+                for pid, note in self.state.notes.items():
+                    self._search.index.set_note(pid, note.text)
         return papers or state
 
     # -- papers --------------------------------------------------------------
@@ -232,6 +263,100 @@ class Library:
             summary.changed_ids += part.changed_ids
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
+
+    # -- the user's actions: each is saved at once, under the state lock --------
+
+    def edit_state(self, change: Callable[[LibraryState], T]) -> T:
+        """Apply `change` to the freshest state under the lock and save it (see `StateStore.edit`)."""
+        with self.state_store.edit() as state:
+            result = change(state)
+        return result
+
+    def paper_for(self, ref: str) -> Paper | None:
+        """A paper by the id the state uses, following aliases (a title id, an arXiv id)."""
+        return self.papers.get(ref) or self.store.by_alias(ref)
+
+    def _list_id(self, state: LibraryState, name: str | None) -> str:
+        if name is None:
+            return state.ensure_default_list().id
+        found = state.find_list(name)
+        if found is None:
+            names = ", ".join(rl.name for rl in state.live_lists()) or "none"
+            raise BadAction(f"no reading list named {name!r} (lists: {names})")
+        return found.id
+
+    def set_status(self, paper_id: str, value: str) -> bool:
+        """Mark a paper new (unread), read or dismissed; False when it already was."""
+        return self.edit_state(lambda state: state.set_status(paper_id, value))
+
+    def bookmark(self, paper_id: str, list_name: str | None = None) -> bool:
+        """Put a paper in a list (the default `to-read` when none is named)."""
+        return self.edit_state(
+            lambda state: state.set_in_list(self._list_id(state, list_name), paper_id, True)
+        )
+
+    def unbookmark(self, paper_id: str, list_name: str | None = None) -> bool:
+        """Take a paper out of a list; with no list named, out of every list."""
+
+        def change(state: LibraryState) -> bool:
+            if list_name is not None:
+                return state.set_in_list(self._list_id(state, list_name), paper_id, False)
+            removed = [state.set_in_list(rl.id, paper_id, False) for rl in state.live_lists()]
+            return any(removed)
+
+        return self.edit_state(change)
+
+    def create_list(self, name: str) -> ReadingList:
+        return self.edit_state(lambda state: _checked(state.create_list, name))
+
+    def rename_list(self, name: str, new_name: str) -> None:
+        self.edit_state(lambda state: _checked(state.rename_list, self._list_id(state, name), new_name))
+
+    def delete_list(self, name: str) -> None:
+        self.edit_state(lambda state: state.delete_list(self._list_id(state, name)))
+
+    def move_list(self, name: str, position: int) -> None:
+        """Put a list at `position` (0 first) among the lists, renumbering the others."""
+
+        def change(state: LibraryState) -> None:
+            list_id = self._list_id(state, name)
+            order = [rl.id for rl in state.live_lists() if rl.id != list_id]
+            order.insert(max(0, min(position, len(order))), list_id)
+            for number, each in enumerate(order):
+                if state.lists[each].position != number:
+                    state.move_list(each, number)
+
+        self.edit_state(change)
+
+    def set_note(self, paper_id: str, text: str) -> bool:
+        changed = self.edit_state(lambda state: state.set_note(paper_id, text))
+        if changed and self._search is not None:
+            self._search.index.set_note(paper_id, self.state.note_of(paper_id))
+        return changed
+
+    def snapshot(self, paper_id: str) -> PaperState:
+        """What the user has said about a paper, to restore it on undo."""
+        state = self.state
+        lists = frozenset(e.list for e in state.entries.values() if e.paper == paper_id and not e.removed)
+        return PaperState(paper_id, state.status_of(paper_id), lists, state.note_of(paper_id))
+
+    def restore(self, saved: PaperState) -> None:
+        """Put a paper's status, lists and note back as they were in `saved` (one write)."""
+
+        def change(state: LibraryState) -> None:
+            state.set_status(saved.paper_id, saved.status)
+            now = {e.list for e in state.entries.values() if e.paper == saved.paper_id and not e.removed}
+            for list_id in now - saved.lists:
+                state.set_in_list(list_id, saved.paper_id, False)
+            for list_id in saved.lists - now:
+                if list_id in state.lists and not state.lists[list_id].deleted:
+                    state.set_in_list(list_id, saved.paper_id, True)
+            if state.note_of(saved.paper_id) != saved.note:
+                state.set_note(saved.paper_id, saved.note)
+
+        self.edit_state(change)
+        if self._search is not None:
+            self._search.index.set_note(saved.paper_id, self.state.note_of(saved.paper_id))
 
     # -- search --------------------------------------------------------------
 

@@ -27,6 +27,7 @@ SCHEMA_VERSION = 1
 KIND = "paperterm-state"
 STATUSES = ("new", "read", "dismissed")
 DEFAULT_LIST = "to-read"
+EPOCH = "1970-01-01T00:00:00.000000Z"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -120,7 +121,6 @@ class LibraryState:
     entries: dict[tuple[str, str], ListEntry] = field(default_factory=dict)
     status: dict[str, Status] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
-    papers: dict[str, dict[str, Any]] = field(default_factory=dict)  # metadata of papers the user keeps
 
     # -- reading -------------------------------------------------------------
 
@@ -164,6 +164,10 @@ class LibraryState:
     def noted_ids(self) -> set[str]:
         return {pid for pid, note in self.notes.items() if note.text.strip()}
 
+    def kept_ids(self) -> set[str]:
+        """Papers another machine needs to know to show this state: in a list, or with a note."""
+        return {e.paper for e in self.entries.values() if not e.removed} | self.noted_ids()
+
     # -- changing (each returns nothing; stamps the change with time and device) --
 
     def ensure_default_list(self) -> ReadingList:
@@ -171,7 +175,9 @@ class LibraryState:
         if existing is not None and not existing.deleted:
             return existing
         if existing is None:
-            made = ReadingList(DEFAULT_LIST, DEFAULT_LIST, 0, False, clock.now(), self.device)
+            # The same register on every machine, older than any real change: creating the
+            # default list is not an edit, so it never overrides a rename made elsewhere.
+            made = ReadingList(DEFAULT_LIST, DEFAULT_LIST, 0, False, EPOCH, "default")
             self.lists[DEFAULT_LIST] = made
             return made
         revived = replace(existing, deleted=False, changed=clock.now(), by=self.device)
@@ -249,10 +255,6 @@ class LibraryState:
         note.versions = {version.id: version}
         return True
 
-    def remember_paper(self, paper_id: str, meta: dict[str, Any]) -> None:
-        """Keep enough about a paper the user keeps for another machine to show it."""
-        self.papers[paper_id] = meta
-
     def mark_shared(self) -> None:
         for note in self.notes.values():
             note.versions = {k: replace(v, shared=True) for k, v in note.versions.items()}
@@ -280,15 +282,6 @@ class LibraryState:
                     elif version.shared and not held.shared:
                         versions[vid] = replace(held, shared=True)
             merged.notes[pid] = Note(versions, superseded)
-        merged.papers = {**other.papers, **self.papers}
-        for pid in merged.papers.keys() & other.papers.keys() & self.papers.keys():
-            a, b = self.papers[pid], other.papers[pid]
-            merged.papers[pid] = (
-                a
-                if orjson.dumps(a, option=orjson.OPT_SORT_KEYS)
-                >= orjson.dumps(b, option=orjson.OPT_SORT_KEYS)
-                else b
-            )
         return merged
 
     def canonical(self) -> dict[str, Any]:
@@ -317,7 +310,6 @@ class LibraryState:
                 }
                 for pid, note in sorted(self.notes.items())
             },
-            "papers": dict(sorted(self.papers.items())),
         }
 
     @classmethod
@@ -335,7 +327,6 @@ class LibraryState:
         for pid, raw in payload.get("notes", {}).items():
             versions = {v["id"]: NoteVersion(**v) for v in raw.get("versions", [])}
             state.notes[pid] = Note(versions, set(raw.get("superseded", [])))
-        state.papers = dict(payload.get("papers", {}))
         return state
 
 

@@ -150,6 +150,11 @@ class PaperStore:
         pid = self._arxiv_alias.get(arxiv_id)
         return self.papers.get(pid) if pid is not None else None
 
+    def by_alias(self, ref: str) -> Paper | None:
+        """A paper known here by another id: its title id, or its arXiv id."""
+        pid = self._title_alias.get(ref) or self._arxiv_alias.get(ref)
+        return self.papers.get(pid) if pid is not None else None
+
     def known_digest(self, sha256: str) -> Digest | None:
         return self._by_sha.get(sha256)
 

@@ -107,12 +107,6 @@ def validate_state(payload: dict[str, Any]) -> None:
         _expect(isinstance(superseded, list), f"{where}.superseded", "expected a list")
         for j, vid in enumerate(superseded):
             _ident(vid, f"{where}.superseded[{j}]")
-    papers = payload.get("papers", {})
-    _expect(isinstance(papers, dict), "papers", "expected an object")
-    for pid, meta in papers.items():
-        where = f"papers[{pid!r}]"
-        _ident(pid, where)
-        validate_paper_meta(meta, where)
 
 
 PAPER_META_FIELDS = {"title": str, "abstract": str, "arxiv_id": str, "url": str, "date": str}
