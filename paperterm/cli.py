@@ -6,11 +6,7 @@ Exit codes: 0 ok, 1 bad input (a file, id or query that cannot be used), 2 usage
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -22,6 +18,7 @@ from loaders import formats
 from . import __version__, sync
 from . import cli_output as ui
 from .atomic_io import LibraryFileError, write_bytes
+from .external import ExternalError, edit_text
 from .importer import ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
@@ -127,6 +124,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)")
     i = bsub.add_parser("import", help="merge a sync file into this library")
     i.add_argument("file")
+
+    p = sub.add_parser("topics", help="topics with counts; add, rename, hide, pin, merge or remove one")
+    p.add_argument(
+        "action",
+        nargs="?",
+        default="show",
+        choices=("show", "add", "rename", "hide", "unhide", "pin", "unpin", "merge", "remove"),
+    )
+    p.add_argument(
+        "args",
+        nargs="*",
+        metavar="ARG",
+        help="add NAME RULE | rename NAME NEW | hide/pin/unpin/remove NAME | merge FROM INTO | "
+        "show [NAME] | unhide",
+    )
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     p.add_argument("file")
@@ -410,7 +423,10 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
     elif args.stdin:
         text = sys.stdin.read()
     else:
-        text = edit_in_editor(library.state.note_of(paper.id), paper.title)
+        try:
+            text = edit_text(library.state.note_of(paper.id))
+        except ExternalError as exc:
+            raise BadInput(str(exc)) from None
         if text is None:
             ui.err.print("Note unchanged.")
             return OK
@@ -446,25 +462,87 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_topics(library: Library, args: argparse.Namespace) -> int:
+    need = {
+        "show": (0, 1),
+        "add": (2, 2),
+        "rename": (2, 2),
+        "hide": (1, 1),
+        "unhide": (0, 0),
+        "pin": (1, 1),
+        "unpin": (1, 1),
+        "merge": (2, 2),
+        "remove": (1, 1),
+    }[args.action]
+    if not need[0] <= len(args.args) <= need[1]:
+        raise BadInput(f"`topics {args.action}` takes {need[1]} argument(s); see `paperterm topics --help`")
+    a = args.args
+    try:
+        if args.action == "add":
+            topic = library.add_topic(a[0], a[1])
+            ui.out.print(
+                ui.styled(f"Added topic {topic.name!r}: {len(topic.members)} papers match {a[1]!r}.")
+            )
+        elif args.action == "rename":
+            library.rename_topic(a[0], a[1])
+        elif args.action in ("hide", "pin", "unpin"):
+            flag = "hidden" if args.action == "hide" else "pinned"
+            library.set_topic_flag(a[0], flag, args.action != "unpin")
+        elif args.action == "unhide":
+            ui.out.print(ui.styled(f"{library.unhide_topics()} topic(s) shown again."))
+        elif args.action == "merge":
+            library.merge_topics(a[0], a[1])
+        elif args.action == "remove":
+            library.remove_topic(a[0])
+    except BadAction as exc:
+        raise BadInput(str(exc)) from None
+    if args.action == "show" and a:
+        topic = library.find_topic(a[0])
+        rows = [
+            library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers
+        ]
+        rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
+        if args.json:
+            ui.print_json(rows)
+        else:
+            ui.out.print(ui.paper_table(rows))
+        return OK
+    if args.action != "show" and not args.json:
+        return OK
+    state = library.state
+    rows = []
+    for topic in library.topics():
+        unread = sum(1 for pid in topic.members if state.status_of(pid) == "new")
+        rows.append(
+            {
+                "name": topic.name,
+                "key": topic.key,
+                "kind": "broad" if topic.broad else topic.kind,
+                "papers": len(topic.members),
+                "unread": unread,
+                "pinned": topic.pinned,
+                "rule": topic.rule,
+                "trend": list(topic.trend),
+            }
+        )
+    if args.json:
+        ui.print_json(rows)
+        return OK
+    covered = len(set().union(*(t.members for t in library.topics()))) if rows else 0
+    for row in rows:
+        mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
+        ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
+    ui.err.print(
+        f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread."
+    )
+    return OK
+
+
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     report = sync.sync(library, path)
     ui.out.print(ui.styled(f"Synced with {path}: {report.line()}."))
     return OK
-
-
-def edit_in_editor(text: str, title: str) -> str | None:
-    """Run $VISUAL/$EDITOR on a temp file (no shell); the new text, or None when unchanged."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    with tempfile.TemporaryDirectory(prefix="paperterm-note-") as folder:
-        path = Path(folder) / "note.md"
-        path.write_text(text, encoding="utf-8")
-        try:
-            subprocess.run([*shlex.split(editor), str(path)], check=True)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise BadInput(f"the editor {editor!r} failed ({exc}); the note is unchanged") from None
-        new = path.read_text(encoding="utf-8")
-    return None if new == text else new
 
 
 COMMANDS: dict[str, Callable[..., int]] = {
@@ -481,6 +559,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "note": cmd_note,
     "bookmarks": cmd_bookmarks,
     "sync": cmd_sync,
+    "topics": cmd_topics,
 }
 
 

@@ -7,12 +7,15 @@ so a long import never delays a bookmark.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .atomic_io import LibraryFileError, read_json, write_json
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
 from .library_state import LibraryState, ReadingList
 from .locations import data_dir as default_data_dir
@@ -21,8 +24,10 @@ from .paper_store import PaperStore
 from .samples import sample_files
 from .search import FilterSource, PaperSearch, SearchResults
 from .search_index import SearchIndex
-from .search_query import QueryError
+from .search_query import QueryError, parse_query
 from .state_store import StateStore
+from .topics import Topic, discover
+from .topics import trend as topic_trend
 
 T = TypeVar("T")
 
@@ -108,6 +113,10 @@ class Library:
         self.store = PaperStore(self.root / "library")
         self.state_store = StateStore(self.root)
         self._search: PaperSearch | None = None
+        self._auto_topics_cache: list[Topic] | None = None
+        self._topics: list[Topic] | None = None
+        # Workers (imports, index builds, searches) and the UI share one library: they take this.
+        self.lock = threading.RLock()
 
     @classmethod
     def open(cls, root: Path | None = None) -> Library:
@@ -124,6 +133,10 @@ class Library:
         before = set(self.papers) if self._search is not None else set()
         papers = self.store.refresh()
         state = self.state_store.refresh()
+        if papers:
+            self._auto_topics_cache = None
+        if papers or state:
+            self._topics = None
         if self._search is not None:
             if papers:
                 self._search.index.add_papers(p for pid, p in self.papers.items() if pid not in before)
@@ -268,8 +281,10 @@ class Library:
 
     def edit_state(self, change: Callable[[LibraryState], T]) -> T:
         """Apply `change` to the freshest state under the lock and save it (see `StateStore.edit`)."""
-        with self.state_store.edit() as state:
+        with self.lock, self.state_store.edit() as state:
             result = change(state)
+        if any(p.kind == "user" for p in self._topics or []):
+            self._topics = None  # a user topic's rule may filter on lists or status
         return result
 
     def paper_for(self, ref: str) -> Paper | None:
@@ -414,13 +429,183 @@ class Library:
 
     def _papers_changed(self, ids: Iterable[str]) -> None:
         """Keep the index current after an import: new and enriched papers go into its delta."""
+        self._auto_topics_cache = None
+        self._topics = None
         if self._search is None:
             return
         self._search.index.add_papers(self.papers[i] for i in dict.fromkeys(ids) if i in self.papers)
         self._search.invalidate()
 
+    # -- topics --------------------------------------------------------------
+
+    def topics(self) -> list[Topic]:
+        """Topics for the sidebar: pinned first, then by size; hidden and merged ones left out."""
+        with self.lock:
+            if self._topics is None:
+                self._topics = self._compute_topics()
+            return self._topics
+
+    def _auto_topics(self) -> list[Topic]:
+        if self._auto_topics_cache is None:
+            cache = self.store.root / "topics.json"
+            previous: list[str] = []
+            if cache.exists():
+                try:
+                    previous = list(
+                        read_json(cache, kind="paperterm-topics", schema_version=1).get("keys", [])
+                    )
+                except LibraryFileError:
+                    previous = []
+            found = discover(
+                list(self.papers.values()),
+                abstract_count=self._abstract_counts,
+                previous=[k.removeprefix("auto:") for k in previous],
+            )
+            self._auto_topics_cache = found
+            keys = [t.key for t in found]
+            if keys != previous and self.digests:
+                write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
+        return self._auto_topics_cache
+
+    def _abstract_counts(self, ids: list[str], forms: list[str]) -> dict[str, int]:
+        """How often any form occurs in each abstract; the index narrows the papers to read."""
+        engine = self.search_engine()
+        counts: dict[str, int] = {}
+        for form in forms:
+            words = form.split()
+            docs = engine.abstract_docs_with_all(words)
+            needle = f" {form} "
+            for pid in docs:
+                paper = self.papers.get(pid)
+                if paper is None:
+                    continue
+                text = " " + _FOLD.sub(" ", paper.abstract.lower()) + " "
+                found = text.count(needle)
+                if found:
+                    counts[pid] = counts.get(pid, 0) + found
+        return counts
+
+    def _compute_topics(self) -> list[Topic]:
+        prefs = self.state.topics
+        dates = sorted({d.date for d in self.digests if d.date})[-14:]
+        auto = {t.key: t for t in self._auto_topics()}
+        members: dict[str, set[str]] = {key: set(t.members) for key, t in auto.items()}
+        for key, pref in prefs.items():
+            if key.startswith("auto:") and pref.merged_into and key in members:
+                target = pref.merged_into
+                if target in members:
+                    members[target] |= members[key]
+        result: list[Topic] = []
+        for key, topic in auto.items():
+            pref = prefs.get(key)
+            if pref is not None and (pref.hidden or pref.merged_into):
+                continue
+            name = pref.name if pref is not None and pref.name else topic.name
+            pinned = bool(pref and pref.pinned)
+            result.append(
+                Topic(
+                    key,
+                    name,
+                    frozenset(members[key]),
+                    "auto",
+                    topic.rule,
+                    _trend(members[key], self, dates),
+                    pinned,
+                    topic.broad,
+                )
+            )
+        for key, pref in prefs.items():
+            if not key.startswith("user:") or pref.deleted or pref.hidden:
+                continue
+            try:
+                ids = set(self.search_engine().search(pref.rule).ids)
+            except QueryError:
+                ids = set()
+            result.append(
+                Topic(
+                    key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned
+                )
+            )
+        result.sort(
+            key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold())
+        )
+        return result
+
+    def find_topic(self, name: str) -> Topic:
+        wanted = name.strip().casefold()
+        for topic in self.topics():
+            if topic.key == name or topic.name.casefold() == wanted:
+                return topic
+        raise BadAction(f"no topic named {name!r} (see `paperterm topics`)")
+
     def topic_members(self, name: str) -> set[str]:
-        raise QueryError(f"no topic named {name!r}")
+        try:
+            return set(self.find_topic(name).members)
+        except BadAction as exc:
+            raise QueryError(str(exc)) from None
+
+    def _topic_changed(self) -> None:
+        self._topics = None
+
+    def add_topic(self, name: str, rule: str) -> Topic:
+        """A topic of the user's own: papers matching `rule` (the search language) belong to it."""
+        name = " ".join(name.split())
+        if not name:
+            raise BadAction("a topic needs a name")
+        parse_query(rule)  # a malformed rule is an error now, not an empty topic later
+        if any(t.name.casefold() == name.casefold() for t in self.topics()):
+            raise BadAction(f"a topic named {name!r} exists already")
+        key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
+        self.edit_state(lambda state: state.set_topic(key, name=name, rule=rule, deleted=False, hidden=False))
+        self._topic_changed()
+        return self.find_topic(name)
+
+    def rename_topic(self, name: str, new_name: str) -> None:
+        topic = self.find_topic(name)
+        new_name = " ".join(new_name.split())
+        if not new_name:
+            raise BadAction("a topic needs a name")
+        self.edit_state(lambda state: state.set_topic(topic.key, name=new_name))
+        self._topic_changed()
+
+    def set_topic_flag(self, name: str, flag: str, value: bool) -> None:
+        """Pin or hide a topic."""
+        topic = self.find_topic(name)
+        self.edit_state(lambda state: state.set_topic(topic.key, **{flag: value}))
+        self._topic_changed()
+
+    def unhide_topics(self) -> int:
+        hidden = [k for k, p in self.state.topics.items() if p.hidden]
+        self.edit_state(lambda state: [state.set_topic(k, hidden=False) for k in hidden])
+        self._topic_changed()
+        return len(hidden)
+
+    def merge_topics(self, source: str, target: str) -> None:
+        """Fold `source` into `target`: target gains its papers, source leaves the sidebar."""
+        src, dst = self.find_topic(source), self.find_topic(target)
+        if src.key == dst.key:
+            raise BadAction("a topic cannot be merged into itself")
+        if src.kind == "user":
+            rule = f"({dst.rule}) | ({src.rule})" if dst.kind == "user" else None
+            if rule is None:
+                raise BadAction("merge an automatic topic into another, or your topic into one of yours")
+            combined = f"{dst.rule} | {src.rule}"
+            self.edit_state(
+                lambda state: (
+                    state.set_topic(dst.key, rule=combined),
+                    state.set_topic(src.key, deleted=True),
+                )
+            )
+        else:
+            self.edit_state(lambda state: state.set_topic(src.key, merged_into=dst.key))
+        self._topic_changed()
+
+    def remove_topic(self, name: str) -> None:
+        """Delete a topic of the user's own, or hide an automatic one."""
+        topic = self.find_topic(name)
+        flag = "deleted" if topic.kind == "user" else "hidden"
+        self.edit_state(lambda state: state.set_topic(topic.key, **{flag: True}))
+        self._topic_changed()
 
     # -- numbers -------------------------------------------------------------
 
@@ -442,6 +627,13 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
+
+
+_FOLD = re.compile(r"[^a-z0-9]+")
+
+
+def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[int, ...]:
+    return topic_trend(members, library.papers, dates)
 
 
 def _newest_first(paper: Paper) -> tuple[str, int, int]:

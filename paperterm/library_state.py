@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,6 +77,29 @@ class Status:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicPref:
+    """The user's say over one topic: an automatic one renamed, pinned, hidden or merged into
+    another, or a topic of their own (`rule` in the search language)."""
+
+    key: str  # auto:<stems> or user:<slug>
+    name: str
+    rule: str
+    pinned: bool
+    hidden: bool
+    merged_into: str
+    deleted: bool
+    changed: str
+    by: str
+
+    def key_order(self) -> tuple[str, str, bytes]:
+        return _order(
+            self.changed,
+            self.by,
+            [self.name, self.rule, self.pinned, self.hidden, self.merged_into, self.deleted],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class NoteVersion:
     id: str
     text: str
@@ -121,6 +145,7 @@ class LibraryState:
     entries: dict[tuple[str, str], ListEntry] = field(default_factory=dict)
     status: dict[str, Status] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
+    topics: dict[str, TopicPref] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------
 
@@ -255,6 +280,13 @@ class LibraryState:
         note.versions = {version.id: version}
         return True
 
+    def set_topic(self, key: str, **changes: str | bool) -> TopicPref:
+        """Create or change the user's preference for a topic (name, rule, pinned, hidden, …)."""
+        current = self.topics.get(key) or TopicPref(key, "", "", False, False, "", False, "", self.device)
+        updated = replace(current, **changes, changed=clock.now(), by=self.device)  # type: ignore[arg-type]
+        self.topics[key] = updated
+        return updated
+
     def mark_shared(self) -> None:
         for note in self.notes.values():
             note.versions = {k: replace(v, shared=True) for k, v in note.versions.items()}
@@ -267,6 +299,7 @@ class LibraryState:
         merged.lists = _merge_lww(self.lists, other.lists)
         merged.entries = _merge_lww(self.entries, other.entries)
         merged.status = _merge_lww(self.status, other.status)
+        merged.topics = _merge_lww(self.topics, other.topics, order=lambda t: t.key_order())
         for pid in self.notes.keys() | other.notes.keys():
             mine, theirs = self.notes.get(pid), other.notes.get(pid)
             superseded = (mine.superseded if mine else set()) | (theirs.superseded if theirs else set())
@@ -303,6 +336,7 @@ class LibraryState:
             "lists": [_plain(rl) for rl in sorted(self.lists.values(), key=lambda r: r.id)],
             "entries": [_plain(e) for _, e in sorted(self.entries.items())],
             "status": {pid: _plain(s) for pid, s in sorted(self.status.items())},
+            "topics": [_plain(t) for _, t in sorted(self.topics.items())],
             "notes": {
                 pid: {
                     "versions": [_plain(v) for v in sorted(note.versions.values(), key=lambda v: v.id)],
@@ -324,17 +358,22 @@ class LibraryState:
             state.entries[(entry.list, entry.paper)] = entry
         for pid, raw in payload.get("status", {}).items():
             state.status[pid] = Status(**raw)
+        for raw in payload.get("topics", []):
+            pref = TopicPref(**raw)
+            state.topics[pref.key] = pref
         for pid, raw in payload.get("notes", {}).items():
             versions = {v["id"]: NoteVersion(**v) for v in raw.get("versions", [])}
             state.notes[pid] = Note(versions, set(raw.get("superseded", [])))
         return state
 
 
-def _merge_lww(mine: dict[Any, Any], theirs: dict[Any, Any]) -> dict[Any, Any]:
+def _merge_lww(
+    mine: dict[Any, Any], theirs: dict[Any, Any], order: Callable[[Any], Any] = lambda v: v.key()
+) -> dict[Any, Any]:
     merged = dict(mine)
     for key, value in theirs.items():
         held = merged.get(key)
-        if held is None or value.key() > held.key():
+        if held is None or order(value) > order(held):
             merged[key] = value
     return merged
 

@@ -149,6 +149,23 @@ class PaperSearch:
         ids = [index.doc_ids[i] for i in ranked.tolist()]
         return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
 
+    def abstract_docs_with_all(self, words_: list[str]) -> list[str]:
+        """Ids of papers whose abstract holds every one of these exact words (a topic prefilter)."""
+        index = self.index
+        size = len(index.doc_ids)
+        mask = np.ones(size, dtype=bool)
+        postings = index.fields.get("abstract")
+        for word in words_:
+            part = np.zeros(size, dtype=bool)
+            token_id = index.vocab_index.get(word)
+            if token_id is not None and postings is not None:
+                part[postings.range_docs(token_id, token_id + 1)] = True
+            extra = index.delta["abstract"].get(word)
+            if extra:
+                part[np.fromiter(extra, dtype=np.int32, count=len(extra))] = True
+            mask &= part
+        return [index.doc_ids[i] for i in np.flatnonzero(mask).tolist()]
+
     # -- text clauses --------------------------------------------------------
 
     def _clause(

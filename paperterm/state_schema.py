@@ -81,6 +81,20 @@ def validate_state(payload: dict[str, Any]) -> None:
         _expect(raw["value"] in STATUSES, f"{where}.value", f"expected one of {', '.join(STATUSES)}")
         _stamp(raw["changed"], f"{where}.changed")
         _ident(raw["by"], f"{where}.by")
+    topics = payload.get("topics", [])
+    _expect(isinstance(topics, list), "topics", "expected a list")
+    topic_fields = {"key", "name", "rule", "pinned", "hidden", "merged_into", "deleted", "changed", "by"}
+    for i, raw in enumerate(topics):
+        where = f"topics[{i}]"
+        _expect(isinstance(raw, dict) and set(raw) == topic_fields, where, "unexpected fields")
+        _ident(raw["key"].replace(" ", "_"), f"{where}.key")
+        _text(raw["name"], f"{where}.name", limit=200)
+        _text(raw["rule"], f"{where}.rule", limit=2000)
+        _text(raw["merged_into"], f"{where}.merged_into", limit=300)
+        for flag in ("pinned", "hidden", "deleted"):
+            _bool(raw[flag], f"{where}.{flag}")
+        _stamp(raw["changed"], f"{where}.changed")
+        _ident(raw["by"], f"{where}.by")
     notes = payload.get("notes", {})
     _expect(isinstance(notes, dict), "notes", "expected an object")
     for pid, raw in notes.items():

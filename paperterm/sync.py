@@ -75,8 +75,8 @@ def read_sync_file(path: Path) -> SyncFile:
     payload = read_json(path, kind=KIND, schema_version=SCHEMA_VERSION)
     try:
         state_part = {
-            k: payload.get(k, [] if k in ("lists", "entries") else {})
-            for k in ("lists", "entries", "status", "notes")
+            k: payload.get(k, [] if k in ("lists", "entries", "topics") else {})
+            for k in ("lists", "entries", "status", "notes", "topics")
         }
         validate_state(state_part)
         papers = payload.get("papers", {})
@@ -104,7 +104,7 @@ def export_payload(library: Library, previous: SyncFile | None = None) -> dict[s
         "kind": KIND,
         "state_schema_version": STATE_SCHEMA,
         "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **{k: payload[k] for k in ("lists", "entries", "status", "notes")},
+        **{k: payload[k] for k in ("lists", "entries", "status", "notes", "topics")},
         "papers": dict(sorted(papers.items())),
     }
 
@@ -167,11 +167,12 @@ def _merge_in(library: Library, incoming: SyncFile, path: Path, *, mark_shared: 
         report.status = _count_changed(state.status, merged.status)
         report.notes = sum(1 for pid, note in merged.notes.items() if state.note_of(pid) != note.text)
         report.conflicts = sum(1 for note in merged.notes.values() if len(note.versions) > 1)
-        state.lists, state.entries, state.status, state.notes = (
+        state.lists, state.entries, state.status, state.notes, state.topics = (
             merged.lists,
             merged.entries,
             merged.status,
             merged.notes,
+            merged.topics,
         )
         if mark_shared:
             state.mark_shared()

@@ -1,0 +1,59 @@
+"""The scopes a reader moves between — all, unread, each list, each topic, each digest day — with counts.
+
+Each scope is a query in the search language, so choosing one in the sidebar and
+typing in the search bar combine by simply joining the two.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .library import Library
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: str  # all | unread | list | topic | day
+    key: str
+    label: str
+    query: str
+    total: int
+    unread: int
+    trend: tuple[int, ...] = ()  # papers per digest date, oldest first (topics)
+
+
+def quote(value: str) -> str:
+    return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
+
+
+def overview(library: Library) -> list[Scope]:
+    """Every scope with its paper and unread counts, in sidebar order."""
+    state = library.state
+    papers = library.papers
+    touched = {pid for pid, s in state.status.items() if s.value != "new" and pid in papers}
+    scopes = [
+        Scope("all", "all", "All", "", len(papers), len(papers) - len(touched)),
+        Scope(
+            "unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)
+        ),
+    ]
+    for reading_list in state.live_lists():
+        members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
+        unread = sum(1 for pid in members if state.status_of(pid) == "new")
+        query = f"list:{quote(reading_list.name)}"
+        scopes.append(Scope("list", reading_list.id, reading_list.name, query, len(members), unread))
+    for topic in library.topics():
+        unread = sum(1 for pid in topic.members if pid not in touched)
+        query = f"topic:{quote(topic.name)}"
+        scopes.append(Scope("topic", topic.key, topic.name, query, len(topic.members), unread, topic.trend))
+    per_day: Counter[str] = Counter()
+    unread_day: Counter[str] = Counter()
+    for paper in papers.values():
+        per_day[paper.date] += 1
+        if paper.id not in touched:
+            unread_day[paper.date] += 1
+    for day in sorted(per_day, reverse=True):
+        if day:
+            scopes.append(Scope("day", day, day, f"date:{day}", per_day[day], unread_day[day]))
+    return scopes
