@@ -167,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_app(root: Path | None) -> int:
-    """Open the TUI; with no terminal (or no TUI yet) print the library summary instead."""
+    """Open the TUI; without a terminal, print the library summary instead."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from tui.app import run
+
+        return run(root)
     library = Library.open(root)
     if library.is_empty():
         summary = library.import_samples()
@@ -175,6 +179,7 @@ def open_app(root: Path | None) -> int:
             f"Your library was empty, so it starts with the {summary.new} papers of the two bundled "
             "Daily Papers digests. Add your own with `paperterm import PATH`."
         )
+    ui.err.print("paperterm needs a terminal for the app; here is the library instead.")
     return cmd_stats(library, argparse.Namespace(json=False))
 
 

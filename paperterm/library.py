@@ -22,10 +22,11 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search import FilterSource, PaperSearch, SearchResults
+from .search import STOPWORDS, FilterSource, PaperSearch, SearchResults
 from .search_index import SearchIndex
 from .search_query import QueryError, parse_query
 from .state_store import StateStore
+from .text_tokens import spans, words
 from .topics import Topic, discover
 from .topics import trend as topic_trend
 
@@ -388,7 +389,7 @@ class Library:
             index = self._load_index()
             if index is None:
                 index = self.rebuild_index()
-            self._search = PaperSearch(index, self.papers, _LibraryFilters(self))
+            self._search = PaperSearch(index, self.papers, _LibraryFilters(self), order=_newest_first)
             for pid, note in self.state.notes.items():
                 if note.versions:
                     index.set_note(pid, note.text)
@@ -530,6 +531,22 @@ class Library:
             key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold())
         )
         return result
+
+    def interest_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the words of the user's own and pinned topics stand in `text` (for triage)."""
+        wanted: set[str] = set()
+        for topic in self.topics():
+            if topic.kind == "user":
+                for clause in parse_query(topic.rule).clauses:
+                    wanted.update(clause.words)
+                    for phrase in clause.phrases:
+                        wanted.update(phrase)
+            elif topic.pinned:
+                wanted.update(words(topic.name.split(" (")[0]))
+        wanted -= STOPWORDS
+        if not wanted:
+            return []
+        return [(start, end) for token, start, end, _ in spans(text) if token in wanted]
 
     def find_topic(self, name: str) -> Topic:
         wanted = name.strip().casefold()

@@ -27,8 +27,11 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def overview(library: Library) -> list[Scope]:
-    """Every scope with its paper and unread counts, in sidebar order."""
+def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
+    """Every scope with its paper and unread counts, in sidebar order.
+
+    Topics need the search index; the app asks without them until it is ready.
+    """
     state = library.state
     papers = library.papers
     touched = {pid for pid, s in state.status.items() if s.value != "new" and pid in papers}
@@ -43,7 +46,7 @@ def overview(library: Library) -> list[Scope]:
         unread = sum(1 for pid in members if state.status_of(pid) == "new")
         query = f"list:{quote(reading_list.name)}"
         scopes.append(Scope("list", reading_list.id, reading_list.name, query, len(members), unread))
-    for topic in library.topics():
+    for topic in library.topics() if include_topics else []:
         unread = sum(1 for pid in topic.members if pid not in touched)
         query = f"topic:{quote(topic.name)}"
         scopes.append(Scope("topic", topic.key, topic.name, query, len(topic.members), unread, topic.trend))

@@ -66,7 +66,8 @@ class PaperStore:
         self._by_sha: dict[str, Digest] = {}
         self._segments: list[str] = []
         self._arxiv_alias: dict[str, str] = {}
-        self._title_alias: dict[str, str] = {}  # title id → id, for papers whose id is their arXiv id
+        self._title_alias: dict[str, str] = {}
+        self._stamp: tuple[int, int] | None = None  # title id → id, for papers whose id is their arXiv id
 
     # -- reading -------------------------------------------------------------
 
@@ -78,8 +79,18 @@ class PaperStore:
         self._set_digests(manifest)
         self._load_segments(manifest["segments"])
 
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.manifest_path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
     def refresh(self) -> bool:
         """Pick up what other processes imported since we loaded; True when anything changed."""
+        stamp = self._manifest_stamp()
+        if stamp == self._stamp and stamp is not None:
+            return False
         manifest = self._read_manifest()
         segments: list[str] = manifest["segments"]
         if segments == self._segments and len(manifest["digests"]) == len(self.digests):
@@ -94,6 +105,7 @@ class PaperStore:
         return True
 
     def _read_manifest(self) -> dict[str, Any]:
+        self._stamp = self._manifest_stamp()
         if not self.manifest_path.exists():
             return {"digests": [], "segments": []}
         try:
@@ -252,6 +264,7 @@ class PaperStore:
         name = self._write_segment(changed)
         self._segments.append(name)
         self._write_manifest()
+        self._stamp = self._manifest_stamp()
 
     def _write_segment(self, papers: list[Paper]) -> str:
         """Abstracts first, then the rows that point into them; the manifest names neither yet."""
@@ -280,6 +293,7 @@ class PaperStore:
         name = self._write_segment(list(self.papers.values()))
         self._segments = [name]
         self._write_manifest()
+        self._stamp = self._manifest_stamp()
         for stale in old:
             (self.root / stale).unlink(missing_ok=True)
             (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)

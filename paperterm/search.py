@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -83,10 +84,18 @@ class FilterSource:
 class PaperSearch:
     """Search over one library's papers, through its index."""
 
-    def __init__(self, index: SearchIndex, papers: dict[str, Paper], filters: FilterSource) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        papers: dict[str, Paper],
+        filters: FilterSource,
+        order: Callable[[Paper], Any] = lambda p: p.date,
+    ) -> None:
+        """`order` is the library's sort key (newest last): ties in rank keep the library's order."""
         self.index = index
         self.papers = papers
         self.filters = filters
+        self.order = order
         self._dates: np.ndarray | None = None
         self._recency: np.ndarray | None = None
         self._known: np.ndarray | None = None
@@ -104,12 +113,16 @@ class PaperSearch:
             self._known = np.fromiter(
                 (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
             )
-            days = [papers[pid].date if pid in papers else "" for pid in self.index.doc_ids]
+            docs = [papers.get(pid) for pid in self.index.doc_ids]
+            days = [p.date if p is not None else "" for p in docs]
             self._dates = np.array(days, dtype="U10")
-            # recency in [0, 1): later dates (then later import order) rank higher among equals
-            order = np.argsort(self._dates, kind="stable")
-            recency = np.empty(len(days), dtype=np.float32)
-            recency[order] = np.arange(len(days), dtype=np.float32) / max(1, len(days))
+            # recency in [0, 1): the library's own order (newest digest first, then as listed)
+            present = [i for i, p in enumerate(docs) if p is not None]
+            present.sort(key=lambda i: self.order(docs[i]))  # type: ignore[arg-type]
+            recency = np.zeros(len(days), dtype=np.float32)
+            recency[np.asarray(present, dtype=np.int64)] = np.arange(
+                1, len(present) + 1, dtype=np.float32
+            ) / (len(present) + 1)
             self._recency = recency
         assert self._recency is not None and self._known is not None
         return self._dates, self._recency, self._known

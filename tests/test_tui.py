@@ -1,0 +1,700 @@
+"""The app driven as a user drives it: keys pressed with the Pilot, then what is shown and what was saved.
+
+There is one test per key listed in the help screen (`KEY_TESTS`), and a test that
+fails when a key is added to the help without a test of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from paperterm.library import Library
+from tui.app import PapertermApp
+from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.note_editor import NoteEditor
+from tui.screens.prompts import ImportPrompt, ListPicker, TextPrompt
+from tui.screens.reader import ReaderScreen
+from tui.screens.triage import TriageScreen
+from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_list import PaperList
+from tui.widgets.scope_sidebar import ScopeList
+from tui.widgets.search_bar import SearchBar
+
+from .conftest import BLANK
+
+SIZE = (120, 40)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until the app's workers (loading, indexing, searching, counting) are done."""
+    for _ in range(4):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.05)
+
+
+def plist(app: PapertermApp) -> PaperList:
+    return app.main.query_one(PaperList)
+
+
+def status_text(app: PapertermApp) -> str:
+    return shown(app.main.query_one("#list-status", Static))
+
+
+def shown(static: Static) -> str:
+    """The text a Static displays, as plain text."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
+
+
+def detail_text(app: PapertermApp) -> str:
+    return shown(app.main.query_one(PaperDetail).query_one("#detail-body", Static))
+
+
+def current_id(app: PapertermApp) -> str:
+    current = plist(app).current
+    assert current is not None
+    return current
+
+
+def state(app: PapertermApp):
+    return Library.open(app.library.root).state  # what is on disk, not what the app holds
+
+
+# -- the user's story ------------------------------------------------------------------
+
+
+async def test_triage_story_survives_a_restart(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(plist(app).ids) == 174
+        assert "All · 174 papers" in status_text(app)
+        await pilot.press("slash", *"knowlege distilation token graph")
+        await settle(pilot)
+        found = current_id(app)
+        assert app.library.papers[found].title == "Knowledge Distillation via Token-level Relationship Graph"
+        await pilot.press("enter", "b")
+        await pilot.press("B", "n", *"reading group", "enter")
+        await pilot.press("escape")  # clears the search
+        await settle(pilot)
+        await pilot.press("slash", "escape")
+        grouped = [found]
+        for _ in range(2):
+            await pilot.press("j")
+            grouped.append(current_id(app))
+            await pilot.press("B", "down", "enter")
+        await pilot.press("n", *"worth a reread")
+        await pilot.press("escape", "q")
+    saved = Library.open(data_dir).state
+    assert found in saved.list_papers("to-read")
+    group = saved.find_list("reading group")
+    assert group is not None and saved.list_papers(group.id) == grouped
+    assert [saved.note_of(pid) for pid in saved.noted_ids()] == ["worth a reread"]
+    noted = next(iter(saved.noted_ids()))
+
+    again = PapertermApp(data_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plist(again).cursor = plist(again).ids.index(noted)
+        await settle(pilot)
+        shown = detail_text(again)
+        assert "worth a reread" in shown
+        assert "reading group" in shown
+
+
+async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("n", *"half a thou")
+        await pilot.press("ctrl+q")
+    assert Library.open(data_dir).state.note_of(target) == "half a thou"
+
+
+async def test_hostile_titles_are_shown_literally(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_bytes(
+        ("Daily Papers\n\n[bold red]Boom[/] [link=file:///etc/passwd]x[/link] \x1b[31mred\n\n"
+         + "An abstract with [i]markup[/i] in it. " * 10).encode(),
+        "evil.txt",
+    )  # fmt: skip
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = detail_text(app)
+        assert "[bold red]Boom[/] [link=file:///etc/passwd]x[/link] red" in shown
+        assert "[i]markup[/i]" in shown
+
+
+async def test_works_at_80x24(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.main.has_class("-narrow")
+        detail = app.main.query_one(PaperDetail)
+        assert detail.region.y > plist(app).region.y  # below the list
+        assert plist(app).region.height >= 8
+
+
+async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        other = Library.open(data_dir)
+        other.import_bytes(
+            b"Daily Papers\n\nSep 13\n\nA Brand New Paper\n\n" + b"Abstract words here. " * 20, "x.txt"
+        )
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "All · 175 papers" in status_text(app)
+
+
+# -- one test per key in the help screen --------------------------------------------------
+
+Check = Callable[[Pilot, PapertermApp], Awaitable[None]]
+
+
+async def _main_search(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("slash")
+    assert isinstance(app.focused, SearchBar)
+
+
+async def _main_read(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("r")
+    assert state(app).status_of(target) == "read"
+    await pilot.press("r")
+    assert state(app).status_of(target) == "new"
+
+
+async def _main_dismiss(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("x")
+    assert state(app).status_of(target) == "dismissed"
+
+
+async def _main_bookmark(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("b")
+    assert state(app).list_papers("to-read") == [target]
+    await pilot.press("b")
+    assert state(app).list_papers("to-read") == []
+
+
+async def _main_lists(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("B")
+    assert isinstance(app.screen, ListPicker)
+    await pilot.press("n", *"thesis", "enter")
+    saved = state(app)
+    assert saved.list_papers(saved.find_list("thesis").id) == [target]
+
+
+async def _main_undo(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("x", "b", "u")
+    assert state(app).list_papers("to-read") == []
+    await pilot.press("u")
+    assert state(app).status_of(target) == "new"
+
+
+async def _main_triage(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("t")
+    assert isinstance(app.screen, TriageScreen)
+    assert "174 left" in shown(app.screen.query_one("#triage-counter", Static))
+
+
+async def _main_note(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("n")
+    assert isinstance(app.screen, NoteEditor)
+    await pilot.press(*"a note")
+    await pilot.pause(0.6)  # the debounced autosave
+    assert state(app).note_of(target) == "a note"
+
+
+async def _editor(pilot: Pilot, app: PapertermApp, key: str) -> None:
+    target = current_id(app)
+    await pilot.press(key)
+    await pilot.pause(0.2)
+    assert state(app).note_of(target) == "from the editor\n"
+
+
+async def _main_editor(pilot: Pilot, app: PapertermApp) -> None:
+    await _editor(pilot, app, "e")
+
+
+async def _open(pilot: Pilot, app: PapertermApp, key: str = "o") -> None:
+    opened: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    await pilot.press(key)
+    assert opened and opened[0].startswith("https://arxiv.org/search/?searchtype=title&query=")
+
+
+async def _main_open(pilot: Pilot, app: PapertermApp) -> None:
+    await _open(pilot, app)
+
+
+async def _copy_title(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("y")
+    assert app.clipboard == app.library.papers[target].title
+
+
+async def _copy_bibtex(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("Y")
+    assert app.clipboard.startswith("@misc{") and "title = {{" in app.clipboard
+
+
+async def _main_page_read(pilot: Pilot, app: PapertermApp) -> None:
+    visible = plist(app).visible_ids()
+    await pilot.press("R")
+    saved = state(app)
+    assert len(visible) > 10 and all(saved.status_of(pid) == "read" for pid in visible)
+
+
+async def _main_import(pilot: Pilot, app: PapertermApp) -> None:
+    extra = app.library.root.parent / "extra-digest.txt"
+    extra.write_text(
+        BLANK.read_text().replace("DC-BENCH: Dataset Condensation Benchmark", "A Paper Added Now")
+    )
+    await pilot.press("i")
+    assert isinstance(app.screen, ImportPrompt)
+    await pilot.press(*str(extra), "enter")
+    await settle(pilot)
+    assert "All · 175 papers" in status_text(app)
+
+
+async def _main_reload(pilot: Pilot, app: PapertermApp) -> None:
+    Library.open(app.library.root).set_status(current_id(app), "dismissed")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    assert app.library.state.status_of(current_id(app)) == "dismissed"
+
+
+async def _main_mark_on_move(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("ctrl+t")
+    assert app.settings.mark_read_on_move
+    app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "unread")
+    await settle(pilot)
+    first = current_id(app)
+    await pilot.press("j")
+    assert state(app).status_of(first) == "read"
+
+
+async def _main_help(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpScreen)
+
+
+async def _main_quit(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("q")
+    assert app._exit
+
+
+async def _list_down(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("j", "down")
+    assert plist(app).cursor == 2
+
+
+async def _list_up(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("j", "j", "j", "k", "up")
+    assert plist(app).cursor == 1
+
+
+async def _list_top(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("G", "g")
+    assert plist(app).cursor == 0
+
+
+async def _list_bottom(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("G")
+    assert plist(app).cursor == 173
+    assert plist(app).scroll_offset.y > 0  # the current row stays visible
+
+
+async def _list_page_down(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("pagedown")
+    assert plist(app).cursor > 20
+
+
+async def _list_page_up(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("pagedown", "pagedown", "pageup")
+    assert 20 < plist(app).cursor < 60
+
+
+async def _list_open(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("enter")
+    assert isinstance(app.screen, ReaderScreen)
+    assert app.library.papers[target].title in shown(app.screen.query_one("#reader-text", Static))
+
+
+async def _search_escape(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("slash", *"moe")
+    await settle(pilot)
+    assert "moe" in status_text(app) or "papers" in status_text(app)
+    assert len(plist(app).ids) < 174
+    await pilot.press("escape")
+    await settle(pilot)
+    assert len(plist(app).ids) == 174 and isinstance(app.focused, PaperList)
+
+
+async def _search_leave(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("slash", *"retrieval", "enter")
+    await settle(pilot)
+    assert isinstance(app.focused, PaperList)
+    assert app.main.query_one(SearchBar).value == "retrieval"
+
+
+async def _sidebar(pilot: Pilot, app: PapertermApp) -> None:
+    app.main.query_one(ScopeList).focus()
+    await pilot.pause(0.05)
+
+
+async def _sidebar_move(pilot: Pilot, app: PapertermApp) -> None:
+    await _sidebar(pilot, app)
+    sidebar = app.main.query_one(ScopeList)
+    await pilot.press("j", "j")  # All → Unread → to-read, over the "Reading lists" heading
+    assert sidebar.highlighted_option.id == "list:to-read"
+    await pilot.press("k")
+    assert sidebar.highlighted_option.id == "unread:unread"
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.main.scope.kind == "unread"
+
+
+async def _highlight_scope(pilot: Pilot, app: PapertermApp, label: str) -> None:
+    await _sidebar(pilot, app)
+    sidebar = app.main.query_one(ScopeList)
+    for index, option in enumerate(sidebar.options):
+        if option.id and option.id.endswith(label):
+            sidebar.highlighted = index
+            return
+    raise AssertionError(f"no scope {label}")
+
+
+async def _sidebar_new_topic(pilot: Pilot, app: PapertermApp) -> None:
+    await _sidebar(pilot, app)
+    await pilot.press("a")
+    assert isinstance(app.screen, TextPrompt)
+    await pilot.press(*"MoE", "enter", *'"mixture of experts" | moe', "enter")
+    await settle(pilot)
+    assert len(app.library.find_topic("MoE").members) >= 20
+    assert any(s.label == "MoE" for s in app.main.query_one("ScopeSidebar").scopes)
+
+
+async def _sidebar_rename(pilot: Pilot, app: PapertermApp) -> None:
+    await _highlight_scope(pilot, app, "auto:rout")
+    await pilot.press("e")
+    field = app.screen.query_one(Input)
+    field.value = ""
+    await pilot.press(*"MoE routing", "enter")
+    await settle(pilot)
+    assert Library.open(app.library.root).find_topic("MoE routing").key == "auto:rout"
+
+
+async def _sidebar_pin(pilot: Pilot, app: PapertermApp) -> None:
+    await _highlight_scope(pilot, app, "auto:rout")
+    await pilot.press("p")
+    await settle(pilot)
+    assert app.library.topics()[0].key == "auto:rout"
+
+
+async def _sidebar_hide(pilot: Pilot, app: PapertermApp) -> None:
+    await _highlight_scope(pilot, app, "auto:rout")
+    await pilot.press("h")
+    await settle(pilot)
+    assert all(t.key != "auto:rout" for t in app.library.topics())
+
+
+async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
+    await _highlight_scope(pilot, app, "auto:dataset condens")
+    await pilot.press("m", *"dataset distillation", "enter")
+    await settle(pilot)
+    assert all(t.key != "auto:dataset condens" for t in app.library.topics())
+
+
+async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:
+    app.library.create_list("old list")
+    app.main.refresh_sidebar()
+    await settle(pilot)
+    await _highlight_scope(pilot, app, "old-list")
+    await pilot.press("delete")
+    await settle(pilot)
+    assert state(app).find_list("old list") is None
+
+
+async def _in_reader(pilot: Pilot, app: PapertermApp) -> str:
+    target = current_id(app)
+    await pilot.press("enter")
+    assert isinstance(app.screen, ReaderScreen)
+    return target
+
+
+async def _reader_close(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("escape")
+    assert app.screen is app.main
+
+
+async def _reader_next(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("l", "right")
+    assert app.screen.index == 2  # type: ignore[attr-defined]
+
+
+async def _reader_prev(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("l", "l", "h")
+    assert app.screen.index == 1  # type: ignore[attr-defined]
+
+
+async def _reader_scroll(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.resize_terminal(60, 12)  # small enough that the abstract must scroll
+    await pilot.pause(0.1)
+    await _in_reader(pilot, app)
+    body = app.screen.query_one("#reader-body")
+    assert body.max_scroll_y > 0
+    await pilot.press("j", "j")
+    await pilot.pause(0.3)
+    down = body.scroll_y
+    assert down > 0
+    await pilot.press("k")
+    await pilot.pause(0.3)
+    assert body.scroll_y < down
+
+
+async def _reader_status(pilot: Pilot, app: PapertermApp, key: str, expect: str) -> None:
+    target = await _in_reader(pilot, app)
+    await pilot.press(key)
+    assert state(app).status_of(target) == expect
+    assert expect in shown(app.screen.query_one("#reader-text", Static))
+
+
+async def _reader_bookmark(pilot: Pilot, app: PapertermApp) -> None:
+    target = await _in_reader(pilot, app)
+    await pilot.press("b")
+    assert state(app).list_papers("to-read") == [target]
+
+
+async def _reader_lists(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("B")
+    assert isinstance(app.screen, ListPicker)
+
+
+async def _reader_note(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("n")
+    assert isinstance(app.screen, NoteEditor)
+
+
+async def _reader_editor(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    target = app.screen.paper_id  # type: ignore[attr-defined]
+    await pilot.press("e")
+    await pilot.pause(0.2)
+    assert state(app).note_of(target) == "from the editor\n"
+
+
+async def _reader_open(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await _open(pilot, app)
+
+
+async def _reader_copy_title(pilot: Pilot, app: PapertermApp) -> None:
+    target = await _in_reader(pilot, app)
+    await pilot.press("y")
+    assert app.clipboard == app.library.papers[target].title
+
+
+async def _reader_copy_bibtex(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_reader(pilot, app)
+    await pilot.press("Y")
+    assert app.clipboard.startswith("@misc{")
+
+
+async def _reader_undo(pilot: Pilot, app: PapertermApp) -> None:
+    target = await _in_reader(pilot, app)
+    await pilot.press("x", "u")
+    assert state(app).status_of(target) == "new"
+
+
+async def _in_triage(pilot: Pilot, app: PapertermApp) -> str:
+    target = current_id(app)
+    await pilot.press("t")
+    assert isinstance(app.screen, TriageScreen)
+    return target
+
+
+async def _triage_decision(pilot: Pilot, app: PapertermApp, key: str, status: str, kept: bool) -> None:
+    target = await _in_triage(pilot, app)
+    await pilot.press(key)
+    saved = state(app)
+    assert saved.status_of(target) == status
+    assert (target in saved.list_papers("to-read")) == kept
+    assert "173 left · 1 done" in shown(app.screen.query_one("#triage-counter", Static))
+
+
+async def _triage_later(pilot: Pilot, app: PapertermApp) -> None:
+    target = await _in_triage(pilot, app)
+    await pilot.press("l")
+    screen = app.screen
+    assert screen.queue[-1] == target and state(app).status_of(target) == "new"  # type: ignore[attr-defined]
+
+
+async def _triage_note(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_triage(pilot, app)
+    await pilot.press("n")
+    assert isinstance(app.screen, NoteEditor)
+
+
+async def _triage_undo(pilot: Pilot, app: PapertermApp) -> None:
+    target = await _in_triage(pilot, app)
+    await pilot.press("x", "u")
+    assert state(app).status_of(target) == "new"
+    assert app.screen.current == target  # type: ignore[attr-defined]
+
+
+async def _triage_open(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_triage(pilot, app)
+    await _open(pilot, app)
+
+
+async def _triage_scroll(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.resize_terminal(60, 12)
+    await pilot.pause(0.1)
+    await _in_triage(pilot, app)
+    body = app.screen.query_one("#triage-body")
+    await pilot.press("j", "j")
+    await pilot.pause(0.3)
+    down = body.scroll_y
+    assert down > 0
+    await pilot.press("up")
+    await pilot.pause(0.3)
+    assert body.scroll_y < down
+
+
+async def _triage_close(pilot: Pilot, app: PapertermApp) -> None:
+    await _in_triage(pilot, app)
+    await pilot.press("escape")
+    assert app.screen is app.main
+
+
+async def _note_close(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("n", *"closing saves")
+    await pilot.press("escape")
+    assert app.screen is app.main
+    assert state(app).note_of(target) == "closing saves"
+    assert "closing saves" in detail_text(app)
+
+
+async def _note_save(pilot: Pilot, app: PapertermApp) -> None:
+    target = current_id(app)
+    await pilot.press("n", *"saved now", "ctrl+s")
+    assert state(app).note_of(target) == "saved now"
+    assert isinstance(app.screen, NoteEditor)
+
+
+KEY_TESTS: dict[tuple[str, str], Check] = {
+    ("Main screen", "/"): _main_search,
+    ("Main screen", "r"): _main_read,
+    ("Main screen", "x"): _main_dismiss,
+    ("Main screen", "b"): _main_bookmark,
+    ("Main screen", "B"): _main_lists,
+    ("Main screen", "u"): _main_undo,
+    ("Main screen", "t"): _main_triage,
+    ("Main screen", "n"): _main_note,
+    ("Main screen", "e"): _main_editor,
+    ("Main screen", "o"): _main_open,
+    ("Main screen", "y"): _copy_title,
+    ("Main screen", "Y"): _copy_bibtex,
+    ("Main screen", "R"): _main_page_read,
+    ("Main screen", "i"): _main_import,
+    ("Main screen", "ctrl+r"): _main_reload,
+    ("Main screen", "ctrl+t"): _main_mark_on_move,
+    ("Main screen", "?"): _main_help,
+    ("Main screen", "q"): _main_quit,
+    ("Paper list", "j, down"): _list_down,
+    ("Paper list", "k, up"): _list_up,
+    ("Paper list", "g, home"): _list_top,
+    ("Paper list", "G, end"): _list_bottom,
+    ("Paper list", "pagedown, space"): _list_page_down,
+    ("Paper list", "pageup"): _list_page_up,
+    ("Paper list", "enter"): _list_open,
+    ("Search bar", "esc"): _search_escape,
+    ("Search bar", "down, enter"): _search_leave,
+    ("Sidebar", "j"): _sidebar_move,
+    ("Sidebar", "k"): _sidebar_move,
+    ("Sidebar", "+, a"): _sidebar_new_topic,
+    ("Sidebar", "e"): _sidebar_rename,
+    ("Sidebar", "p"): _sidebar_pin,
+    ("Sidebar", "h"): _sidebar_hide,
+    ("Sidebar", "m"): _sidebar_merge,
+    ("Sidebar", "delete"): _sidebar_remove,
+    ("Reader (enter)", "esc, q"): _reader_close,
+    ("Reader (enter)", "right, l"): _reader_next,
+    ("Reader (enter)", "left, h"): _reader_prev,
+    ("Reader (enter)", "j, down"): _reader_scroll,
+    ("Reader (enter)", "k, up"): _reader_scroll,
+    ("Reader (enter)", "r"): lambda p, a: _reader_status(p, a, "r", "read"),
+    ("Reader (enter)", "x"): lambda p, a: _reader_status(p, a, "x", "dismissed"),
+    ("Reader (enter)", "b"): _reader_bookmark,
+    ("Reader (enter)", "B"): _reader_lists,
+    ("Reader (enter)", "n"): _reader_note,
+    ("Reader (enter)", "e"): _reader_editor,
+    ("Reader (enter)", "o"): _reader_open,
+    ("Reader (enter)", "y"): _reader_copy_title,
+    ("Reader (enter)", "Y"): _reader_copy_bibtex,
+    ("Reader (enter)", "u"): _reader_undo,
+    ("Triage (t)", "k, b"): lambda p, a: _triage_decision(p, a, "k", "read", True),
+    ("Triage (t)", "s, space"): lambda p, a: _triage_decision(p, a, "s", "read", False),
+    ("Triage (t)", "x"): lambda p, a: _triage_decision(p, a, "x", "dismissed", False),
+    ("Triage (t)", "l"): _triage_later,
+    ("Triage (t)", "n"): _triage_note,
+    ("Triage (t)", "u"): _triage_undo,
+    ("Triage (t)", "o"): _triage_open,
+    ("Triage (t)", "j, down"): _triage_scroll,
+    ("Triage (t)", "up"): _triage_scroll,
+    ("Triage (t)", "esc, q"): _triage_close,
+    ("Note editor (n)", "esc"): _note_close,
+    ("Note editor (n)", "ctrl+s"): _note_save,
+}
+
+
+def _help_keys() -> list[tuple[str, str]]:
+    app = PapertermApp(Path("/nonexistent"), watch=False)
+    return [(title, keys) for title, bindings in app.help_sections() for keys, _ in binding_rows(bindings)]
+
+
+def test_every_key_in_the_help_has_a_test() -> None:
+    missing = [key for key in _help_keys() if key not in KEY_TESTS]
+    assert missing == []
+    extra = [key for key in KEY_TESTS if key not in _help_keys()]
+    assert extra == []
+
+
+@pytest.mark.parametrize("section, keys", list(KEY_TESTS), ids=[f"{s}:{k}" for s, k in KEY_TESTS])
+async def test_key(section: str, keys: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = data_dir.parent / "fake-editor.py"
+    editor.parent.mkdir(parents=True, exist_ok=True)
+    editor.write_text("import sys\nopen(sys.argv[1], 'w').write('from the editor\\n')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await KEY_TESTS[(section, keys)](pilot, app)

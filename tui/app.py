@@ -1,0 +1,358 @@
+"""paperterm's Textual app: owns the library (the core), the undo history and the workers.
+
+Screens ask the app to act on a paper (`toggle_read`, `bookmark`, `edit_note`, …);
+the app calls the core, records undo, and tells the screens to redraw. The library
+loads in a worker so the first screen paints at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from paperterm.atomic_io import LibraryFileError
+from paperterm.external import ExternalError, edit_text, safe_url
+from paperterm.library import BadAction, Library
+from paperterm.library_overview import Scope
+from paperterm.list_export import bibtex
+from paperterm.settings import Settings, load_settings, save_settings
+from paperterm.undo import UndoHistory, UndoStep
+
+from .screens.help import HelpScreen
+from .screens.main import MAIN_BINDINGS, MainScreen
+from .screens.note_editor import NoteEditor
+from .screens.prompts import ListChoice, ListPicker
+from .screens.reader import READER_BINDINGS
+from .screens.triage import TRIAGE_BINDINGS
+from .widgets.paper_list import PaperList
+from .widgets.scope_sidebar import ScopeList
+from .widgets.search_bar import SearchBar
+
+WATCH_SECONDS = 2.0  # how often to look for other processes' imports and edits
+
+
+class PapertermApp(App[None]):
+    CSS_PATH = "paperterm.tcss"
+    TITLE = "paperterm"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(self, data_dir: Path | None = None, *, watch: bool = True) -> None:
+        super().__init__()
+        self.library = Library(data_dir)
+        self.settings = Settings()
+        self.undo_history = UndoHistory(self.library)
+        self.main = MainScreen()
+        self.load_error: str | None = None
+        self._watch = watch
+
+    # -- start-up ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main)
+        self.load_library()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_library(self) -> None:
+        try:
+            with self.library.lock:
+                self.library.load()
+                self.settings = load_settings(self.library.root)
+                first_run = self.library.is_empty()
+                if first_run:
+                    summary = self.library.import_samples()
+        except LibraryFileError as exc:
+            self.call_from_thread(self._fail, str(exc))
+            return
+        self.call_from_thread(self._loaded, summary.new if first_run else 0)
+
+    def _loaded(self, samples: int) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.main.library_ready()
+        if samples:
+            self.notify(
+                f"Your library was empty, so it starts with the {samples} papers of two bundled Daily Papers "
+                "digests. Press i to import your own.",
+                title="Welcome to paperterm",
+                timeout=10,
+            )
+        if self._watch:
+            self.set_interval(WATCH_SECONDS, self.reload_library)
+
+    def _fail(self, message: str) -> None:
+        self.load_error = message
+        self.exit(message=f"paperterm cannot open the library:\n{message}", return_code=1)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.settings.theme != theme and self.library.state_store.path.parent.exists():
+            self.settings.theme = theme
+            save_settings(self.library.root, self.settings)
+
+    # -- acting on papers (screens call these) -------------------------------------------
+
+    def paper_info(self, paper_id: str) -> dict[str, Any]:
+        paper = self.library.paper_for(paper_id)
+        assert paper is not None
+        info = self.library.describe(paper)
+        info["topics"] = (
+            [t.name for t in self.library.topics() if paper.id in t.members] if self.main.index_ready else []
+        )
+        return info
+
+    def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
+        """Run one triage action through the core, remembering how to undo it."""
+        self.undo_history.remember(label, paper_id)
+        try:
+            change()
+        except (BadAction, LibraryFileError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.library_changed(paper_id)
+
+    def library_changed(self, paper_id: str | None = None) -> None:
+        self.main.library_changed(paper_id)
+        top = self.screen
+        if top is not self.main and hasattr(top, "library_changed"):
+            top.library_changed()
+
+    def set_status(self, paper_id: str, value: str) -> None:
+        self._act(f"mark {value}", paper_id, lambda: self.library.set_status(paper_id, value))
+
+    def toggle_read(self, paper_id: str) -> None:
+        value = "new" if self.library.state.status_of(paper_id) == "read" else "read"
+        self.set_status(paper_id, value)
+
+    def dismiss_paper(self, paper_id: str) -> None:
+        value = "new" if self.library.state.status_of(paper_id) == "dismissed" else "dismissed"
+        self.set_status(paper_id, value)
+
+    def bookmark(self, paper_id: str) -> None:
+        state = self.library.state
+        default = state.ensure_default_list().id
+        inside = paper_id in state.list_papers(default)
+        action = self.library.unbookmark if inside else self.library.bookmark
+        self._act("bookmark", paper_id, lambda: action(paper_id, default))
+        self.notify(("Removed from " if inside else "Bookmarked in ") + "to-read", timeout=2)
+
+    def pick_list(self, paper_id: str) -> None:
+        state = self.library.state
+        member = {e.list for e in state.entries.values() if e.paper == paper_id and not e.removed}
+        lists = [(rl.id, rl.name, rl.id in member) for rl in state.live_lists()]
+
+        def chosen(choice: ListChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.new:
+                try:
+                    self.library.create_list(choice.name)
+                except BadAction as exc:
+                    self.notify(str(exc), severity="error")
+                    return
+            found = self.library.state.find_list(choice.name)
+            if found is None:
+                return
+            inside = paper_id in self.library.state.list_papers(found.id)
+            action = self.library.unbookmark if inside else self.library.bookmark
+            self._act("list", paper_id, lambda: action(paper_id, found.name))
+            self.notify(("Removed from " if inside else "Added to ") + found.name, timeout=2)
+
+        self.push_screen(ListPicker(lists), chosen)
+
+    def triage_decision(self, paper_id: str, decision: str) -> None:
+        def change() -> None:
+            if decision == "keep":
+                self.library.bookmark(paper_id)
+                self.library.set_status(paper_id, "read")
+            elif decision == "skip":
+                self.library.set_status(paper_id, "read")
+            elif decision == "dismiss":
+                self.library.set_status(paper_id, "dismissed")
+
+        self._act(decision, paper_id, change)
+
+    def mark_read(self, paper_ids: Iterable[str]) -> int:
+        count = 0
+        for paper_id in paper_ids:
+            if self.library.state.status_of(paper_id) == "new":
+                self.undo_history.remember("mark read", paper_id)
+                self.library.set_status(paper_id, "read")
+                count += 1
+        self.library_changed()
+        return count
+
+    def undo(self) -> UndoStep | None:
+        step = self.undo_history.undo()
+        if step is None:
+            self.notify("Nothing to undo.", severity="warning", timeout=2)
+            return None
+        self.notify(f"Undid: {step.label}", timeout=2)
+        self.library_changed(step.before.paper_id)
+        return step
+
+    def action_undo(self) -> None:
+        self.undo()
+
+    def edit_note(self, paper_id: str) -> None:
+        paper = self.library.paper_for(paper_id)
+        if paper is not None:
+            self.push_screen(NoteEditor(paper_id, paper.title, self.library.state.note_of(paper_id)))
+
+    def save_note(self, paper_id: str, text: str) -> None:
+        self.library.set_note(paper_id, text)
+        self.library_changed(paper_id)
+
+    def note_in_editor(self, paper_id: str) -> None:
+        before = self.library.state.note_of(paper_id)
+        try:
+            try:
+                with self.suspend():
+                    text = edit_text(before)
+            except SuspendNotSupported:  # no terminal to hand over (headless): run it as is
+                text = edit_text(before)
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if text is not None:
+            self._act("note", paper_id, lambda: self.library.set_note(paper_id, text))
+
+    def open_paper(self, paper_id: str) -> None:
+        paper = self.library.paper_for(paper_id)
+        if paper is None:
+            return
+        try:
+            url = safe_url(paper.url)
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_url(url)
+        self.notify(f"Opening {url}", timeout=3)
+
+    def copy_title(self, paper_id: str) -> None:
+        paper = self.library.paper_for(paper_id)
+        if paper is not None:
+            self.copy_to_clipboard(paper.title)
+            self.notify("Title copied to the clipboard.", timeout=2)
+
+    def copy_bibtex(self, paper_id: str) -> None:
+        paper = self.library.paper_for(paper_id)
+        if paper is not None:
+            self.copy_to_clipboard(bibtex([self.library.describe(paper)]))
+            self.notify("BibTeX entry copied to the clipboard.", timeout=2)
+
+    # -- library-wide actions ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="import")
+    def import_paths(self, paths: list[str]) -> None:
+        def progress(done: int, total: int, name: str) -> None:
+            self.call_from_thread(self.notify, f"Importing {done}/{total}: {name}", timeout=1)
+
+        try:
+            with self.library.lock:
+                summary = self.library.import_paths(paths, progress=progress)
+        except LibraryFileError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        message = f"Imported: {summary.line()}."
+        for skipped in summary.skipped[:3]:
+            message += f"\nskipped {skipped}"
+        severity = "warning" if summary.skipped or summary.warnings else "information"
+        self.call_from_thread(self.notify, message, severity=severity, timeout=8)
+        self.call_from_thread(self.main.library_reloaded)
+
+    def reload_library(self) -> None:
+        """Pick up what other paperterm processes (the CLI importing, another window) wrote."""
+        try:
+            with self.library.lock:
+                changed = self.library.refresh()
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if changed:
+            self.main.library_reloaded()
+
+    def toggle_setting(self, name: str) -> None:
+        value = not getattr(self.settings, name)
+        setattr(self.settings, name, value)
+        save_settings(self.library.root, self.settings)
+        self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
+
+    def topic_action(self, what: str, name: str, value: str = "") -> None:
+        try:
+            if what == "add":
+                topic = self.library.add_topic(name, value)
+                self.notify(f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
+        except (BadAction, ValueError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.main.library_reloaded()
+
+    def scope_action(self, what: str, scope: Scope, value: str = "") -> None:
+        """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar."""
+        library = self.library
+        try:
+            if scope.kind == "list":
+                if what == "rename":
+                    library.rename_list(scope.label, value)
+                elif what == "remove":
+                    library.delete_list(scope.label)
+            elif scope.kind == "topic":
+                if what == "rename":
+                    library.rename_topic(scope.key, value)
+                elif what in ("pin", "hide"):
+                    topic = library.find_topic(scope.key)
+                    flag = "pinned" if what == "pin" else "hidden"
+                    library.set_topic_flag(scope.key, flag, not topic.pinned if what == "pin" else True)
+                elif what == "merge":
+                    library.merge_topics(scope.key, value)
+                elif what == "remove":
+                    library.remove_topic(scope.key)
+        except BadAction as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.main.library_reloaded()
+
+    # -- help and the command palette ------------------------------------------------------
+
+    def help_sections(self) -> list[tuple[str, list]]:
+        return [
+            ("Main screen", MAIN_BINDINGS),
+            ("Paper list", PaperList.BINDINGS),
+            ("Search bar", SearchBar.BINDINGS),
+            ("Sidebar", ScopeList.BINDINGS),
+            ("Reader (enter)", READER_BINDINGS),
+            ("Triage (t)", TRIAGE_BINDINGS),
+            ("Note editor (n)", NoteEditor.BINDINGS),
+        ]
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key of the current screen (and its focused widget) by name, then Textual's own."""
+        seen: set[str] = set()
+        sources: list[tuple[Any, list]] = [(screen, list(screen.BINDINGS))]
+        if screen.focused is not None:
+            sources.append((screen.focused, list(screen.focused.BINDINGS)))
+        for target, bindings in sources:
+            for binding in bindings:
+                if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                key = binding.key.split(",")[0]
+                yield SystemCommand(
+                    binding.description, f"key: {key}", partial(target.run_action, binding.action)
+                )
+        yield from super().get_system_commands(screen)
+
+
+def run(data_dir: Path | None = None) -> int:
+    app = PapertermApp(data_dir)
+    app.run()
+    return 1 if app.load_error else 0

@@ -1,0 +1,409 @@
+"""The main screen: scopes on the left, the paper list in the middle, the paper on the right (or below).
+
+It owns what is shown — the chosen scope and the search text — and turns them into
+one query for the core. Searches and counts run in workers; the list and sidebar are
+given their data when the worker is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+from textual.worker import get_current_worker
+
+from loaders.text_cleanup import strip_controls
+from paperterm.library import Library
+from paperterm.library_overview import Scope, overview
+from paperterm.search import SearchResults
+from paperterm.search_query import QueryError
+
+from ..widgets.paper_detail import PaperDetail
+from ..widgets.paper_list import PaperList, Row
+from ..widgets.scope_sidebar import ScopeSidebar
+from ..widgets.search_bar import SearchBar
+
+ALL = Scope("all", "all", "All", "", 0, 0)
+NARROW_BELOW = 110
+
+
+@dataclass(slots=True)
+class LibraryRows:
+    """Rows for the paper list, read from the core; marks are sets refreshed after each change."""
+
+    library: Library
+    results: SearchResults | None = None
+    topic_of: dict[str, str] = field(default_factory=dict)
+    bookmarked: set[str] = field(default_factory=set)
+    noted: set[str] = field(default_factory=set)
+
+    def refresh_marks(self) -> None:
+        state = self.library.state
+        self.bookmarked = state.bookmarked_ids()
+        self.noted = state.noted_ids()
+
+    def row(self, paper_id: str) -> Row:
+        paper = self.library.paper_for(paper_id)
+        if paper is None:
+            return Row(paper_id, "", "", "new", False, False)
+        return Row(
+            title=paper.title,
+            date=paper.date,
+            topic=self.topic_of.get(paper.id, ""),
+            status=self.library.state.status_of(paper.id),
+            bookmarked=paper.id in self.bookmarked,
+            noted=paper.id in self.noted,
+        )
+
+    def highlight(self, text: str) -> list[tuple[int, int]]:
+        return self.results.highlight(text) if self.results is not None else []
+
+
+MAIN_BINDINGS = [
+    Binding("slash", "search", "Search"),
+    Binding("r", "paper('toggle_read')", "Read/unread"),
+    Binding("x", "paper('dismiss_paper')", "Dismiss"),
+    Binding("b", "paper('bookmark')", "Bookmark"),
+    Binding("B", "paper('pick_list')", "Lists…"),
+    Binding("u", "app.undo", "Undo"),
+    Binding("t", "triage", "Triage"),
+    Binding("n", "paper('edit_note')", "Note"),
+    Binding("e", "paper('note_in_editor')", "Note in $EDITOR", show=False),
+    Binding("o", "paper('open_paper')", "Open in browser", show=False),
+    Binding("y", "paper('copy_title')", "Copy title", show=False),
+    Binding("Y", "paper('copy_bibtex')", "Copy BibTeX", show=False),
+    Binding("R", "mark_page_read", "Mark page read", show=False),
+    Binding("i", "import_digest", "Import"),
+    Binding("ctrl+r", "reload", "Reload from disk", show=False),
+    Binding("ctrl+t", "toggle_mark_on_move", "Toggle mark-read-on-move", show=False),
+    Binding("question_mark", "help", "Help"),
+    Binding("q", "app.quit", "Quit"),
+]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = MAIN_BINDINGS
+    AUTO_FOCUS = "#papers"
+
+    scope: reactive[Scope] = reactive(ALL, always_update=True)
+    search_text: reactive[str] = reactive("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: LibraryRows | None = None
+        self.index_ready = False
+        self._last_highlighted: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Container(id="body"):
+            yield ScopeSidebar(id="sidebar")
+            with Vertical(id="center"):
+                yield SearchBar(id="search")
+                yield Label("Loading the library…", id="list-status")
+                yield PaperList(id="papers")
+            yield PaperDetail(id="detail")
+        yield Footer()
+
+    @property
+    def library(self) -> Library:
+        return self.app.library  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.query_one(PaperList).loading = True
+        self.query_one(PaperList).focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_BELOW, "-narrow")
+
+    # -- the library arrives (from the app's loading worker) ---------------------
+
+    def library_ready(self) -> None:
+        """First paint of real data: the newest papers, without waiting for the search index."""
+        self.rows = LibraryRows(self.library)
+        self.rows.refresh_marks()
+        ids = [p.id for p in self.library.papers_sorted()]
+        papers = self.query_one(PaperList)
+        papers.loading = False
+        papers.set_rows(ids, self.rows, empty="The library is empty: press i to import a digest.")
+        self._set_status(f"All · {len(ids)} papers · indexing for search…")
+        self.refresh_sidebar()
+        self.prepare_index()
+
+    @work(thread=True, exclusive=True, group="index")
+    def prepare_index(self) -> None:
+        library = self.library
+        with library.lock:
+            library.search_engine()
+            topics = library.topics()
+        topic_of: dict[str, str] = {}
+        for topic in reversed(topics):  # the first (largest, pinned) topic wins
+            for pid in topic.members:
+                topic_of[pid] = topic.name
+        self.app.call_from_thread(self._index_done, topic_of)
+
+    def _index_done(self, topic_of: dict[str, str]) -> None:
+        self.index_ready = True
+        if self.rows is not None:
+            self.rows.topic_of = topic_of
+        self.refresh_sidebar()
+        self.run_query(keep=self.query_one(PaperList).current)
+
+    # -- scope and search ----------------------------------------------------------
+
+    def watch_scope(self) -> None:
+        self.run_query()
+
+    def watch_search_text(self) -> None:
+        self.run_query()
+
+    @on(SearchBar.Changed)
+    def _search_changed(self, event: SearchBar.Changed) -> None:
+        self.search_text = event.value
+
+    @on(SearchBar.Left)
+    def _search_left(self) -> None:
+        self.query_one(PaperList).focus()
+
+    @on(ScopeSidebar.ScopeChosen)
+    def _scope_chosen(self, event: ScopeSidebar.ScopeChosen) -> None:
+        self.scope = event.scope
+        self.query_one(PaperList).focus()
+
+    def current_query(self) -> str:
+        return f"{self.scope.query} {self.search_text}".strip() if self.scope.query else self.search_text
+
+    def run_query(self, keep: str | None = None) -> None:
+        """Show the current scope and search. A new query starts at its best match; a refresh of
+        the same view (`keep`) stays on the paper the user was on."""
+        if self.rows is None:
+            return
+        if not self.index_ready and not self.current_query().strip():
+            return
+        self.search(self.current_query(), keep)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search(self, text: str, keep: str | None) -> None:
+        library = self.library
+        try:
+            with library.lock:
+                results = library.search(text)
+        except QueryError as exc:
+            self.app.call_from_thread(self._set_status, str(exc), True)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_results, results, keep)
+
+    def _show_results(self, results: SearchResults, keep: str | None) -> None:
+        if self.rows is None:
+            return
+        self.rows.results = results if results.query.has_text else None
+        papers = self.query_one(PaperList)
+        empty = (
+            "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
+        )
+        papers.set_rows(results.ids, self.rows, keep=keep, empty=empty)
+        label = self.scope.label
+        parts = [f"{label} · {len(results)} papers"]
+        if results.query.has_text:
+            parts.append(f"{results.full_matches} match every word")
+        self._set_status(" · ".join(parts))
+        self.show_detail(papers.current)
+
+    def _set_status(self, message: str, error: bool = False) -> None:
+        self.query_one("#list-status", Label).update(
+            Text(strip_controls(message), style="bold red" if error else "dim")
+        )
+
+    # -- the selected paper --------------------------------------------------------
+
+    @on(PaperList.Highlighted)
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        previous = self._last_highlighted
+        self._last_highlighted = event.paper_id
+        settings = self.app.settings  # type: ignore[attr-defined]
+        if (
+            settings.mark_read_on_move
+            and self.scope.kind == "unread"
+            and previous is not None
+            and previous != event.paper_id
+            and self.library.state.status_of(previous) == "new"
+        ):
+            self.app.set_status(previous, "read")  # type: ignore[attr-defined]
+        self.show_detail(event.paper_id)
+
+    @on(PaperList.Opened)
+    def _opened(self, event: PaperList.Opened) -> None:
+        from .reader import ReaderScreen
+
+        papers = self.query_one(PaperList)
+        self.app.push_screen(ReaderScreen(papers.ids, papers.cursor, self.spans_of))
+
+    def spans_of(self, info: dict) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        if self.rows is None or self.rows.results is None:
+            return [], []
+        return self.rows.results.highlight(info["title"]), self.rows.results.highlight(info["abstract"])
+
+    def show_detail(self, paper_id: str | None) -> None:
+        detail = self.query_one(PaperDetail)
+        if paper_id is None or self.library.paper_for(paper_id) is None:
+            detail.show(None)
+            return
+        info = self.app.paper_info(paper_id)  # type: ignore[attr-defined]
+        detail.show(info, *self.spans_of(info))
+
+    # -- after the library changed ---------------------------------------------------
+
+    def library_changed(self, paper_id: str | None = None) -> None:
+        """Redraw marks and the detail now; recount the sidebar in a worker."""
+        if self.rows is None:
+            return
+        self.rows.refresh_marks()
+        papers = self.query_one(PaperList)
+        papers.refresh()
+        if paper_id is None or paper_id == papers.current:
+            self.show_detail(papers.current)
+        self.refresh_sidebar()
+
+    def library_reloaded(self) -> None:
+        """Other processes imported or edited: redo the query and the topics."""
+        if self.rows is None:
+            return
+        self.rows.refresh_marks()
+        self.prepare_index()
+
+    @work(thread=True, exclusive=True, group="overview")
+    def refresh_sidebar(self) -> None:
+        with self.library.lock:
+            scopes = overview(self.library, include_topics=self.index_ready)
+        self.app.call_from_thread(self._set_scopes, scopes)
+
+    def _set_scopes(self, scopes: list[Scope]) -> None:
+        self.query_one(ScopeSidebar).set_scopes(scopes, f"{self.scope.kind}:{self.scope.key}")
+        current = next((s for s in scopes if (s.kind, s.key) == (self.scope.kind, self.scope.key)), None)
+        if current is None and self.scope.kind != "all":
+            self.scope = ALL  # the list or topic shown was removed
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one(SearchBar).focus()
+
+    def action_paper(self, name: str) -> None:
+        current = self.query_one(PaperList).current
+        if current is None:
+            self.notify("No paper selected.", severity="warning")
+            return
+        getattr(self.app, name)(current)
+
+    def action_triage(self) -> None:
+        from .triage import TriageScreen
+
+        ids = self.query_one(PaperList).ids
+        state = self.library.state
+        queue = [pid for pid in ids if state.status_of(pid) == "new"]
+        self.app.push_screen(TriageScreen(queue, self.scope.label))
+
+    def action_mark_page_read(self) -> None:
+        visible = self.query_one(PaperList).visible_ids()
+        count = self.app.mark_read(visible)  # type: ignore[attr-defined]
+        self.notify(f"Marked {count} paper(s) read.")
+
+    def action_import_digest(self) -> None:
+        from .prompts import ImportPrompt
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.app.import_paths([path])  # type: ignore[attr-defined]
+
+        self.app.push_screen(ImportPrompt(), chosen)
+
+    def action_reload(self) -> None:
+        self.app.reload_library()  # type: ignore[attr-defined]
+
+    def action_toggle_mark_on_move(self) -> None:
+        self.app.toggle_setting("mark_read_on_move")  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        self.app.action_help()  # type: ignore[attr-defined]
+
+    # -- sidebar actions (keys on the sidebar) -------------------------------------------
+
+    def _sidebar_scope(self) -> Scope | None:
+        return self.query_one(ScopeSidebar).highlighted_scope()
+
+    def action_new_topic(self) -> None:
+        from .prompts import TextPrompt
+
+        def with_rule(name: str | None) -> None:
+            if not name:
+                return
+
+            def done(rule: str | None) -> None:
+                if rule:
+                    self.app.topic_action("add", name, rule)  # type: ignore[attr-defined]
+
+            self.app.push_screen(
+                TextPrompt(
+                    f"Papers in {name!r} match (search language):", placeholder='"mixture of experts" | moe'
+                ),
+                done,
+            )
+
+        self.app.push_screen(TextPrompt("New topic: its name", placeholder="MoE routing"), with_rule)
+
+    def action_rename_scope(self) -> None:
+        from .prompts import TextPrompt
+
+        scope = self._sidebar_scope()
+        if scope is None or scope.kind not in ("list", "topic"):
+            self.notify(
+                "Highlight a reading list or a topic in the sidebar to rename it.", severity="warning"
+            )
+            return
+
+        def done(name: str | None) -> None:
+            if name:
+                self.app.scope_action("rename", scope, name)  # type: ignore[attr-defined]
+
+        self.app.push_screen(TextPrompt(f"Rename {scope.label!r} to:", value=scope.label), done)
+
+    def action_pin_topic(self) -> None:
+        self._topic_flag("pin")
+
+    def action_hide_topic(self) -> None:
+        self._topic_flag("hide")
+
+    def _topic_flag(self, what: str) -> None:
+        scope = self._sidebar_scope()
+        if scope is None or scope.kind != "topic":
+            self.notify("Highlight a topic in the sidebar first.", severity="warning")
+            return
+        self.app.scope_action(what, scope)  # type: ignore[attr-defined]
+
+    def action_merge_topic(self) -> None:
+        from .prompts import TextPrompt
+
+        scope = self._sidebar_scope()
+        if scope is None or scope.kind != "topic":
+            self.notify("Highlight the topic to merge in the sidebar first.", severity="warning")
+            return
+
+        def done(target: str | None) -> None:
+            if target:
+                self.app.scope_action("merge", scope, target)  # type: ignore[attr-defined]
+
+        self.app.push_screen(TextPrompt(f"Merge {scope.label!r} into which topic?"), done)
+
+    def action_remove_scope(self) -> None:
+        scope = self._sidebar_scope()
+        if scope is None or scope.kind not in ("list", "topic"):
+            self.notify("Highlight a reading list or a topic to remove it.", severity="warning")
+            return
+        self.app.scope_action("remove", scope)  # type: ignore[attr-defined]

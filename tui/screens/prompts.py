@@ -1,0 +1,131 @@
+"""Small modal prompts: a line of text, a path with completion, a reading list to pick."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line; enter answers, esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, title: str, value: str = "", placeholder: str = "", suggester: Suggester | None = None
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.suggester = suggester
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Label(Text(self.title_text, style="bold"))
+            yield Input(value=self.value, placeholder=self.placeholder, suggester=self.suggester)
+            yield Label(Text("enter to confirm · esc to cancel", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathSuggester(Suggester):
+    """Completes a path from the file system (tab or → accepts), like a shell."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, _, stem = expanded.rpartition("/")
+        base = Path(folder or ".")
+        try:
+            names = sorted(
+                p.name + ("/" if p.is_dir() else "") for p in base.iterdir() if p.name.startswith(stem)
+            )
+        except OSError:
+            return None
+        names = [n for n in names if not n.startswith(".") or stem.startswith(".")]
+        if not names:
+            return None
+        return value[: len(value) - len(stem)] + names[0]
+
+
+class ImportPrompt(TextPrompt):
+    """`i`: a file, folder or glob to import; → or tab completes the path."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("tab", "complete", "Complete path", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Import digests: a file, a folder or a glob",
+            placeholder="~/Downloads/daily-papers.txt",
+            suggester=PathSuggester(),
+        )
+
+    def action_complete(self) -> None:
+        field = self.query_one(Input)
+        field.action_cursor_right()  # accepts the suggestion when the cursor is at the end
+
+
+@dataclass(frozen=True, slots=True)
+class ListChoice:
+    name: str
+    new: bool  # the user typed a name for a list to create
+
+
+class ListPicker(ModalScreen[ListChoice | None]):
+    """`B`: pick a reading list for the paper (★ marks the lists it is in), or name a new one."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("n", "new", "New list")]
+
+    def __init__(self, lists: list[tuple[str, str, bool]]) -> None:
+        """`lists`: (id, name, paper is in it)."""
+        super().__init__()
+        self.lists = lists
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Label(Text("Toggle the paper in a list (enter), or type a new list's name", style="bold"))
+            options = []
+            for list_id, name, member in self.lists:
+                label = Text("★ " if member else "  ", style="yellow")
+                label.append(name)
+                options.append(Option(label, id=list_id))
+            yield OptionList(*options, id="picker-lists")
+            yield Input(placeholder="new list name, then enter", id="picker-new")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        name = next((n for i, n, _ in self.lists if i == event.option.id), None)
+        self.dismiss(ListChoice(name, new=False) if name is not None else None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = event.value.strip()
+        self.dismiss(ListChoice(name, new=True) if name else None)
+
+    def action_new(self) -> None:
+        self.query_one("#picker-new", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

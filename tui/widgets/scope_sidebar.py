@@ -1,0 +1,132 @@
+"""The sidebar: All, Unread, reading lists, topics and digest days, each with its counts.
+
+Choosing a scope posts `ScopeChosen`; the screen turns it into a query. Topic rows
+carry a small trend of papers per digest day; the highlighted topic's trend is drawn
+full-size by a Sparkline under the list.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Label, OptionList, Sparkline
+from textual.widgets.option_list import Option
+
+from paperterm.library_overview import Scope
+
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+_HEADINGS = {"list": "Reading lists", "topic": "Topics", "day": "Digest days"}
+
+
+def mini_trend(values: tuple[int, ...], width: int = 6) -> str:
+    """The last `width` values as block characters, scaled to the largest."""
+    tail = values[-width:]
+    top = max(tail, default=0)
+    if not top:
+        return " " * width
+    return "".join(_BLOCKS[round(v / top * (len(_BLOCKS) - 1))] for v in tail).rjust(width)
+
+
+class ScopeList(OptionList):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("plus,a", "screen.new_topic", "New topic", tooltip="Add a topic of your own (a search rule)"),
+        Binding("e", "screen.rename_scope", "Rename"),
+        Binding("p", "screen.pin_topic", "Pin topic"),
+        Binding("h", "screen.hide_topic", "Hide topic"),
+        Binding("m", "screen.merge_topic", "Merge topic"),
+        Binding("delete", "screen.remove_scope", "Remove"),
+    ]
+
+
+class ScopeSidebar(Vertical):
+    """Scopes down, `ScopeChosen` up."""
+
+    class ScopeChosen(Message):
+        def __init__(self, scope: Scope) -> None:
+            super().__init__()
+            self.scope = scope
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scopes: list[Scope] = []
+        self._option_scope: dict[str, Scope] = {}
+
+    def compose(self) -> ComposeResult:
+        self.border_title = "unread/total"
+        yield ScopeList(id="scopes")
+        yield Label("", id="trend-label")
+        yield Sparkline([], id="trend")
+
+    @property
+    def option_list(self) -> ScopeList:
+        return self.query_one(ScopeList)
+
+    def on_resize(self) -> None:
+        if self.scopes:
+            self.set_scopes(self.scopes, None)
+
+    def set_scopes(self, scopes: list[Scope], selected_key: str | None) -> None:
+        """Show these scopes, keeping the highlight on the same scope where it still exists."""
+        listing = self.option_list
+        highlighted = listing.highlighted_option.id if listing.highlighted_option else None
+        self.scopes = scopes
+        self._option_scope = {}
+        options: list[Option | None] = []
+        heading = ""
+        digits = max((len(str(s.total)) for s in scopes), default=1)
+        room = max(10, self.size.width - 2)  # the option list's padding
+        for scope in scopes:
+            group = _HEADINGS.get(scope.kind, "")
+            if group != heading:
+                options.append(None)
+                options.append(Option(Text(group, style="bold dim"), disabled=True, id=f"heading:{group}"))
+                heading = group
+            option_id = f"{scope.kind}:{scope.key}"
+            self._option_scope[option_id] = scope
+            counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
+            if scope.kind == "topic" and scope.trend:
+                counts.append(" " + mini_trend(scope.trend, 4), style="green")
+            name = Text(scope.label, style="bold" if scope.unread else "")  # user text, never markup
+            name.truncate(max(4, room - counts.cell_len), overflow="ellipsis", pad=True)
+            options.append(Option(name + counts, id=option_id))
+        listing.clear_options()
+        listing.add_options(options)  # None draws a separator between groups
+        keep = highlighted or (f"{selected_key}" if selected_key else None)
+        for index, option in enumerate(listing.options):
+            if option.id == keep:
+                listing.highlighted = index
+                break
+        else:
+            listing.highlighted = 0 if listing.option_count else None
+
+    def scope_for(self, option_id: str | None) -> Scope | None:
+        return self._option_scope.get(option_id or "")
+
+    def highlighted_scope(self) -> Scope | None:
+        option = self.option_list.highlighted_option
+        return self.scope_for(option.id if option else None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        scope = self.scope_for(event.option.id)
+        if scope is not None:
+            self.post_message(self.ScopeChosen(scope))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        scope = self.scope_for(event.option.id)
+        label = self.query_one("#trend-label", Label)
+        spark = self.query_one(Sparkline)
+        if scope is not None and scope.kind == "topic" and scope.trend:
+            label.update(Text(f"{scope.label}: papers per digest day", style="dim"))
+            spark.data = list(scope.trend)
+            spark.display = True
+        else:
+            label.update("")
+            spark.data = []
+            spark.display = False
