@@ -51,7 +51,9 @@ GENERIC_EDGE = frozenset(
     "scaling physics compressing sampling integration selection prediction detection maximizing "
     "minimizing generating achieving boosting bridging empowering unlocking unleashing facilitating "
     "enabling mitigating measuring pursuing hopping matching guiding adaptive "
-    "student teacher students teachers".split()
+    "student teacher students teachers existing including following increasing leading resulting remaining "
+    "underlying emerging growing promising interesting challenging corresponding surprising varying "
+    "competing ongoing according having being providing capturing achieving".split()
 )
 # Words a phrase may start with but not end with ("dataset distillation", not "distillation dataset").
 GENERIC_END = frozenset("data dataset datasets".split())

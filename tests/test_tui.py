@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -110,6 +111,21 @@ async def test_triage_story_survives_a_restart(data_dir: Path) -> None:
         shown = detail_text(again)
         assert "worth a reread" in shown
         assert "reading group" in shown
+
+
+async def test_keys_typed_fast_after_slash_go_to_the_search(data_dir: Path) -> None:
+    """A burst (a fast typist, a terminal sending several keys at once) must not trigger list keys."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for char in "/knowledge":
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await settle(pilot)
+        assert app.main.query_one(SearchBar).value == "knowledge"
+        assert app.screen is app.main  # `n` did not open the note editor
+        assert app.library.state.status == {}
+        await pilot.press("slash")
+        assert app.main.query_one(SearchBar).value == "knowledge/"
 
 
 async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:

@@ -67,7 +67,8 @@ class LibraryRows:
 
 
 MAIN_BINDINGS = [
-    Binding("slash", "search", "Search"),
+    # Priority: it runs before the keys typed right after it are routed, so they reach the search bar.
+    Binding("slash", "search", "Search", priority=True),
     Binding("r", "paper('toggle_read')", "Read/unread"),
     Binding("x", "paper('dismiss_paper')", "Dismiss"),
     Binding("b", "paper('bookmark')", "Bookmark"),
@@ -169,7 +170,7 @@ class MainScreen(Screen[None]):
 
     @on(SearchBar.Left)
     def _search_left(self) -> None:
-        self.query_one(PaperList).focus()
+        self.set_focus(self.query_one(PaperList))
 
     @on(ScopeSidebar.ScopeChosen)
     def _scope_chosen(self, event: ScopeSidebar.ScopeChosen) -> None:
@@ -293,7 +294,13 @@ class MainScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------
 
     def action_search(self) -> None:
-        self.query_one(SearchBar).focus()
+        search = self.query_one(SearchBar)
+        if self.focused is search:
+            search.insert_text_at_cursor("/")  # a `/` typed in the query is just a character
+            return
+        # Focus now, not later (as `focus()` would): keys typed right after `/` must reach
+        # the search bar, not trigger list actions.
+        self.set_focus(search)
 
     def action_paper(self, name: str) -> None:
         current = self.query_one(PaperList).current

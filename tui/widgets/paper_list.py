@@ -186,7 +186,9 @@ class PaperList(ScrollView, can_focus=True):
         segments = list(text.render(self.app.console))
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("paper-list--cursor"))
+            # On top of each segment's own style: the segments carry the list's background.
+            cursor = self.get_component_rich_style("paper-list--cursor")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
     def _row_text(self, row: Row, width: int) -> Text:

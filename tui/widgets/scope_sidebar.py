@@ -57,7 +57,7 @@ class ScopeSidebar(Vertical):
         self._option_scope: dict[str, Scope] = {}
 
     def compose(self) -> ComposeResult:
-        self.border_title = "unread/total"
+        yield Label(Text("unread/total", style="dim"), id="scope-legend")
         yield ScopeList(id="scopes")
         yield Label("", id="trend-label")
         yield Sparkline([], id="trend")
@@ -89,7 +89,7 @@ class ScopeSidebar(Vertical):
             option_id = f"{scope.kind}:{scope.key}"
             self._option_scope[option_id] = scope
             counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
-            if scope.kind == "topic" and scope.trend:
+            if scope.kind == "topic" and sum(1 for v in scope.trend if v) >= 3:
                 counts.append(" " + mini_trend(scope.trend, 4), style="green")
             name = Text(scope.label, style="bold" if scope.unread else "")  # user text, never markup
             name.truncate(max(4, room - counts.cell_len), overflow="ellipsis", pad=True)

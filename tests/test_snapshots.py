@@ -1,0 +1,56 @@
+"""Whole-screen snapshots of the main layouts (pytest-textual-snapshot; `--snapshot-update` to accept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app import PapertermApp
+
+from .test_tui import settle
+
+
+def _app(data_dir: Path) -> PapertermApp:
+    return PapertermApp(data_dir, watch=False)
+
+
+async def _ready(pilot: Pilot) -> None:
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause(0.1)
+
+
+def test_main_screen(snap_compare, data_dir: Path) -> None:
+    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=_ready)
+
+
+def test_search_state(snap_compare, data_dir: Path) -> None:
+    async def search(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("slash", *"knowlege distilation")
+        await settle(pilot)
+
+    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=search)
+
+
+def test_note_editor(snap_compare, data_dir: Path) -> None:
+    async def note(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("n", *"Compare with the token-graph KD paper.")
+        await pilot.pause(0.6)
+
+    assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=note)
+
+
+def test_help_screen(snap_compare, data_dir: Path) -> None:
+    async def help_(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(data_dir), terminal_size=(100, 40), run_before=help_)
+
+
+def test_narrow_terminal(snap_compare, data_dir: Path) -> None:
+    assert snap_compare(_app(data_dir), terminal_size=(80, 24), run_before=_ready)
