@@ -262,10 +262,15 @@ class PaperSearch:
             return ranked
         head = ranked[:PROXIMITY_CANDIDATES].tolist()
         adjusted = []
+        n = len(set(clause_words))
         for doc in head:
             paper = self.papers[self.index.doc_ids[doc]]
-            window = _smallest_window(words(f"{paper.title} . {paper.abstract}"), clause_words)
-            bonus = 0.0 if window is None else 3.0 / (1 + window - len(clause_words))
+            bonus = 0.0
+            # Words together in the title count most, then words together in the abstract.
+            for text, weight in ((paper.title, 4.0), (paper.abstract, 2.0)):
+                window = _smallest_window(words(text), clause_words)
+                if window is not None:
+                    bonus += weight / (1 + window - n)
             adjusted.append((-(float(score[doc]) + bonus), doc))
         adjusted.sort()
         return np.concatenate([np.array([d for _, d in adjusted], dtype=ranked.dtype), ranked[len(head) :]])
