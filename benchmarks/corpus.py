@@ -19,8 +19,6 @@ def corpus(papers: int, folder: Path | None = None) -> Path:
         return target
     if not MAKER.exists():
         sys.exit(f"benchmark corpus maker not found at {MAKER} (../shared must sit beside the repo)")
-    subprocess.run(
-        [sys.executable, str(MAKER), str(papers), str(target)], check=True, stdout=subprocess.DEVNULL
-    )
+    subprocess.run([sys.executable, str(MAKER), str(papers), str(target)], check=True, stdout=subprocess.DEVNULL)
     done.write_text("ok")
     return target

@@ -30,9 +30,7 @@ print(time.perf_counter() - t, len(lib.papers))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

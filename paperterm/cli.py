@@ -53,12 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import digest files, folders or globs (- for stdin)")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument(
-        "--date", type=_iso_date, help="the digests' date (YYYY-MM-DD), when the files lack a year"
-    )
-    p.add_argument(
-        "--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)"
-    )
+    p.add_argument("--date", type=_iso_date, help="the digests' date (YYYY-MM-DD), when the files lack a year")
+    p.add_argument("--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = sub.add_parser("list", help="list papers, newest digest first")
@@ -71,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="paper id, arXiv id, or a unique prefix")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser(
-        "search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)"
-    )
+    p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
@@ -85,9 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("lists", help="reading lists: show them, or create, rename, delete, move one")
-    p.add_argument(
-        "action", nargs="?", choices=("show", "create", "rename", "delete", "move"), default="show"
-    )
+    p.add_argument("action", nargs="?", choices=("show", "create", "rename", "delete", "move"), default="show")
     p.add_argument(
         "names",
         nargs="*",
@@ -136,8 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "args",
         nargs="*",
         metavar="ARG",
-        help="add NAME RULE | rename NAME NEW | hide/pin/unpin/remove NAME | merge FROM INTO | "
-        "show [NAME] | unhide",
+        help="add NAME RULE | rename NAME NEW | hide/pin/unpin/remove NAME | merge FROM INTO | show [NAME] | unhide",
     )
     p.add_argument("--json", action="store_true")
 
@@ -237,9 +228,7 @@ def _add(total: ImportSummary, part: ImportSummary) -> None:
     total.warnings += part.warnings
 
 
-def _with_progress(
-    show: bool, run: Callable[[Callable[[int, int, str], None] | None], ImportSummary]
-) -> ImportSummary:
+def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | None], ImportSummary]) -> ImportSummary:
     """A progress bar on stderr when a person is watching and there are several files."""
     if not show or not ui.err.is_terminal:
         return run(None)
@@ -270,9 +259,7 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
     elif rows:
         ui.out.print(ui.paper_table(rows))
     else:
-        ui.err.print(
-            "No papers match." if library.papers else "The library is empty: `paperterm import PATH`."
-        )
+        ui.err.print("No papers match." if library.papers else "The library is empty: `paperterm import PATH`.")
     return OK
 
 
@@ -373,9 +360,7 @@ def cmd_lists(library: Library, args: argparse.Namespace) -> int:
         else:
             ui.out.print(ui.paper_table(rows)) if rows else ui.err.print("The list is empty.")
         return OK
-    lists = [
-        {"id": rl.id, "name": rl.name, "papers": len(state.list_papers(rl.id))} for rl in state.live_lists()
-    ]
+    lists = [{"id": rl.id, "name": rl.name, "papers": len(state.list_papers(rl.id))} for rl in state.live_lists()]
     if args.json:
         ui.print_json(lists)
     else:
@@ -485,9 +470,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             topic = library.add_topic(a[0], a[1])
-            ui.out.print(
-                ui.styled(f"Added topic {topic.name!r}: {len(topic.members)} papers match {a[1]!r}.")
-            )
+            ui.out.print(ui.styled(f"Added topic {topic.name!r}: {len(topic.members)} papers match {a[1]!r}."))
         elif args.action == "rename":
             library.rename_topic(a[0], a[1])
         elif args.action in ("hide", "pin", "unpin"):
@@ -503,9 +486,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         raise BadInput(str(exc)) from None
     if args.action == "show" and a:
         topic = library.find_topic(a[0])
-        rows = [
-            library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers
-        ]
+        rows = [library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers]
         rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
         if args.json:
             ui.print_json(rows)
@@ -537,9 +518,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     for row in rows:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
-    ui.err.print(
-        f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread."
-    )
+    ui.err.print(f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread.")
     return OK
 
 

@@ -55,9 +55,7 @@ def paper_table(rows: list[dict[str, Any]], *, score: bool = False) -> Table:
     table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=max(20, out.width - fixed - 1))
     for row in rows:
         marks = (
-            ("•" if row["status"] == "new" else " ")
-            + ("★" if row["lists"] else " ")
-            + ("✎" if row["note"] else " ")
+            ("•" if row["status"] == "new" else " ") + ("★" if row["lists"] else " ") + ("✎" if row["note"] else " ")
         )
         style = "dim" if row["status"] == "dismissed" else ("bold" if row["status"] == "new" else "")
         cells: list[Text | str] = [

@@ -36,8 +36,6 @@ def edit_text(text: str) -> str | None:
         try:
             subprocess.run([*command, str(path)], check=True)
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise ExternalError(
-                f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged"
-            ) from None
+            raise ExternalError(f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged") from None
         new = path.read_text(encoding="utf-8")
     return None if new == text else new

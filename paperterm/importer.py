@@ -93,9 +93,7 @@ def read_input(path: Path) -> DigestInput:
     return DigestInput(name=path.name, path=str(path), data=path.read_bytes(), mtime=stat.st_mtime)
 
 
-def resolve_date(
-    stated: DigestDate | None, explicit: date | None, name: str, mtime: float | None
-) -> tuple[str, str]:
+def resolve_date(stated: DigestDate | None, explicit: date | None, name: str, mtime: float | None) -> tuple[str, str]:
     """The digest's date and where it came from (recorded with the digest, shown to the user).
 
     `--date` wins; then a full date in the digest; then the digest's month and day with the year

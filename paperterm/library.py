@@ -27,7 +27,7 @@ from .search_index import SearchIndex
 from .search_query import QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import spans, words
-from .topics import Topic, discover
+from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
 T = TypeVar("T")
@@ -180,6 +180,15 @@ class Library:
             raise PaperNotFound(f"{ref!r} matches {len(matches)} papers; give more of the id")
         raise PaperNotFound(f"no paper with id {ref!r}")
 
+    def seen_on(self, paper: Paper) -> set[str]:
+        """Every digest date the paper appeared on."""
+        dates = set()
+        for number, _ in paper.sightings:
+            digest = self.store.digest(number)
+            if digest is not None and digest.date:
+                dates.add(digest.date)
+        return dates
+
     def sightings(self, paper: Paper) -> list[Sighting]:
         found = []
         for number, line in paper.sightings:
@@ -192,7 +201,7 @@ class Library:
         """Newest digest first, then in the order the digest listed them."""
         chosen: Iterable[Paper] = self.papers.values()
         if date_filter:
-            chosen = [p for p in chosen if any(s.digest.date == date_filter for s in self.sightings(p))]
+            chosen = [p for p in chosen if date_filter in self.seen_on(p)]
         if source:
             wanted = source.casefold()
             chosen = [p for p in chosen if any(wanted in s.digest.name.casefold() for s in self.sightings(p))]
@@ -254,9 +263,7 @@ class Library:
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
         item = DigestInput(name=name, path=name, data=data, mtime=None)
-        summary = import_inputs(
-            self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1
-        )
+        summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 
@@ -264,9 +271,7 @@ class Library:
         """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""
         summary = ImportSummary()
         for path, day in sample_files():
-            part = import_inputs(
-                self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1
-            )
+            part = import_inputs(self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1)
             summary.new += part.new
             summary.known += part.known
             summary.files_imported += part.files_imported
@@ -307,9 +312,7 @@ class Library:
 
     def bookmark(self, paper_id: str, list_name: str | None = None) -> bool:
         """Put a paper in a list (the default `to-read` when none is named)."""
-        return self.edit_state(
-            lambda state: state.set_in_list(self._list_id(state, list_name), paper_id, True)
-        )
+        return self.edit_state(lambda state: state.set_in_list(self._list_id(state, list_name), paper_id, True))
 
     def unbookmark(self, paper_id: str, list_name: str | None = None) -> bool:
         """Take a paper out of a list; with no list named, out of every list."""
@@ -389,7 +392,9 @@ class Library:
             index = self._load_index()
             if index is None:
                 index = self.rebuild_index()
-            self._search = PaperSearch(index, self.papers, _LibraryFilters(self), order=_newest_first)
+            self._search = PaperSearch(
+                index, self.papers, _LibraryFilters(self), order=_newest_first, seen_on=self.seen_on
+            )
             for pid, note in self.state.notes.items():
                 if note.versions:
                     index.set_note(pid, note.text)
@@ -452,14 +457,12 @@ class Library:
             previous: list[str] = []
             if cache.exists():
                 try:
-                    previous = list(
-                        read_json(cache, kind="paperterm-topics", schema_version=1).get("keys", [])
-                    )
+                    previous = list(read_json(cache, kind="paperterm-topics", schema_version=1).get("keys", []))
                 except LibraryFileError:
                     previous = []
             found = discover(
                 list(self.papers.values()),
-                abstract_count=self._abstract_counts,
+                central_in_abstract=self._central_in_abstract,
                 previous=[k.removeprefix("auto:") for k in previous],
             )
             self._auto_topics_cache = found
@@ -468,23 +471,26 @@ class Library:
                 write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
         return self._auto_topics_cache
 
-    def _abstract_counts(self, ids: list[str], forms: list[str]) -> dict[str, int]:
-        """How often any form occurs in each abstract; the index narrows the papers to read."""
+    def _central_in_abstract(self, forms: list[str]) -> set[str]:
+        """Papers whose abstract holds one of the forms at least twice.
+
+        The index narrows the papers to those repeating every word of a form; only their
+        abstracts are read, to count the form itself.
+        """
         engine = self.search_engine()
-        counts: dict[str, int] = {}
+        found: set[str] = set()
         for form in forms:
-            words = form.split()
-            docs = engine.abstract_docs_with_all(words)
-            needle = f" {form} "
-            for pid in docs:
-                paper = self.papers.get(pid)
-                if paper is None:
+            parts = words(form)
+            if not parts or all(w in STOPWORDS or w in HARD_GENERIC for w in parts):
+                continue  # nothing specific in it: papers join through their titles only
+            pattern = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, parts)) + r"(?![a-z0-9])")
+            for pid in engine.abstracts_repeating([w for w in parts if w not in STOPWORDS]):
+                if pid in found:
                     continue
-                text = " " + _FOLD.sub(" ", paper.abstract.lower()) + " "
-                found = text.count(needle)
-                if found:
-                    counts[pid] = counts.get(pid, 0) + found
-        return counts
+                paper = self.papers.get(pid)
+                if paper is not None and len(pattern.findall(paper.abstract.lower())) >= 2:
+                    found.add(pid)
+        return found
 
     def _compute_topics(self) -> list[Topic]:
         prefs = self.state.topics
@@ -523,13 +529,9 @@ class Library:
             except QueryError:
                 ids = set()
             result.append(
-                Topic(
-                    key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned
-                )
+                Topic(key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned)
             )
-        result.sort(
-            key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold())
-        )
+        result.sort(key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold()))
         return result
 
     def interest_spans(self, text: str) -> list[tuple[int, int]]:
@@ -644,9 +646,6 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
-
-
-_FOLD = re.compile(r"[^a-z0-9]+")
 
 
 def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[int, ...]:

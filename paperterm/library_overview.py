@@ -37,9 +37,7 @@ def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
     touched = {pid for pid, s in state.status.items() if s.value != "new" and pid in papers}
     scopes = [
         Scope("all", "all", "All", "", len(papers), len(papers) - len(touched)),
-        Scope(
-            "unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)
-        ),
+        Scope("unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)),
     ]
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
@@ -53,9 +51,11 @@ def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
     per_day: Counter[str] = Counter()
     unread_day: Counter[str] = Counter()
     for paper in papers.values():
-        per_day[paper.date] += 1
-        if paper.id not in touched:
-            unread_day[paper.date] += 1
+        days = library.seen_on(paper) if len(paper.sightings) > 1 else (paper.date,)
+        for day in days:
+            per_day[day] += 1
+            if paper.id not in touched:
+                unread_day[day] += 1
     for day in sorted(per_day, reverse=True):
         if day:
             scopes.append(Scope("day", day, day, f"date:{day}", per_day[day], unread_day[day]))

@@ -150,9 +150,7 @@ class LibraryState:
     # -- reading -------------------------------------------------------------
 
     def live_lists(self) -> list[ReadingList]:
-        return sorted(
-            (rl for rl in self.lists.values() if not rl.deleted), key=lambda r: (r.position, r.name)
-        )
+        return sorted((rl for rl in self.lists.values() if not rl.deleted), key=lambda r: (r.position, r.name))
 
     def find_list(self, name_or_id: str) -> ReadingList | None:
         wanted = name_or_id.strip().casefold()
@@ -169,9 +167,7 @@ class LibraryState:
     def lists_of(self, paper_id: str) -> list[str]:
         names = {rl.id: rl.name for rl in self.live_lists()}
         return [
-            names[e.list]
-            for e in self.entries.values()
-            if e.paper == paper_id and not e.removed and e.list in names
+            names[e.list] for e in self.entries.values() if e.paper == paper_id and not e.removed and e.list in names
         ]
 
     def status_of(self, paper_id: str) -> str:
@@ -235,9 +231,7 @@ class LibraryState:
         self.lists[list_id] = replace(self.lists[list_id], name=name, changed=clock.now(), by=self.device)
 
     def move_list(self, list_id: str, position: int) -> None:
-        self.lists[list_id] = replace(
-            self.lists[list_id], position=position, changed=clock.now(), by=self.device
-        )
+        self.lists[list_id] = replace(self.lists[list_id], position=position, changed=clock.now(), by=self.device)
 
     def delete_list(self, list_id: str) -> None:
         self.lists[list_id] = replace(self.lists[list_id], deleted=True, changed=clock.now(), by=self.device)
@@ -251,9 +245,7 @@ class LibraryState:
             return False
         stamp = clock.now()
         added = stamp if present else (current.added if current else stamp)
-        self.entries[(list_id, paper_id)] = ListEntry(
-            list_id, paper_id, added, not present, stamp, self.device
-        )
+        self.entries[(list_id, paper_id)] = ListEntry(list_id, paper_id, added, not present, stamp, self.device)
         return True
 
     def set_status(self, paper_id: str, value: str) -> bool:

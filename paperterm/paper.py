@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import mmap
+import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,25 +57,31 @@ class Digest:
 
 
 class AbstractBlob:
-    """Abstracts of one segment, concatenated UTF-8 in a file and read through mmap on demand.
+    """Abstracts of one segment, concatenated UTF-8 in a file, read with `pread` when needed.
 
     Keeping abstracts out of memory is what lets a 100,000-paper library load in well
-    under a second and stay small: they are decoded only when shown or indexed.
+    under a second and stay small: one is decoded only when shown or indexed. `pread`
+    rather than mmap, so reading many (indexing, phrase checks) leaves nothing resident.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            self._map: mmap.mmap | bytes = (
-                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            )
+        self._fd = os.open(path, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
 
     def read(self, offset: int, length: int) -> str:
-        return self._map[offset : offset + length].decode("utf-8", errors="replace")
+        return os.pread(self._fd, length, offset).decode("utf-8", errors="replace") if length else ""
 
     def __len__(self) -> int:
-        return len(self._map)
+        return self._size
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self._fd)
+
+
+_NONE: tuple[()] = ()  # shared by the many papers with no authors or links
+_NO_EXTRA: dict[str, Any] = {}  # shared and never mutated: papers replace `extra`, never update it
 
 
 class Paper:
@@ -99,8 +106,8 @@ class Paper:
         id: str,
         title: str,
         abstract: str = "",
-        authors: list[str] | None = None,
-        links: list[str] | None = None,
+        authors: Sequence[str] | None = None,
+        links: Sequence[str] | None = None,
         arxiv_id: str | None = None,
         sightings: list[tuple[int, int]] | None = None,
         extra: dict[str, Any] | None = None,
@@ -111,11 +118,11 @@ class Paper:
         self._abstract: str | None = abstract
         self._blob: AbstractBlob | None = None
         self._span: tuple[int, int] = (0, 0)
-        self.authors: list[str] = authors if authors is not None else []
-        self.links: list[str] = links if links is not None else []
+        self.authors: Sequence[str] = authors or _NONE
+        self.links: Sequence[str] = links or _NONE
         self.arxiv_id = arxiv_id
         self.sightings: list[tuple[int, int]] = sightings if sightings is not None else []
-        self.extra: dict[str, Any] = extra if extra is not None else {}
+        self.extra: dict[str, Any] = extra or _NO_EXTRA
         self.date = date  # the earliest digest date: derived on load, not stored
 
     @property
@@ -144,8 +151,8 @@ class Paper:
             self.id,
             self.title,
             [offset, len(data)],
-            self.authors or None,
-            self.links or None,
+            list(self.authors) or None,
+            list(self.links) or None,
             self.arxiv_id,
             flat,
             self.extra or None,

@@ -110,9 +110,7 @@ class PaperStore:
             return {"digests": [], "segments": []}
         try:
             manifest = read_json(self.manifest_path, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
-            if not isinstance(manifest.get("digests"), list) or not isinstance(
-                manifest.get("segments"), list
-            ):
+            if not isinstance(manifest.get("digests"), list) or not isinstance(manifest.get("segments"), list):
                 raise LibraryFileError(self.manifest_path, "is missing its digests or segments")
         except LibraryFileError as exc:
             backup = keep_backup(self.manifest_path, self.backups)
@@ -324,11 +322,11 @@ def _enrich(paper: Paper, record: PaperRecord) -> None:
         paper.authors = list(record.authors)
     if record.arxiv_id and not paper.arxiv_id:
         paper.arxiv_id = record.arxiv_id
-    for link in record.links:
-        if link not in paper.links:
-            paper.links.append(link)
-    for key, value in record.extra.items():
-        paper.extra.setdefault(key, value)
+    new_links = [link for link in record.links if link not in paper.links]
+    if new_links:
+        paper.links = [*paper.links, *new_links]
+    if any(key not in paper.extra for key in record.extra):
+        paper.extra = {**record.extra, **paper.extra}
 
 
 def _next_segment_number(names: list[str]) -> int:

@@ -7,6 +7,7 @@ above prefix above typo); then how close together the words stand; then recency.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ STOPWORDS = frozenset(
     )
 )
 PROXIMITY_CANDIDATES = 40
-PHRASE_VERIFY_LIMIT = 5000
+PHRASE_VERIFY_LIMIT = 1500  # phrase checks read abstracts: the best-scoring candidates only
 
 
 @dataclass(slots=True)
@@ -90,15 +91,26 @@ class PaperSearch:
         papers: dict[str, Paper],
         filters: FilterSource,
         order: Callable[[Paper], Any] = lambda p: p.date,
+        seen_on: Callable[[Paper], set[str]] = lambda p: {p.date},
     ) -> None:
-        """`order` is the library's sort key (newest last): ties in rank keep the library's order."""
+        """`order` is the library's sort key (newest last): ties in rank keep the library's order.
+        `seen_on` gives every digest date a paper appeared on, for `date:` filters."""
         self.index = index
         self.papers = papers
         self.filters = filters
         self.order = order
+        self.seen_on = seen_on
+        self._repeats: dict[int, set[str]] = {}  # doc → its other digest dates (few papers have any)
         self._dates: np.ndarray | None = None
         self._recency: np.ndarray | None = None
         self._known: np.ndarray | None = None
+        self._ids: np.ndarray | None = None
+
+    def _id_array(self) -> np.ndarray:
+        """doc number → paper id, as an array so a ranking turns into ids in one C loop."""
+        if self._ids is None or len(self._ids) != len(self.index.doc_ids):
+            self._ids = np.array(self.index.doc_ids, dtype=object)
+        return self._ids
 
     def invalidate(self) -> None:
         """Call after the set of papers or their dates changed (an import)."""
@@ -120,9 +132,15 @@ class PaperSearch:
             present = [i for i, p in enumerate(docs) if p is not None]
             present.sort(key=lambda i: self.order(docs[i]))  # type: ignore[arg-type]
             recency = np.zeros(len(days), dtype=np.float32)
-            recency[np.asarray(present, dtype=np.int64)] = np.arange(
-                1, len(present) + 1, dtype=np.float32
-            ) / (len(present) + 1)
+            self._repeats = {}
+            for i, paper in enumerate(docs):
+                if paper is not None and len(paper.sightings) > 1:
+                    others = self.seen_on(paper) - {paper.date}
+                    if others:
+                        self._repeats[i] = others
+            recency[np.asarray(present, dtype=np.int64)] = np.arange(1, len(present) + 1, dtype=np.float32) / (
+                len(present) + 1
+            )
             self._recency = recency
         assert self._recency is not None and self._known is not None
         return self._dates, self._recency, self._known
@@ -159,25 +177,24 @@ class PaperSearch:
             ranked = self._rerank_by_proximity(ranked, score, query)
         if limit is not None:
             ranked = ranked[:limit]
-        ids = [index.doc_ids[i] for i in ranked.tolist()]
+        ids = self._id_array()[ranked].tolist()
         return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
 
-    def abstract_docs_with_all(self, words_: list[str]) -> list[str]:
-        """Ids of papers whose abstract holds every one of these exact words (a topic prefilter)."""
+    def abstracts_repeating(self, words_: list[str]) -> list[str]:
+        """Ids of papers whose abstract holds every one of these words at least twice (topics)."""
         index = self.index
         size = len(index.doc_ids)
         mask = np.ones(size, dtype=bool)
-        postings = index.fields.get("abstract")
         for word in words_:
             part = np.zeros(size, dtype=bool)
             token_id = index.vocab_index.get(word)
-            if token_id is not None and postings is not None:
-                part[postings.range_docs(token_id, token_id + 1)] = True
-            extra = index.delta["abstract"].get(word)
+            if token_id is not None and index.repeated is not None:
+                part[index.repeated.range_docs(token_id, token_id + 1)] = True
+            extra = index.delta_repeated.get(word)
             if extra:
                 part[np.fromiter(extra, dtype=np.int32, count=len(extra))] = True
             mask &= part
-        return [index.doc_ids[i] for i in np.flatnonzero(mask).tolist()]
+        return self._id_array()[np.flatnonzero(mask)].tolist()
 
     # -- text clauses --------------------------------------------------------
 
@@ -217,22 +234,34 @@ class PaperSearch:
         candidates = np.ones(size, dtype=bool)
         for word in phrase:
             candidates &= self._exact_docs(word, size)
+        if len(phrase) == 1:
+            return candidates  # one word: the exact token is the phrase
         found = np.zeros(size, dtype=bool)
         docs = np.flatnonzero(candidates)
         if len(docs) > PHRASE_VERIFY_LIMIT:
             docs = docs[np.argsort(-order_hint[docs], kind="stable")[:PHRASE_VERIFY_LIMIT]]
+        ascii_pattern = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, phrase)) + r"(?![a-z0-9])")
         needle = f" {' '.join(phrase)} "
         for doc in docs.tolist():
-            if needle in f" {self._folded(self.index.doc_ids[doc])} ":
-                found[doc] = True
+            paper = self.papers.get(self.index.doc_ids[doc])
+            if paper is None:
+                continue
+            for text in (
+                paper.title,
+                " ".join(paper.authors),
+                paper.abstract,
+                self.filters.note_text(paper.id),
+            ):
+                if not text:
+                    continue
+                if text.isascii():
+                    hit = ascii_pattern.search(text.lower()) is not None
+                else:
+                    hit = needle in f" {fold_text(text)} "
+                if hit:
+                    found[doc] = True
+                    break
         return found
-
-    def _folded(self, paper_id: str) -> str:
-        paper = self.papers.get(paper_id)
-        if paper is None:
-            return ""
-        parts = [paper.title, " ".join(paper.authors), paper.abstract, self.filters.note_text(paper_id)]
-        return " | ".join(fold_text(p) for p in parts if p)
 
     def _exact_docs(self, word: str, size: int) -> np.ndarray:
         index = self.index
@@ -291,7 +320,11 @@ class PaperSearch:
         for text in query.sources:
             mask &= self._id_mask(source.source_members(text), size)
         for date_filter in query.dates:
-            mask &= _date_mask(dates, date_filter.op, date_filter.value)
+            part = _date_mask(dates, date_filter.op, date_filter.value)
+            for doc, others in self._repeats.items():  # also seen in another day's digest
+                if not part[doc] and any(date_filter.accepts(day) for day in others):
+                    part[doc] = True
+            mask &= part
         for name, value in query.negated_filters:
             lookup: dict[str, Callable[[str], set[str]]] = {
                 "list": source.list_members,
@@ -327,26 +360,22 @@ def _date_mask(dates: np.ndarray, op: str, value: str) -> np.ndarray:
 
 def _smallest_window(tokens: list[str], wanted: list[str]) -> int | None:
     """Length of the shortest run of `tokens` holding a token starting with each wanted word."""
-    need = {w: 0 for w in dict.fromkeys(wanted)}
+    words_ = tuple(dict.fromkeys(wanted))
+    hits = [(i, next(w for w in words_ if t.startswith(w))) for i, t in enumerate(tokens) if t.startswith(words_)]
+    need = dict.fromkeys(words_, 0)
     missing = len(need)
     best: int | None = None
     left = 0
-    hits: list[str | None] = []
-    for right, token in enumerate(tokens):
-        hit = next((w for w in need if token.startswith(w)), None)
-        hits.append(hit)
-        if hit is None:
-            continue
-        need[hit] += 1
-        if need[hit] == 1:
+    for position, word in hits:
+        need[word] += 1
+        if need[word] == 1:
             missing -= 1
         while missing == 0:
-            width = right - left + 1
+            start, first = hits[left]
+            width = position - start + 1
             best = width if best is None else min(best, width)
-            left_hit = hits[left]
-            if left_hit is not None:
-                need[left_hit] -= 1
-                if need[left_hit] == 0:
-                    missing += 1
+            need[first] -= 1
+            if need[first] == 0:
+                missing += 1
             left += 1
     return best

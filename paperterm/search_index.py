@@ -14,10 +14,12 @@ from __future__ import annotations
 import bisect
 import contextlib
 import io
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count, repeat
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +29,18 @@ from rapidfuzz.distance import Levenshtein
 
 from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
 from .paper import Paper
-from .text_tokens import token_set
+from .text_tokens import repeated_words, token_set
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KIND = "paperterm-search-index"
-FIELDS = ("title", "authors", "abstract")
+FIELDS = ("title", "authors", "abstract")  # scored fields
+REPEATED = "repeated"  # words twice or more in an abstract: for topics, never scored
 WEIGHTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0, "note": 2.0}
 # How good a match of a query word is, by kind. A typo in a title (3 × 0.3) stays below an exact
 # abstract match (1.0): typos are forgiven when nothing better exists.
 EXACT, PREFIX, FUZZY1, FUZZY2 = 1.0, 0.8, 0.3, 0.2
 REBUILD_DELTA = 20_000
+SHORT_PREFIX = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,8 @@ class SearchIndex:
         self.base_docs = 0
         # Delta: docs added after the build (per field token → docs), and notes.
         self.delta: dict[str, dict[str, set[int]]] = {f: defaultdict(set) for f in (*FIELDS, "note")}
+        self.repeated: _Postings | None = None
+        self.delta_repeated: dict[str, set[int]] = defaultdict(set)
         self.delta_vocab: set[str] = set()
         self._note_tokens: dict[int, set[str]] = {}
 
@@ -81,32 +87,47 @@ class SearchIndex:
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> SearchIndex:
+        """Index papers in one pass: (token, doc) pairs go into compact arrays, sorted once at the end,
+        so memory stays a few bytes per posting however large the library."""
         index = cls()
-        per_field: dict[str, list[set[str]]] = {f: [] for f in FIELDS}
+        provisional: defaultdict[str, int] = defaultdict(count().__next__)  # token → id, first come
+        pairs = {name: (array("i"), array("i")) for name in (*FIELDS, REPEATED)}
         for paper in papers:
-            index._add_doc_id(paper.id)
-            per_field["title"].append(token_set(paper.title))
-            per_field["authors"].append(token_set(" ".join(paper.authors)) if paper.authors else set())
-            per_field["abstract"].append(token_set(paper.abstract))
-        vocab: set[str] = set()
-        for sets in per_field.values():
-            for tokens in sets:
-                vocab |= tokens
-        index._set_vocab(sorted(vocab))
-        for name, sets in per_field.items():
-            index.fields[name] = index._csr(sets)
+            doc = index._add_doc_id(paper.id)
+            for name, text in (
+                ("title", paper.title),
+                ("authors", " ".join(paper.authors)),
+                ("abstract", paper.abstract),
+            ):
+                if not text:
+                    continue
+                tokens, docs = pairs[name]
+                before = len(tokens)
+                tokens.extend(map(provisional.__getitem__, token_set(text)))
+                docs.extend(repeat(doc, len(tokens) - before))
+                if name == "abstract":
+                    tokens, docs = pairs[REPEATED]
+                    before = len(tokens)
+                    tokens.extend(map(provisional.__getitem__, repeated_words(text)))
+                    docs.extend(repeat(doc, len(tokens) - before))
+        vocab = sorted(provisional)
+        index._set_vocab(vocab)
+        rank = np.empty(len(vocab), dtype=np.int32)  # provisional id → position in the sorted vocab
+        rank[np.fromiter(provisional.values(), dtype=np.int64, count=len(provisional))] = np.fromiter(
+            (index.vocab_index[t] for t in provisional), dtype=np.int32, count=len(provisional)
+        )
+        del provisional
+        for name, (tokens, docs) in pairs.items():
+            target = index.fields if name != REPEATED else None
+            postings = index._csr(rank[np.frombuffer(tokens, dtype=np.int32)], np.frombuffer(docs, dtype=np.int32))
+            if target is None:
+                index.repeated = postings
+            else:
+                target[name] = postings
         index.base_docs = len(index.doc_ids)
         return index
 
-    def _csr(self, sets: list[set[str]]) -> _Postings:
-        lookup = self.vocab_index
-        token_ids: list[int] = []
-        doc_numbers: list[int] = []
-        for doc, tokens in enumerate(sets):
-            token_ids.extend(lookup[t] for t in tokens)
-            doc_numbers.extend([doc] * len(tokens))
-        tok = np.asarray(token_ids, dtype=np.int32)
-        docs = np.asarray(doc_numbers, dtype=np.int32)
+    def _csr(self, tok: np.ndarray, docs: np.ndarray) -> _Postings:
         order = np.lexsort((docs, tok))
         counts = np.bincount(tok, minlength=len(self.vocab))
         offsets = np.zeros(len(self.vocab) + 1, dtype=np.int64)
@@ -145,6 +166,8 @@ class SearchIndex:
                     self.delta[name][token].add(doc)
                     if token not in self.vocab_index:
                         self.delta_vocab.add(token)
+            for token in repeated_words(paper.abstract):
+                self.delta_repeated[token].add(doc)
         self._expand.cache_clear()
 
     def set_note(self, paper_id: str, text: str) -> None:
@@ -200,9 +223,7 @@ class SearchIndex:
                         fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
         return Expansion(word, prefix, tuple(fuzzy))
 
-    def word_scores(
-        self, word: str, as_prefix: bool, prefix_quality: float = PREFIX
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def word_scores(self, word: str, as_prefix: bool, prefix_quality: float = PREFIX) -> tuple[np.ndarray, np.ndarray]:
         """Per document: the best weighted match of `word`, and whether it matched in the title."""
         size = len(self.doc_ids)
         best = np.zeros(size, dtype=np.float32)
@@ -212,7 +233,9 @@ class SearchIndex:
         for name, postings in self.fields.items():
             weight = WEIGHTS[name]
             hits = []
-            if exp.prefix is not None:
+            # A word of one or two letters is still being typed: as a prefix it would match most
+            # of every abstract, so it reaches titles and authors only (exact matches count anywhere).
+            if exp.prefix is not None and (len(word) >= SHORT_PREFIX or name != "abstract"):
                 hits.append((postings.range_docs(*exp.prefix), prefix_quality * weight))
             for token, quality in exp.fuzzy:
                 token_id = self.vocab_index.get(token)
@@ -234,7 +257,11 @@ class SearchIndex:
                     continue
                 if token == word:
                     quality = EXACT
-                elif (as_prefix or len(word) >= 2) and token.startswith(word):
+                elif (
+                    (as_prefix or len(word) >= 2)
+                    and token.startswith(word)
+                    and (len(word) >= SHORT_PREFIX or name != "abstract")
+                ):
                     quality = prefix_quality
                 else:
                     quality = next((q for t, q in exp.fuzzy if t == token), 0.0)
@@ -257,7 +284,10 @@ class SearchIndex:
     def save(self, folder: Path, key: str) -> None:
         """Write the built part (base) of the index; the delta is rebuilt from the library on load."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, postings in self.fields.items():
+        saved = dict(self.fields)
+        if self.repeated is not None:
+            saved[REPEATED] = self.repeated
+        for name, postings in saved.items():
             _save_array(folder / f"{name}.offsets.npy", postings.offsets)
             _save_array(folder / f"{name}.docs.npy", postings.docs)
         write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
@@ -290,7 +320,7 @@ class SearchIndex:
             return None
         try:
             meta = read_json(meta_path, kind=KIND, schema_version=SCHEMA_VERSION)
-            if meta.get("key") != key:
+            if meta.get("key") != key or meta.get("schema_version") != SCHEMA_VERSION:
                 return None
             index = cls()
             for paper_id in meta["docs"]:
@@ -299,12 +329,15 @@ class SearchIndex:
             if len(vocab) != meta["vocab_size"]:
                 return None
             index._set_vocab(vocab)
-            for name in FIELDS:
+            for name in (*FIELDS, REPEATED):
                 offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
                 docs = np.load(folder / f"{name}.docs.npy", mmap_mode="r")
                 if len(offsets) != len(vocab) + 1 or (docs.size and int(docs.max()) >= len(index.doc_ids)):
                     return None
-                index.fields[name] = _Postings(offsets, docs)
+                if name == REPEATED:
+                    index.repeated = _Postings(offsets, docs)
+                else:
+                    index.fields[name] = _Postings(offsets, docs)
             index.base_docs = len(index.doc_ids)
             return index
         except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):

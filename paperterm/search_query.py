@@ -17,7 +17,7 @@ from .text_tokens import words
 
 FILTERS = ("topic", "list", "is", "date", "source")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
-_TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
+_TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 
 
@@ -81,7 +81,13 @@ def parse_query(text: str) -> Query:
     """Parse a query; raises QueryError for an unknown filter or a malformed value."""
     query = Query(text=text, clauses=[Clause()], ends_in_word=bool(text) and not text[-1].isspace())
     for match in _TOKEN.finditer(text):
-        negated, name, quoted, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
+        negated, name, quoted, closed, bare = (
+            match.group(1) == "-",
+            match.group(2),
+            match.group(3),
+            match.group(4),
+            match.group(5),
+        )
         if quoted is None and bare == "|" and not name:
             query.clauses.append(Clause())
             continue
@@ -90,6 +96,9 @@ def parse_query(text: str) -> Query:
             value = quoted if quoted is not None else (bare or "")
             _add_filter(query, name.lower(), value, negated)
             continue
+        if quoted is not None and not closed and match.end() == len(text) and not negated:
+            clause.words.extend(words(quoted))  # a phrase still being typed: its words, for now
+            continue
         if quoted is not None:
             phrase = words(quoted)
             if phrase:
@@ -97,9 +106,7 @@ def parse_query(text: str) -> Query:
             continue
         for part in words(bare or ""):
             (clause.excluded_words if negated else clause.words).append(part)
-    query.clauses = [
-        c for c in query.clauses if c.words or c.phrases or c.excluded_words or c.excluded_phrases
-    ]
+    query.clauses = [c for c in query.clauses if c.words or c.phrases or c.excluded_words or c.excluded_phrases]
     if not query.clauses:
         query.clauses = [Clause()]
     if len(query.clauses) > 1 and any(not (c.words or c.phrases) for c in query.clauses):

@@ -28,9 +28,7 @@ def load_settings(data_dir: Path) -> Settings:
         value = payload.get(spec.name, getattr(Settings(), spec.name))
         expected = bool if spec.name == "mark_read_on_move" else (str, type(None))
         if not isinstance(value, expected):
-            raise LibraryFileError(
-                path, f"setting {spec.name!r} has the wrong type", "Fix or delete the file."
-            )
+            raise LibraryFileError(path, f"setting {spec.name!r} has the wrong type", "Fix or delete the file.")
         values[spec.name] = value
     return Settings(**values)
 

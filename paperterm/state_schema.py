@@ -49,9 +49,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     for i, raw in enumerate(lists):
         where = f"lists[{i}]"
         _expect(isinstance(raw, dict), where, "expected an object")
-        _expect(
-            set(raw) == {"id", "name", "position", "deleted", "changed", "by"}, where, "unexpected fields"
-        )
+        _expect(set(raw) == {"id", "name", "position", "deleted", "changed", "by"}, where, "unexpected fields")
         _ident(raw["id"], f"{where}.id")
         _text(raw["name"], f"{where}.name", limit=200)
         _expect(type(raw["position"]) is int, f"{where}.position", "expected a whole number")
@@ -63,9 +61,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     for i, raw in enumerate(entries):
         where = f"entries[{i}]"
         _expect(isinstance(raw, dict), where, "expected an object")
-        _expect(
-            set(raw) == {"list", "paper", "added", "removed", "changed", "by"}, where, "unexpected fields"
-        )
+        _expect(set(raw) == {"list", "paper", "added", "removed", "changed", "by"}, where, "unexpected fields")
         _ident(raw["list"], f"{where}.list")
         _ident(raw["paper"], f"{where}.paper")
         _stamp(raw["added"], f"{where}.added")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -45,9 +46,21 @@ def compound_suffixes(word: str) -> list[tuple[str, int]]:
     return found
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_LOWER_WORD = re.compile(r"[a-z0-9]+")
+
+
 def token_set(text: str) -> set[str]:
     """Every token a text can be found by (words and compound suffixes)."""
-    found: set[str] = set()
+    if text.isascii():  # the common case, kept fast: one findall, then work on distinct words only
+        distinct = set(_ASCII_WORD.findall(text))
+        found = {w.lower() for w in distinct}
+        for word in distinct:
+            if not word.islower() and _is_compound(word):
+                for suffix, _ in compound_suffixes(word):
+                    found.add(suffix)
+        return found
+    found = set()
     for word in _WORD.findall(text):
         found.add(fold(word))
         if not word.islower():
@@ -56,8 +69,17 @@ def token_set(text: str) -> set[str]:
     return found
 
 
+def repeated_words(text: str) -> set[str]:
+    """Words occurring at least twice in a text: what a topic's phrase must be made of to be
+    central to an abstract."""
+    counts = Counter(words(text))
+    return {word for word, n in counts.items() if n > 1}
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text, in order (no compound suffixes): for phrases and proximity."""
+    if text.isascii():
+        return _ASCII_LOWER_WORD.findall(text.lower())
     return [fold(w) for w in _WORD.findall(text)]
 
 

@@ -25,6 +25,7 @@ their papers are whatever the rule matches, so they catch future imports too.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -53,7 +54,8 @@ GENERIC_EDGE = frozenset(
     "enabling mitigating measuring pursuing hopping matching guiding adaptive "
     "student teacher students teachers existing including following increasing leading resulting remaining "
     "underlying emerging growing promising interesting challenging corresponding surprising varying "
-    "competing ongoing according having being providing capturing achieving".split()
+    "competing ongoing according having being providing capturing achieving trained pretrained learned "
+    "diverse various different multiple specific existing previous proposed".split()
 )
 # Words a phrase may start with but not end with ("dataset distillation", not "distillation dataset").
 GENERIC_END = frozenset("data dataset datasets".split())
@@ -146,13 +148,15 @@ GENERIC_PHRASES = frozenset(
 HARD_GENERIC = frozenset(
     "model models language languages learning data large neural training framework method methods "
     "approach paper study llm llms deep network networks system systems task tasks performance towards "
-    "via using based new novel efficient effective improving".split()
+    "via using based new novel efficient effective improving multi text".split()
 )
 BROAD_TARGET = 0.9
+MAX_BROAD = 30
+EVALUATED_PER_TOPIC = 3
 MAX_GENERIC_RATIO = 0.25
 MIN_PAPERS = 2
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|\d+[A-Za-z][A-Za-z0-9]*")
-_ACRONYM_DEF = re.compile(r"((?:[A-Za-z][\w]*[\s-]+){1,4}[A-Za-z][\w]*)\s*\(([A-Z][A-Za-z]{1,7}s?)\)")
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,7}s?)\)")
 
 
 @lru_cache(maxsize=200_000)
@@ -235,6 +239,9 @@ def _is_generic(surface: str, key: Key) -> bool:
     (`summarization`, `retrieval`, `pruning`), not an adjective or a common noun."""
     if surface in GENERIC_PHRASES or " ".join(key) in GENERIC_PHRASES:
         return True
+    content = [w for w in surface.split() if w not in STOPWORDS]
+    if all(w in HARD_GENERIC for w in content):  # "models training": nothing specific in it
+        return True
     if len(key) == 1:
         word = surface
         if len(word) < 5 or word in GENERIC_EDGE or word.isdigit():
@@ -248,10 +255,10 @@ def acronym_aliases(texts: Iterable[str]) -> dict[str, tuple[Key, str]]:
     votes: dict[str, Counter[Key]] = defaultdict(Counter)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
-        for match in _ACRONYM_DEF.finditer(text):
-            acronym = match.group(2)
+        for match in _ACRONYM.finditer(text):
+            acronym = match.group(1)
             letters = [c.lower() for c in acronym if c.isupper()] or [acronym[0].lower()]
-            words = _words(match.group(1))
+            words = _words(text[max(0, match.start() - 80) : match.start()])[-5:]
             for n in range(len(words), 0, -1):
                 tail = words[-n:]
                 content = [w for w in tail if w.lower() not in STOPWORDS]
@@ -260,7 +267,8 @@ def acronym_aliases(texts: Iterable[str]) -> dict[str, tuple[Key, str]]:
                     and len(content) == len(letters)
                     and all(w[0].lower() == c for w, c in zip(content, letters, strict=True))
                 ):
-                    short = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+                    plural = len(acronym) > 2 and acronym.endswith("s") and acronym[-2].isupper()
+                    short = acronym[:-1] if plural else acronym
                     votes[short.lower()][tuple(stem(w.lower()) for w in tail)] += 1
                     spellings[short.lower()][short] += 1
                     break
@@ -274,14 +282,14 @@ def acronym_aliases(texts: Iterable[str]) -> dict[str, tuple[Key, str]]:
 def discover(
     papers: list[Paper],
     *,
-    abstract_count: Callable[[list[str], list[str]], dict[str, int]],
+    central_in_abstract: Callable[[list[str]], set[str]],
     previous: Iterable[str] = (),
     limit: int | None = None,
 ) -> list[Topic]:
     """Automatic topics of a library.
 
-    `abstract_count(ids, surfaces)` returns, for papers among `ids`, how often any of the
-    surface forms occurs in the abstract (the library answers it through its search index).
+    `central_in_abstract(forms)` returns the papers whose abstract repeats every content word of
+    one of the forms (the library answers it from its search index, without reading abstracts).
     """
     title_docs: dict[Key, set[str]] = defaultdict(set)
     surfaces: dict[Key, Counter[str]] = defaultdict(Counter)
@@ -318,24 +326,23 @@ def discover(
     candidates = []
     for key, docs in title_docs.items():
         surface = surfaces[key].most_common(1)[0][0]
-        if (not docs and key not in abstract_docs) or (
-            docs and len(docs) < MIN_PAPERS and key not in abstract_docs
-        ):
+        if (not docs and key not in abstract_docs) or (docs and len(docs) < MIN_PAPERS and key not in abstract_docs):
             continue
         if _is_generic(surface, key) or len(docs) / total > MAX_GENERIC_RATIO:
             continue
         if any((word,) in acronym_keys for word in key):  # "MoE", "MoE models": the phrase's topic
             continue
         candidates.append((key, surface))
-    # Abstract membership for each candidate (the phrase at least twice in the abstract).
-    members: dict[Key, set[str]] = {}
-    all_ids = [p.id for p in papers]
-    for key, _surface in candidates:
-        forms = sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set()))
-        counts = abstract_count(all_ids, forms)
-        members[key] = title_docs[key] | {pid for pid, n in counts.items() if n >= 2}
     if limit is None:
         limit = max(12, min(80, total // 4))
+    # Abstract membership (the phrase at least twice in the abstract) costs reading abstracts, so
+    # only the likeliest candidates get it: the greedy choice below cannot take more than `limit`.
+    candidates.sort(key=lambda c: (-len(title_docs[c[0]]) - (5 if c[0] in abstract_docs else 0), c[1]))
+    candidates = candidates[: limit * EVALUATED_PER_TOPIC]
+    members: dict[Key, set[str]] = {}
+    for key, _surface in candidates:
+        forms = sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set()))
+        members[key] = title_docs[key] | central_in_abstract(forms)
 
     def weight(candidate: tuple[Key, str]) -> tuple[float, str]:
         key, surface = candidate
@@ -391,24 +398,23 @@ def _broad_topics(papers: list[Paper], covered: set[str], taken: set[Key], total
                 continue
             docs[key].add(paper.id)
             spelling[key][lower] += 1
-    limit = max(3, total // 4)
+    # Lazy greedy set cover: a word's gain only shrinks, so re-check just the head of the heap.
+    least = max(2, total // 200)
+    heap = [(-len(ids), key) for key, ids in docs.items() if least <= len(ids) <= MAX_GENERIC_RATIO * total]
+    heapq.heapify(heap)
     chosen: list[Topic] = []
     covered = set(covered)
-    while len(covered) < BROAD_TARGET * total and len(chosen) < limit:
-        best = max(
-            (
-                (len(ids - covered), -len(ids), key)
-                for key, ids in docs.items()
-                if len(ids) <= MAX_GENERIC_RATIO * total
-            ),
-            default=None,
-        )
-        if best is None or best[0] < 2:
+    while heap and len(covered) < BROAD_TARGET * total and len(chosen) < MAX_BROAD:
+        _, key = heapq.heappop(heap)
+        gain = len(docs[key] - covered)
+        if heap and gain < -heap[0][0]:
+            heapq.heappush(heap, (-gain, key))
+            continue
+        if gain < least:
             break
-        key = best[2]
         name = spelling[key].most_common(1)[0][0]
-        chosen.append(Topic(f"auto:{key}", name, frozenset(docs.pop(key)), "auto", broad=True))
-        covered |= chosen[-1].members
+        chosen.append(Topic(f"auto:{key}", name, frozenset(docs[key]), "auto", broad=True))
+        covered |= docs[key]
     return chosen
 
 

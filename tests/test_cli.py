@@ -20,9 +20,7 @@ from .conftest import BLANK, COMPACT, SHARED, cli_env
 ENTRY = shutil.which("paperterm")
 
 
-def run(
-    data_dir: Path, *args: str, stdin: bytes | None = None, entry: bool = False
-) -> subprocess.CompletedProcess:
+def run(data_dir: Path, *args: str, stdin: bytes | None = None, entry: bool = False) -> subprocess.CompletedProcess:
     command = [ENTRY] if entry and ENTRY else [sys.executable, "-m", "paperterm"]
     return subprocess.run(
         [*command, *args], input=stdin, capture_output=True, env=cli_env(data_dir), timeout=120, check=False

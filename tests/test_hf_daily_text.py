@@ -69,8 +69,7 @@ def test_the_25_shared_papers_have_identical_titles_and_abstracts() -> None:
     assert {
         "DC-BENCH: Dataset Condensation Benchmark",
         "Knowledge Distillation via Token-level Relationship Graph",
-        "TAID: Temporally Adaptive Interpolated Distillation for Efficient Knowledge Transfer"
-        " in Language Models",
+        "TAID: Temporally Adaptive Interpolated Distillation for Efficient Knowledge Transfer in Language Models",
     } <= titles
     assert "Is Less More? Exploring Token Condensation as Training-free Test-time Adaptation" not in titles
 

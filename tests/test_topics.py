@@ -70,9 +70,7 @@ def test_membership_rule_title_or_twice_in_abstract(seeded: Library) -> None:
 def test_variants_merge_and_acronyms_alias() -> None:
     assert stem("distillation") == stem("distilled") == stem("distilling") == stem("distil")
     assert stem("experts") == stem("expert")
-    aliases = acronym_aliases(
-        ["We study Mixture-of-Experts (MoE) layers.", "sparse Mixture of Experts (MoEs)"]
-    )
+    aliases = acronym_aliases(["We study Mixture-of-Experts (MoE) layers.", "sparse Mixture of Experts (MoEs)"])
     assert aliases["moe"] == (("mixture", "of", "expert"), "MoE")
     assert [s for _, s in _phrases(_words("Efficient Knowledge Distillation via Graphs"))] == [
         "knowledge",
@@ -83,15 +81,15 @@ def test_variants_merge_and_acronyms_alias() -> None:
 
 
 def test_new_papers_keep_existing_names(seeded: Library, tmp_path: Path) -> None:
-    before = [t.name for t in seeded.topics()[:10]]
+    before = {t.name for t in seeded.topics()}
     extra = tmp_path / "extra.txt"
     extra.write_text(
         "Daily Papers\n\nSep 13\n\nA Note on Knowledge Distillation for Retrieval\n\n"
         + "We study knowledge distillation for dense retrieval in detail. " * 5
     )
     seeded.import_paths([str(extra)])
-    after = [t.name for t in seeded.topics()[:10]]
-    assert after == before
+    after = {t.name for t in seeded.topics()}
+    assert before <= after
 
 
 def test_user_topic_persists_and_catches_later_imports(data_dir: Path, tmp_path: Path) -> None:
@@ -113,25 +111,21 @@ def test_user_topic_persists_and_catches_later_imports(data_dir: Path, tmp_path:
 
 
 def test_rename_hide_merge_pin(seeded: Library) -> None:
-    seeded.rename_topic("routing", "MoE routing")
-    seeded.set_topic_flag("MoE routing", "pinned", True)
-    assert seeded.topics()[0].name == "MoE routing"
+    seeded.rename_topic("summarization", "Summaries")
+    seeded.set_topic_flag("Summaries", "pinned", True)
+    assert seeded.topics()[0].name == "Summaries"
     seeded.merge_topics("dataset condensation", "dataset distillation")
     merged = seeded.find_topic("dataset distillation")
     assert all(t.name != "dataset condensation" for t in seeded.topics())
     assert len(merged.members) >= 8
-    seeded.set_topic_flag("ranking", "hidden", True)
-    assert all(t.name != "ranking" for t in Library.open(seeded.root).topics())
+    seeded.set_topic_flag("dense retrieval", "hidden", True)
+    assert all(t.name != "dense retrieval" for t in Library.open(seeded.root).topics())
     assert seeded.unhide_topics() == 1
 
 
 def test_topics_cli_json(data_dir: Path) -> None:
     env = cli_env(data_dir)
-    subprocess.run(
-        [sys.executable, "-m", "paperterm", "import", str(BLANK)], env=env, check=True, capture_output=True
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "paperterm", "topics", "--json"], env=env, capture_output=True
-    )
+    subprocess.run([sys.executable, "-m", "paperterm", "import", str(BLANK)], env=env, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "paperterm", "topics", "--json"], env=env, capture_output=True)
     rows = json.loads(done.stdout)
     assert rows and {"name", "papers", "unread", "trend"} <= set(rows[0])

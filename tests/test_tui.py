@@ -6,6 +6,7 @@ fails when a key is added to the help without a test of its own.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
+from textual.worker import WorkerCancelled
 
 from paperterm.library import Library
 from tui.app import PapertermApp
@@ -38,7 +40,8 @@ async def settle(pilot: Pilot) -> None:
     """Wait until the app's workers (loading, indexing, searching, counting) are done."""
     for _ in range(4):
         await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a search superseded by a newer one
+            await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.05)
 
 
@@ -168,9 +171,7 @@ async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         other = Library.open(data_dir)
-        other.import_bytes(
-            b"Daily Papers\n\nSep 13\n\nA Brand New Paper\n\n" + b"Abstract words here. " * 20, "x.txt"
-        )
+        other.import_bytes(b"Daily Papers\n\nSep 13\n\nA Brand New Paper\n\n" + b"Abstract words here. " * 20, "x.txt")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "All · 175 papers" in status_text(app)
@@ -282,9 +283,7 @@ async def _main_page_read(pilot: Pilot, app: PapertermApp) -> None:
 
 async def _main_import(pilot: Pilot, app: PapertermApp) -> None:
     extra = app.library.root.parent / "extra-digest.txt"
-    extra.write_text(
-        BLANK.read_text().replace("DC-BENCH: Dataset Condensation Benchmark", "A Paper Added Now")
-    )
+    extra.write_text(BLANK.read_text().replace("DC-BENCH: Dataset Condensation Benchmark", "A Paper Added Now"))
     await pilot.press("i")
     assert isinstance(app.screen, ImportPrompt)
     await pilot.press(*str(extra), "enter")
@@ -412,27 +411,27 @@ async def _sidebar_new_topic(pilot: Pilot, app: PapertermApp) -> None:
 
 
 async def _sidebar_rename(pilot: Pilot, app: PapertermApp) -> None:
-    await _highlight_scope(pilot, app, "auto:rout")
+    await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("e")
     field = app.screen.query_one(Input)
     field.value = ""
-    await pilot.press(*"MoE routing", "enter")
+    await pilot.press(*"Summaries", "enter")
     await settle(pilot)
-    assert Library.open(app.library.root).find_topic("MoE routing").key == "auto:rout"
+    assert Library.open(app.library.root).find_topic("Summaries").key == "auto:summariz"
 
 
 async def _sidebar_pin(pilot: Pilot, app: PapertermApp) -> None:
-    await _highlight_scope(pilot, app, "auto:rout")
+    await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("p")
     await settle(pilot)
-    assert app.library.topics()[0].key == "auto:rout"
+    assert app.library.topics()[0].key == "auto:summariz"
 
 
 async def _sidebar_hide(pilot: Pilot, app: PapertermApp) -> None:
-    await _highlight_scope(pilot, app, "auto:rout")
+    await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("h")
     await settle(pilot)
-    assert all(t.key != "auto:rout" for t in app.library.topics())
+    assert all(t.key != "auto:summariz" for t in app.library.topics())
 
 
 async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:

@@ -39,7 +39,7 @@ WATCH_SECONDS = 2.0  # how often to look for other processes' imports and edits
 
 
 class PapertermApp(App[None]):
-    CSS_PATH = "paperterm.tcss"
+    CSS_PATH = Path(__file__).with_name("paperterm.tcss")  # absolute: subclasses may live anywhere
     TITLE = "paperterm"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
@@ -346,9 +346,7 @@ class PapertermApp(App[None]):
                     continue
                 seen.add(binding.action)
                 key = binding.key.split(",")[0]
-                yield SystemCommand(
-                    binding.description, f"key: {key}", partial(target.run_action, binding.action)
-                )
+                yield SystemCommand(binding.description, f"key: {key}", partial(target.run_action, binding.action))
         yield from super().get_system_commands(screen)
 
 

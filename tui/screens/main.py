@@ -206,9 +206,7 @@ class MainScreen(Screen[None]):
             return
         self.rows.results = results if results.query.has_text else None
         papers = self.query_one(PaperList)
-        empty = (
-            "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
-        )
+        empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
         papers.set_rows(results.ids, self.rows, keep=keep, empty=empty)
         label = self.scope.label
         parts = [f"{label} · {len(results)} papers"]
@@ -357,9 +355,7 @@ class MainScreen(Screen[None]):
                     self.app.topic_action("add", name, rule)  # type: ignore[attr-defined]
 
             self.app.push_screen(
-                TextPrompt(
-                    f"Papers in {name!r} match (search language):", placeholder='"mixture of experts" | moe'
-                ),
+                TextPrompt(f"Papers in {name!r} match (search language):", placeholder='"mixture of experts" | moe'),
                 done,
             )
 
@@ -370,9 +366,7 @@ class MainScreen(Screen[None]):
 
         scope = self._sidebar_scope()
         if scope is None or scope.kind not in ("list", "topic"):
-            self.notify(
-                "Highlight a reading list or a topic in the sidebar to rename it.", severity="warning"
-            )
+            self.notify("Highlight a reading list or a topic in the sidebar to rename it.", severity="warning")
             return
 
         def done(name: str | None) -> None:

@@ -35,9 +35,7 @@ class NoteEditor(Screen[None]):
             Text("Note on ", style="dim") + Text(strip_controls(self.paper_title), style="bold"),
             id="note-title",
         )
-        yield TextArea(
-            self.initial, id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="indent"
-        )
+        yield TextArea(self.initial, id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="indent")
         yield Label(Text("", style="dim"), id="note-status")
         yield Footer()
 

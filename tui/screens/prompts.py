@@ -21,9 +21,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(
-        self, title: str, value: str = "", placeholder: str = "", suggester: Suggester | None = None
-    ) -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", suggester: Suggester | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
@@ -56,9 +54,7 @@ class PathSuggester(Suggester):
         folder, _, stem = expanded.rpartition("/")
         base = Path(folder or ".")
         try:
-            names = sorted(
-                p.name + ("/" if p.is_dir() else "") for p in base.iterdir() if p.name.startswith(stem)
-            )
+            names = sorted(p.name + ("/" if p.is_dir() else "") for p in base.iterdir() if p.name.startswith(stem))
         except OSError:
             return None
         names = [n for n in names if not n.startswith(".") or stem.startswith(".")]

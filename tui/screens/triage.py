@@ -59,8 +59,7 @@ class TriageScreen(Screen[None]):
             counter.update(Text(f"Triage · {self.scope_label} · all done", style="bold green"))
             body.update(
                 Text(
-                    f"Nothing left unread here. {len(self.done)} decided this session. "
-                    "Esc returns to the list.",
+                    f"Nothing left unread here. {len(self.done)} decided this session. Esc returns to the list.",
                     style="dim",
                 )
             )

@@ -102,9 +102,7 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- data down -------------------------------------------------------------
 
-    def set_rows(
-        self, ids: list[str], source: RowSource, *, keep: str | None = None, empty: str = ""
-    ) -> None:
+    def set_rows(self, ids: list[str], source: RowSource, *, keep: str | None = None, empty: str = "") -> None:
         """Show these papers; keep the cursor on `keep` when it is still listed."""
         self.ids = ids
         self.source = source
@@ -176,9 +174,7 @@ class PaperList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
         if not self.ids and y == 1 and self._empty_message:
-            return Strip(
-                [Segment(f"  {self._empty_message}", self.get_component_rich_style("paper-list--meta"))]
-            )
+            return Strip([Segment(f"  {self._empty_message}", self.get_component_rich_style("paper-list--meta"))])
         if index >= len(self.ids):
             return Strip.blank(width, self.rich_style)
         row = self.source.row(self.ids[index])
@@ -206,9 +202,7 @@ class PaperList(ScrollView, can_focus=True):
             right.append(f" {topic:<{topic_width}}", meta)
         right.append(f" {row.date or '':>10}", meta)
         title_width = max(8, width - marks.cell_len - right.cell_len)
-        state = {"new": "paper-list--unread", "dismissed": "paper-list--dismissed"}.get(
-            row.status, "paper-list--read"
-        )
+        state = {"new": "paper-list--unread", "dismissed": "paper-list--dismissed"}.get(row.status, "paper-list--read")
         title = Text(row.title, style=style_of(state), no_wrap=True, end="")
         match = style_of("paper-list--match")
         for start, end in self.source.highlight(row.title):
