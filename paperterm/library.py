@@ -463,6 +463,7 @@ class Library:
             found = discover(
                 list(self.papers.values()),
                 central_in_abstract=self._central_in_abstract,
+                titles_with=self._titles_with,
                 previous=[k.removeprefix("auto:") for k in previous],
             )
             self._auto_topics_cache = found
@@ -471,24 +472,46 @@ class Library:
                 write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
         return self._auto_topics_cache
 
-    def _central_in_abstract(self, forms: list[str]) -> set[str]:
-        """Papers whose abstract holds one of the forms at least twice.
+    def _central_in_abstract(self, forms: list[str], within: set[str] | None = None) -> set[str]:
+        """Papers (among `within`, if given) whose abstract holds one of the forms at least twice.
 
         The index narrows the papers to those repeating every word of a form; only their
-        abstracts are read, to count the form itself.
+        abstracts are read, to count the form itself. A form whose words half the library
+        repeats is too common to say what an abstract is about: it joins papers by title only.
         """
         engine = self.search_engine()
         found: set[str] = set()
+        too_common = max(2000, len(self.papers) // 50)
         for form in forms:
             parts = words(form)
             if not parts or all(w in STOPWORDS or w in HARD_GENERIC for w in parts):
                 continue  # nothing specific in it: papers join through their titles only
-            pattern = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, parts)) + r"(?![a-z0-9])")
-            for pid in engine.abstracts_repeating([w for w in parts if w not in STOPWORDS]):
+            pattern = _phrase_pattern(parts)
+            candidates = engine.abstracts_repeating([w for w in parts if w not in STOPWORDS])
+            if within is not None:
+                candidates = [pid for pid in candidates if pid in within]
+            if len(candidates) > too_common:
+                continue
+            for pid in candidates:
                 if pid in found:
                     continue
                 paper = self.papers.get(pid)
                 if paper is not None and len(pattern.findall(paper.abstract.lower())) >= 2:
+                    found.add(pid)
+        return found
+
+    def _titles_with(self, forms: list[str]) -> set[str]:
+        """Papers whose title holds one of the forms (words adjacent, in order): via the index."""
+        engine = self.search_engine()
+        found: set[str] = set()
+        for form in forms:
+            parts = words(form)
+            if not parts:
+                continue
+            pattern = _phrase_pattern(parts)
+            for pid in engine.titles_containing(parts):
+                paper = self.papers.get(pid)
+                if paper is not None and pid not in found and pattern.search(paper.title.lower()):
                     found.add(pid)
         return found
 
@@ -646,6 +669,11 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
+
+
+def _phrase_pattern(parts: list[str]) -> re.Pattern[str]:
+    """The words adjacent and in order, in lowercased text, whatever punctuation is between."""
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, parts)) + r"(?![a-z0-9])")
 
 
 def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[int, ...]:

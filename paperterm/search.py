@@ -180,6 +180,23 @@ class PaperSearch:
         ids = self._id_array()[ranked].tolist()
         return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
 
+    def titles_containing(self, words_: list[str]) -> list[str]:
+        """Ids of papers whose title holds every one of these exact words (topic membership)."""
+        index = self.index
+        size = len(index.doc_ids)
+        mask = np.ones(size, dtype=bool)
+        postings = index.fields.get("title")
+        for word in words_:
+            part = np.zeros(size, dtype=bool)
+            token_id = index.vocab_index.get(word)
+            if token_id is not None and postings is not None:
+                part[postings.range_docs(token_id, token_id + 1)] = True
+            extra = index.delta["title"].get(word)
+            if extra:
+                part[np.fromiter(extra, dtype=np.int32, count=len(extra))] = True
+            mask &= part
+        return self._id_array()[np.flatnonzero(mask)].tolist()
+
     def abstracts_repeating(self, words_: list[str]) -> list[str]:
         """Ids of papers whose abstract holds every one of these words at least twice (topics)."""
         index = self.index

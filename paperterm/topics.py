@@ -38,7 +38,8 @@ STOPWORDS = frozenset(
     "a an and are as at be by can do does for from has have how in into is it its of on or our than "
     "that the their them these this those to towards toward via vs was we what when where which while who "
     "why will with within without your you not no all any both each more most other over under up out one "
-    "two three first new novel beyond across through between using based et al eg ie also such".split()
+    "two three first new novel beyond across through between using based et al eg ie also such during "
+    "regarding concerning".split()
 )
 # Words a topic may hold inside but never start or end with: they qualify, they do not name.
 GENERIC_EDGE = frozenset(
@@ -191,9 +192,11 @@ class Topic:
     trend: tuple[int, ...] = ()
     pinned: bool = False
     broad: bool = False  # a single title word, chosen to cover papers no phrase topic holds
+    spellings: frozenset[str] = frozenset()  # a broad topic's words as written (`expert`, `experts`)
 
 
 ABSTRACT_SAMPLE = 3000
+SAMPLE_PAPERS = 5000  # topics are found among this many newest papers
 
 
 def _words(title: str) -> list[str]:
@@ -202,7 +205,8 @@ def _words(title: str) -> list[str]:
 
 def _is_name(word: str) -> bool:
     """`InfoDiffusion`, `FlashAttention`, `GPT4`: a system's name, not a research area."""
-    return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+    rest = word[1:]
+    return rest != rest.lower() or not word.isalpha()
 
 
 def _phrases(words: list[str]) -> Iterable[tuple[Key, str]]:
@@ -282,7 +286,8 @@ def acronym_aliases(texts: Iterable[str]) -> dict[str, tuple[Key, str]]:
 def discover(
     papers: list[Paper],
     *,
-    central_in_abstract: Callable[[list[str]], set[str]],
+    central_in_abstract: Callable[[list[str], set[str] | None], set[str]],
+    titles_with: Callable[[list[str]], set[str]] | None = None,
     previous: Iterable[str] = (),
     limit: int | None = None,
 ) -> list[Topic]:
@@ -291,6 +296,15 @@ def discover(
     `central_in_abstract(forms)` returns the papers whose abstract repeats every content word of
     one of the forms (the library answers it from its search index, without reading abstracts).
     """
+    total = max(1, len(papers))
+    if limit is None:
+        limit = max(12, min(80, total // 4))
+    # Topics are discovered and ranked on the newest papers; a larger library then gets the
+    # chosen topics' full membership from the index, so the cost does not grow with it.
+    sampled = len(papers) > SAMPLE_PAPERS
+    if sampled:
+        papers = sorted(papers, key=lambda p: (p.date, p.id), reverse=True)[:SAMPLE_PAPERS]
+    within = {p.id for p in papers} if sampled else None
     title_docs: dict[Key, set[str]] = defaultdict(set)
     surfaces: dict[Key, Counter[str]] = defaultdict(Counter)
     for paper in papers:
@@ -320,7 +334,7 @@ def discover(
     for acronym, (key, _) in aliases.items():  # titles that say `MoE` belong to "mixture of experts"
         if (acronym,) in title_docs and key in title_docs:
             title_docs[key] |= title_docs[(acronym,)]
-    total = max(1, len(papers))
+    sample_total = max(1, len(papers))
     previous_keys = set(previous)
     acronym_keys = {(a,) for a in aliases}
     candidates = []
@@ -328,13 +342,11 @@ def discover(
         surface = surfaces[key].most_common(1)[0][0]
         if (not docs and key not in abstract_docs) or (docs and len(docs) < MIN_PAPERS and key not in abstract_docs):
             continue
-        if _is_generic(surface, key) or len(docs) / total > MAX_GENERIC_RATIO:
+        if _is_generic(surface, key) or len(docs) / sample_total > MAX_GENERIC_RATIO:
             continue
         if any((word,) in acronym_keys for word in key):  # "MoE", "MoE models": the phrase's topic
             continue
         candidates.append((key, surface))
-    if limit is None:
-        limit = max(12, min(80, total // 4))
     # Abstract membership (the phrase at least twice in the abstract) costs reading abstracts, so
     # only the likeliest candidates get it: the greedy choice below cannot take more than `limit`.
     candidates.sort(key=lambda c: (-len(title_docs[c[0]]) - (5 if c[0] in abstract_docs else 0), c[1]))
@@ -342,7 +354,7 @@ def discover(
     members: dict[Key, set[str]] = {}
     for key, _surface in candidates:
         forms = sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set()))
-        members[key] = title_docs[key] | central_in_abstract(forms)
+        members[key] = title_docs[key] | central_in_abstract(forms, within)
 
     def weight(candidate: tuple[Key, str]) -> tuple[float, str]:
         key, surface = candidate
@@ -369,9 +381,14 @@ def discover(
         if len(chosen) >= limit:
             break
     chosen.sort(key=lambda c: (-len(members[c[0]]), c[1]))
-    topics = []
     covered: set[str] = set().union(*(members[k] for k, _ in chosen)) if chosen else set()
-    broad = _broad_topics(papers, covered, {k for k, _ in chosen}, total)
+    broad = _broad_topics(papers, covered, {k for k, _ in chosen}, sample_total)
+    if sampled and titles_with is not None:
+        for key, _surface in chosen:
+            forms = sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set()))
+            members[key] = titles_with(forms) | central_in_abstract(forms, None)
+        broad = [Topic(t.key, t.name, frozenset(titles_with(sorted(t.spellings))), "auto", broad=True) for t in broad]
+    topics = []
     for key, surface in chosen:
         label = surface
         if key in by_key:
@@ -413,7 +430,9 @@ def _broad_topics(papers: list[Paper], covered: set[str], taken: set[Key], total
         if gain < least:
             break
         name = spelling[key].most_common(1)[0][0]
-        chosen.append(Topic(f"auto:{key}", name, frozenset(docs[key]), "auto", broad=True))
+        chosen.append(
+            Topic(f"auto:{key}", name, frozenset(docs[key]), "auto", broad=True, spellings=frozenset(spelling[key]))
+        )
         covered |= docs[key]
     return chosen
 
