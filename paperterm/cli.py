@@ -331,11 +331,23 @@ def cmd_formats(_library: Library | None, args: argparse.Namespace) -> int:
     return OK
 
 
+LIST_ARITY = {"show": (0, 1), "create": (1, 1), "rename": (2, 2), "delete": (1, 1), "move": (2, 2)}
+TOPIC_ARITY = {
+    "show": (0, 1), "add": (2, 2), "rename": (2, 2), "hide": (1, 1), "unhide": (0, 0),
+    "pin": (1, 1), "unpin": (1, 1), "merge": (2, 2), "remove": (1, 1),
+}  # fmt: skip
+
+
+def _check_arity(command: str, action: str, given: list[str], table: dict[str, tuple[int, int]]) -> None:
+    least, most = table[action]
+    if not least <= len(given) <= most:
+        wanted = str(least) if least == most else f"{least} to {most}"
+        raise BadInput(f"`{command} {action}` takes {wanted} argument(s); see `paperterm {command} --help`")
+
+
 def cmd_lists(library: Library, args: argparse.Namespace) -> int:
     names = args.names
-    need = {"show": (0, 1), "create": (1, 1), "rename": (2, 2), "delete": (1, 1), "move": (2, 2)}[args.action]
-    if not need[0] <= len(names) <= need[1]:
-        raise BadInput(f"`lists {args.action}` takes {need[0]} name(s); see `paperterm lists --help`")
+    _check_arity("lists", args.action, names, LIST_ARITY)
     try:
         if args.action == "create":
             library.create_list(names[0])
@@ -453,19 +465,7 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_topics(library: Library, args: argparse.Namespace) -> int:
-    need = {
-        "show": (0, 1),
-        "add": (2, 2),
-        "rename": (2, 2),
-        "hide": (1, 1),
-        "unhide": (0, 0),
-        "pin": (1, 1),
-        "unpin": (1, 1),
-        "merge": (2, 2),
-        "remove": (1, 1),
-    }[args.action]
-    if not need[0] <= len(args.args) <= need[1]:
-        raise BadInput(f"`topics {args.action}` takes {need[1]} argument(s); see `paperterm topics --help`")
+    _check_arity("topics", args.action, args.args, TOPIC_ARITY)
     a = args.args
     try:
         if args.action == "add":

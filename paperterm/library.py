@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError, read_json, write_json
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
@@ -22,13 +22,15 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search import STOPWORDS, FilterSource, PaperSearch, SearchResults
-from .search_index import SearchIndex
-from .search_query import QueryError, parse_query
+from .search_query import STOPWORDS, FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import spans, words
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
+
+if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
+    from .search import PaperSearch, SearchResults
+    from .search_index import SearchIndex
 
 T = TypeVar("T")
 
@@ -389,6 +391,8 @@ class Library:
     def search_engine(self) -> PaperSearch:
         """The search engine, loading the saved index (or building and saving it) on first use."""
         if self._search is None:
+            from .search import PaperSearch
+
             index = self._load_index()
             if index is None:
                 index = self.rebuild_index()
@@ -402,6 +406,8 @@ class Library:
 
     def _load_index(self) -> SearchIndex | None:
         """A saved index built for the first k digests is valid; papers from later digests go in its delta."""
+        from .search_index import SearchIndex
+
         meta = SearchIndex.saved_key(self.index_dir)
         if meta is None:
             return None
@@ -418,6 +424,8 @@ class Library:
 
     def rebuild_index(self) -> SearchIndex:
         """Build the index over every paper and save it (seconds at 100,000 papers: run it in a worker)."""
+        from .search_index import SearchIndex
+
         index = SearchIndex.build(self.papers.values())
         if self.digests:
             index.save(self.index_dir, self._index_key(len(self.digests)))

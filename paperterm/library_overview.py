@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from .library import Library
 
+MAX_DAYS = 60  # digest days listed one by one in the sidebar
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -56,7 +58,13 @@ def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
             per_day[day] += 1
             if paper.id not in touched:
                 unread_day[day] += 1
-    for day in sorted(per_day, reverse=True):
-        if day:
-            scopes.append(Scope("day", day, day, f"date:{day}", per_day[day], unread_day[day]))
+    days = [day for day in sorted(per_day, reverse=True) if day]
+    for day in days[:MAX_DAYS]:
+        scopes.append(Scope("day", day, day, f"date:{day}", per_day[day], unread_day[day]))
+    if len(days) > MAX_DAYS:  # older days are a `date:` search away; listing hundreds helps no one
+        older = sum(per_day[d] for d in days[MAX_DAYS:])
+        unread = sum(unread_day[d] for d in days[MAX_DAYS:])
+        scopes.append(
+            Scope("day", "older", f"older ({len(days) - MAX_DAYS} days)", f"date:<{days[MAX_DAYS - 1]}", older, unread)
+        )
     return scopes

@@ -16,15 +16,9 @@ import numpy as np
 
 from .paper import Paper
 from .search_index import SearchIndex
-from .search_query import Clause, Query, QueryError, parse_query
+from .search_query import STOPWORDS, Clause, FilterSource, Query, parse_query
 from .text_tokens import fold_text, spans, words
 
-STOPWORDS = frozenset(
-    (
-        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"),
-        *("of", "on", "or", "the", "to", "via", "vs", "with", "without"),
-    )
-)
 PROXIMITY_CANDIDATES = 40
 PHRASE_VERIFY_LIMIT = 1500  # phrase checks read abstracts: the best-scoring candidates only
 
@@ -60,26 +54,6 @@ class SearchResults:
             else:
                 merged.append((start, end))
         return merged
-
-
-class FilterSource:
-    """What filters need to know beyond the papers: lists, topics, triage status, notes, digests."""
-
-    def list_members(self, name: str) -> set[str]:
-        raise QueryError(f"no reading list named {name!r}")
-
-    def topic_members(self, name: str) -> set[str]:
-        raise QueryError(f"no topic named {name!r}")
-
-    def state_members(self, state: str) -> tuple[set[str], bool]:
-        """Ids with that state, and whether the set is the complement (e.g. unread = not read)."""
-        raise QueryError(f"unknown state {state!r}")
-
-    def source_members(self, text: str) -> set[str]:
-        return set()
-
-    def note_text(self, paper_id: str) -> str:
-        return ""
 
 
 class PaperSearch:

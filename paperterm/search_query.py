@@ -147,3 +147,31 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
 def _check_is(value: str) -> None:
     if value.lower() not in IS_VALUES:
         raise QueryError(f"`is:{value}`: use one of {', '.join(IS_VALUES)}")
+
+
+STOPWORDS = frozenset(
+    (
+        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"),
+        *("of", "on", "or", "the", "to", "via", "vs", "with", "without"),
+    )
+)
+
+
+class FilterSource:
+    """What filters need to know beyond the papers: lists, topics, triage status, notes, digests."""
+
+    def list_members(self, name: str) -> set[str]:
+        raise QueryError(f"no reading list named {name!r}")
+
+    def topic_members(self, name: str) -> set[str]:
+        raise QueryError(f"no topic named {name!r}")
+
+    def state_members(self, state: str) -> tuple[set[str], bool]:
+        """Ids with that state, and whether the set is the complement (e.g. unread = not read)."""
+        raise QueryError(f"unknown state {state!r}")
+
+    def source_members(self, text: str) -> set[str]:
+        return set()
+
+    def note_text(self, paper_id: str) -> str:
+        return ""

@@ -37,8 +37,8 @@ def test_search_state(snap_compare, data_dir: Path) -> None:
 def test_note_editor(snap_compare, data_dir: Path) -> None:
     async def note(pilot: Pilot) -> None:
         await _ready(pilot)
-        await pilot.press("n", *"Compare with the token-graph KD paper.")
-        await pilot.pause(0.6)
+        await pilot.press("n", *"Compare with the token-graph KD paper.", "ctrl+s")  # "saved", not a race
+        await pilot.pause(0.1)
 
     assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=note)
 

@@ -8,6 +8,7 @@ given their data when the worker is done.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -16,13 +17,13 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Label
 from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
 from paperterm.library import Library
 from paperterm.library_overview import Scope, overview
-from paperterm.search import SearchResults
 from paperterm.search_query import QueryError
 
 from ..widgets.paper_detail import PaperDetail
@@ -30,8 +31,12 @@ from ..widgets.paper_list import PaperList, Row
 from ..widgets.scope_sidebar import ScopeSidebar
 from ..widgets.search_bar import SearchBar
 
+if TYPE_CHECKING:
+    from paperterm.search import SearchResults
+
 ALL = Scope("all", "all", "All", "", 0, 0)
 NARROW_BELOW = 110
+DETAIL_DELAY = 0.05  # seconds the cursor rests before the paper pane is redrawn
 
 
 @dataclass(slots=True)
@@ -101,6 +106,7 @@ class MainScreen(Screen[None]):
         self.rows: LibraryRows | None = None
         self.index_ready = False
         self._last_highlighted: str | None = None
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Container(id="body"):
@@ -235,7 +241,11 @@ class MainScreen(Screen[None]):
             and self.library.state.status_of(previous) == "new"
         ):
             self.app.set_status(previous, "read")  # type: ignore[attr-defined]
-        self.show_detail(event.paper_id)
+        # The paper pane follows once the cursor rests: redrawing it re-lays out the screen,
+        # and moving through the list (holding `j`) should redraw two lines, not everything.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self.show_detail(event.paper_id))
 
     @on(PaperList.Opened)
     def _opened(self, event: PaperList.Opened) -> None:

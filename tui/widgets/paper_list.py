@@ -81,7 +81,8 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--mark { color: $secondary; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    # repaint=False: `watch_cursor` refreshes the two lines that changed, not the whole list.
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Highlighted(Message):
         def __init__(self, paper_id: str | None, index: int) -> None:
