@@ -166,6 +166,17 @@ async def test_works_at_80x24(data_dir: Path) -> None:
         assert plist(app).region.height >= 8
 
 
+async def test_works_at_250x70(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=(250, 70)) as pilot:
+        await settle(pilot)
+        assert not app.main.has_class("-narrow")
+        detail = app.main.query_one(PaperDetail)
+        assert detail.region.x > plist(app).region.right - 1  # beside the list
+        assert plist(app).region.height >= 60
+        assert len(plist(app).visible_ids()) >= 60
+
+
 async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
