@@ -289,7 +289,10 @@ class Library:
 
     def edit_state(self, change: Callable[[LibraryState], T]) -> T:
         """Apply `change` to the freshest state under the lock and save it (see `StateStore.edit`)."""
-        with self.lock, self.state_store.edit() as state:
+        # No library lock: the state store's own file lock suffices, and `edit` swaps in a fresh
+        # state object, so readers in other threads never see one change under them. A bookmark
+        # therefore never waits for an import or an index build.
+        with self.state_store.edit() as state:
             result = change(state)
         if any(p.kind == "user" for p in self._topics or []):
             self._topics = None  # a user topic's rule may filter on lists or status
@@ -451,6 +454,10 @@ class Library:
         self._search.invalidate()
 
     # -- topics --------------------------------------------------------------
+
+    def cached_topics(self) -> list[Topic]:
+        """The topics last computed, without waiting for a worker that holds the lock."""
+        return self._topics or []
 
     def topics(self) -> list[Topic]:
         """Topics for the sidebar: pinned first, then by size; hidden and merged ones left out."""

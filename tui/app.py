@@ -101,9 +101,7 @@ class PapertermApp(App[None]):
         paper = self.library.paper_for(paper_id)
         assert paper is not None
         info = self.library.describe(paper)
-        info["topics"] = (
-            [t.name for t in self.library.topics() if paper.id in t.members] if self.main.index_ready else []
-        )
+        info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
         return info
 
     def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
@@ -268,12 +266,15 @@ class PapertermApp(App[None]):
 
     def reload_library(self) -> None:
         """Pick up what other paperterm processes (the CLI importing, another window) wrote."""
+        if not self.library.lock.acquire(blocking=False):
+            return  # a worker is importing or indexing: look again on the next tick
         try:
-            with self.library.lock:
-                changed = self.library.refresh()
+            changed = self.library.refresh()
         except LibraryFileError as exc:
             self.notify(str(exc), severity="error")
             return
+        finally:
+            self.library.lock.release()
         if changed:
             self.main.library_reloaded()
 
