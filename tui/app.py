@@ -56,7 +56,8 @@ class PapertermApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.main)
-        self.load_library()
+        # After the first frame: the loading thread's parsing holds the GIL, and would delay it.
+        self.call_after_refresh(self.load_library)
 
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
