@@ -166,6 +166,22 @@ async def test_works_at_80x24(data_dir: Path) -> None:
         assert plist(app).region.height >= 8
 
 
+async def test_command_palette_offers_the_actions(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        commands = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Bookmark", "Triage", "New topic", "Pin topic", "Read", "Import", "Undo"} <= commands
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Bookmark")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert Library.open(data_dir).state.list_papers("to-read") == [target]
+
+
 async def test_works_at_250x70(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=(250, 70)) as pilot:

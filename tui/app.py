@@ -342,6 +342,9 @@ class PapertermApp(App[None]):
         sources: list[tuple[Any, list]] = [(screen, list(screen.BINDINGS))]
         if screen.focused is not None:
             sources.append((screen.focused, list(screen.focused.BINDINGS)))
+        if screen is self.main:  # the list's and the sidebar's actions, wherever the focus is
+            sources.append((screen.query_one(PaperList), list(PaperList.BINDINGS)))
+            sources.append((screen.query_one(ScopeList), list(ScopeList.BINDINGS)))
         for target, bindings in sources:
             for binding in bindings:
                 if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
