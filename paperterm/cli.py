@@ -187,7 +187,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     if "-" in args.paths:
         data = sys.stdin.buffer.read()
         part = library.import_bytes(data, "<stdin>", explicit_date=args.date, format_name=args.format_name)
-        _add(summary, part)
+        summary.absorb(part)
     if files:
         part = _with_progress(
             not args.json,
@@ -195,7 +195,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
                 files, explicit_date=args.date, format_name=args.format_name, progress=progress
             ),
         )
-        _add(summary, part)
+        summary.absorb(part)
     if args.json:
         ui.print_json(
             {
@@ -217,15 +217,6 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         ui.out.print(ui.styled(f"Imported: {summary.line()}."))
     hard_failures = [s for s in summary.skipped if "not a digest paperterm recognises" not in s]
     return BAD_INPUT if hard_failures else OK
-
-
-def _add(total: ImportSummary, part: ImportSummary) -> None:
-    total.new += part.new
-    total.known += part.known
-    total.files_imported += part.files_imported
-    total.files_already += part.files_already
-    total.skipped += part.skipped
-    total.warnings += part.warnings
 
 
 def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | None], ImportSummary]) -> ImportSummary:

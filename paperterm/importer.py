@@ -45,6 +45,17 @@ class ImportSummary:
     new_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)  # known papers seen again (new provenance)
 
+    def absorb(self, other: ImportSummary) -> None:
+        """Add another import's counts to this one (several imports reported as one)."""
+        self.new += other.new
+        self.known += other.known
+        self.files_imported += other.files_imported
+        self.files_already += other.files_already
+        self.skipped += other.skipped
+        self.warnings += other.warnings
+        self.new_ids += other.new_ids
+        self.changed_ids += other.changed_ids
+
     @property
     def ok(self) -> bool:
         return not self.skipped

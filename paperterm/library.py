@@ -273,15 +273,9 @@ class Library:
         """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""
         summary = ImportSummary()
         for path, day in sample_files():
-            part = import_inputs(self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1)
-            summary.new += part.new
-            summary.known += part.known
-            summary.files_imported += part.files_imported
-            summary.files_already += part.files_already
-            summary.warnings += part.warnings
-            summary.skipped += part.skipped
-            summary.new_ids += part.new_ids
-            summary.changed_ids += part.changed_ids
+            summary.absorb(
+                import_inputs(self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1)
+            )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 

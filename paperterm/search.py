@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .paper import Paper
-from .search_index import SearchIndex
+from .search_index import FIELDS, REPEATED, SearchIndex
 from .search_query import STOPWORDS, Clause, FilterSource, Query, parse_query
 from .text_tokens import fold_text, spans, words
 
@@ -154,38 +154,19 @@ class PaperSearch:
         ids = self._id_array()[ranked].tolist()
         return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
 
+    def _ids_with_all(self, words_: list[str], field: str) -> list[str]:
+        mask = np.ones(len(self.index.doc_ids), dtype=bool)
+        for word in words_:
+            mask &= self.index.token_mask(word, (field,))
+        return self._id_array()[np.flatnonzero(mask)].tolist()
+
     def titles_containing(self, words_: list[str]) -> list[str]:
         """Ids of papers whose title holds every one of these exact words (topic membership)."""
-        index = self.index
-        size = len(index.doc_ids)
-        mask = np.ones(size, dtype=bool)
-        postings = index.fields.get("title")
-        for word in words_:
-            part = np.zeros(size, dtype=bool)
-            token_id = index.vocab_index.get(word)
-            if token_id is not None and postings is not None:
-                part[postings.range_docs(token_id, token_id + 1)] = True
-            extra = index.delta["title"].get(word)
-            if extra:
-                part[np.fromiter(extra, dtype=np.int32, count=len(extra))] = True
-            mask &= part
-        return self._id_array()[np.flatnonzero(mask)].tolist()
+        return self._ids_with_all(words_, "title")
 
     def abstracts_repeating(self, words_: list[str]) -> list[str]:
         """Ids of papers whose abstract holds every one of these words at least twice (topics)."""
-        index = self.index
-        size = len(index.doc_ids)
-        mask = np.ones(size, dtype=bool)
-        for word in words_:
-            part = np.zeros(size, dtype=bool)
-            token_id = index.vocab_index.get(word)
-            if token_id is not None and index.repeated is not None:
-                part[index.repeated.range_docs(token_id, token_id + 1)] = True
-            extra = index.delta_repeated.get(word)
-            if extra:
-                part[np.fromiter(extra, dtype=np.int32, count=len(extra))] = True
-            mask &= part
-        return self._id_array()[np.flatnonzero(mask)].tolist()
+        return self._ids_with_all(words_, REPEATED)
 
     # -- text clauses --------------------------------------------------------
 
@@ -224,7 +205,7 @@ class PaperSearch:
         """Documents holding the phrase's words adjacent and in order."""
         candidates = np.ones(size, dtype=bool)
         for word in phrase:
-            candidates &= self._exact_docs(word, size)
+            candidates &= self._exact_docs(word)
         if len(phrase) == 1:
             return candidates  # one word: the exact token is the phrase
         found = np.zeros(size, dtype=bool)
@@ -254,23 +235,13 @@ class PaperSearch:
                     break
         return found
 
-    def _exact_docs(self, word: str, size: int) -> np.ndarray:
-        index = self.index
-        mask = np.zeros(size, dtype=bool)
-        token_id = index.vocab_index.get(word)
-        if token_id is not None:
-            for postings in index.fields.values():
-                mask[postings.range_docs(token_id, token_id + 1)] = True
-        for table in index.delta.values():
-            docs = table.get(word)
-            if docs:
-                mask[np.fromiter(docs, dtype=np.int32, count=len(docs))] = True
-        return mask
+    def _exact_docs(self, word: str) -> np.ndarray:
+        return self.index.token_mask(word, (*FIELDS, "note"))
 
     def _excluded(self, clause: Clause, size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
         for word in clause.excluded_words:
-            mask |= self._exact_docs(word, size)
+            mask |= self._exact_docs(word)
         for phrase in clause.excluded_phrases:
             mask |= self._phrase_docs(phrase, size, np.zeros(size, dtype=np.float32))
         return mask

@@ -272,6 +272,21 @@ class SearchIndex:
                         in_title[arr] = True
         return best, in_title
 
+    def token_mask(self, word: str, fields: Iterable[str]) -> np.ndarray:
+        """Documents holding exactly `word` in any of `fields`, saved postings and delta alike
+        (`REPEATED` is the field of words twice or more in an abstract)."""
+        mask = np.zeros(len(self.doc_ids), dtype=bool)
+        token_id = self.vocab_index.get(word)
+        for name in fields:
+            postings = self.repeated if name == REPEATED else self.fields.get(name)
+            if token_id is not None and postings is not None:
+                mask[postings.range_docs(token_id, token_id + 1)] = True
+            table = self.delta_repeated if name == REPEATED else self.delta.get(name, {})
+            docs = table.get(word)
+            if docs:
+                mask[np.fromiter(docs, dtype=np.int32, count=len(docs))] = True
+        return mask
+
     def matching_tokens(self, word: str, as_prefix: bool) -> tuple[set[str], str | None]:
         """Tokens that count as a match of `word` (for highlighting), and the prefix, if any."""
         exp = self.expand(word, as_prefix)
