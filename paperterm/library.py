@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError, read_json, write_json
+from .errors import BadAction
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
 from .library_state import LibraryState, ReadingList
 from .locations import data_dir as default_data_dir
@@ -37,10 +38,6 @@ T = TypeVar("T")
 
 class PaperNotFound(LookupError):
     pass
-
-
-class BadAction(ValueError):
-    """An action the user asked for that cannot be done (no such list, a clashing name)."""
 
 
 @dataclass(frozen=True, slots=True)

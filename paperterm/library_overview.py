@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .library import Library
+if TYPE_CHECKING:  # the TUI imports this before the library module loads
+    from .library import Library
 
 MAX_DAYS = 60  # digest days listed one by one in the sidebar
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .library import Library, PaperState
+if TYPE_CHECKING:  # the TUI imports this before the library module loads
+    from .library import Library, PaperState
 
 MAX_STEPS = 200
 

@@ -55,13 +55,17 @@ def status_text(app: PapertermApp) -> str:
 
 def shown(static: Static) -> str:
     """The text a Static displays, as plain text."""
+    return rendered(static.content)
+
+
+def rendered(content: object) -> str:
     console = Console(width=200, record=True, file=io.StringIO())
-    console.print(static.content)
+    console.print(content)
     return console.export_text()
 
 
 def detail_text(app: PapertermApp) -> str:
-    return shown(app.main.query_one(PaperDetail).query_one("#detail-body", Static))
+    return rendered(app.main.query_one(PaperDetail).content)
 
 
 def current_id(app: PapertermApp) -> str:
@@ -154,6 +158,46 @@ async def test_hostile_titles_are_shown_literally(data_dir: Path) -> None:
         shown = detail_text(app)
         assert "[bold red]Boom[/] [link=file:///etc/passwd]x[/link] red" in shown
         assert "[i]markup[/i]" in shown
+
+
+async def test_keys_before_the_library_has_loaded_do_nothing(data_dir: Path) -> None:
+    """The first frame comes before the library: keys pressed then must not crash or act."""
+
+    class NeverLoads(PapertermApp):
+        def load_library(self) -> None:  # type: ignore[override]
+            pass
+
+    app = NeverLoads(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("b", "u", "r", "x", "t", "n", "i", "R", "ctrl+r", "j", "enter")
+        await pilot.pause(0.1)
+        assert app.is_running and app.screen is app.main
+        assert "Loading the library" in status_text(app)
+        assert not app.ready
+    assert Library.open(data_dir).state.list_papers("to-read") == []
+
+
+async def test_moving_in_the_list_never_re_lays_out_the_screen(data_dir: Path) -> None:
+    """Cursor moves redraw lines, not the layout: a layout pass per key is what made them slow."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        layouts = 0
+        original = app.main._refresh_layout
+
+        def counted(*args: object, **kwargs: object) -> None:
+            nonlocal layouts
+            layouts += 1
+            original(*args, **kwargs)
+
+        app.main._refresh_layout = counted  # type: ignore[method-assign]
+        first = detail_text(app)
+        for _ in range(5):
+            await pilot.press("j")
+            await pilot.pause(0.1)  # the paper pane follows once the cursor rests
+        assert detail_text(app) != first
+        assert layouts == 0
 
 
 async def test_works_at_80x24(data_dir: Path) -> None:

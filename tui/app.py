@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -18,22 +18,24 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from paperterm.atomic_io import LibraryFileError
+from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
-from paperterm.library import BadAction, Library
-from paperterm.library_overview import Scope
-from paperterm.list_export import bibtex
 from paperterm.settings import Settings, load_settings, save_settings
-from paperterm.undo import UndoHistory, UndoStep
 
-from .screens.help import HelpScreen
+from .heap import settle_heap
 from .screens.main import MAIN_BINDINGS, MainScreen
-from .screens.note_editor import NoteEditor
-from .screens.prompts import ListChoice, ListPicker
 from .screens.reader import READER_BINDINGS
 from .screens.triage import TRIAGE_BINDINGS
 from .widgets.paper_list import PaperList
 from .widgets.scope_sidebar import ScopeList
 from .widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
+    from paperterm.library import Library
+    from paperterm.library_overview import Scope
+    from paperterm.undo import UndoHistory, UndoStep
+
+    from .screens.prompts import ListChoice
 
 WATCH_SECONDS = 2.0  # how often to look for other processes' imports and edits
 
@@ -45,9 +47,12 @@ class PapertermApp(App[None]):
 
     def __init__(self, data_dir: Path | None = None, *, watch: bool = True) -> None:
         super().__init__()
-        self.library = Library(data_dir)
+        self._data_dir = data_dir
+        # Set by the start-up worker; until then only keys that need no library are enabled.
+        self.library: Library
+        self.undo_history: UndoHistory
+        self.ready = False
         self.settings = Settings()
-        self.undo_history = UndoHistory(self.library)
         self.main = MainScreen()
         self.load_error: str | None = None
         self._watch = watch
@@ -61,7 +66,14 @@ class PapertermApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
+        # Imported here, not at the top: the core's modules take longer to import than the
+        # first frame takes to draw.
+        from paperterm.library import Library
+        from paperterm.undo import UndoHistory
+
         try:
+            self.library = Library(self._data_dir)
+            self.undo_history = UndoHistory(self.library)
             with self.library.lock:
                 self.library.load()
                 self.settings = load_settings(self.library.root)
@@ -74,9 +86,11 @@ class PapertermApp(App[None]):
         self.call_from_thread(self._loaded, summary.new if first_run else 0)
 
     def _loaded(self, samples: int) -> None:
+        self.ready = True
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.main.library_ready()
+        settle_heap()
         if samples:
             self.notify(
                 f"Your library was empty, so it starts with the {samples} papers of two bundled Daily Papers "
@@ -91,8 +105,11 @@ class PapertermApp(App[None]):
         self.load_error = message
         self.exit(message=f"paperterm cannot open the library:\n{message}", return_code=1)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.ready or action != "undo"
+
     def watch_theme(self, theme: str) -> None:
-        if self.settings.theme != theme and self.library.state_store.path.parent.exists():
+        if self.ready and self.settings.theme != theme and self.library.state_store.path.parent.exists():
             self.settings.theme = theme
             save_settings(self.library.root, self.settings)
 
@@ -141,6 +158,8 @@ class PapertermApp(App[None]):
         self.notify(("Removed from " if inside else "Bookmarked in ") + "to-read", timeout=2)
 
     def pick_list(self, paper_id: str) -> None:
+        from .screens.prompts import ListPicker
+
         state = self.library.state
         member = {e.list for e in state.entries.values() if e.paper == paper_id and not e.removed}
         lists = [(rl.id, rl.name, rl.id in member) for rl in state.live_lists()]
@@ -199,6 +218,8 @@ class PapertermApp(App[None]):
         self.undo()
 
     def edit_note(self, paper_id: str) -> None:
+        from .screens.note_editor import NoteEditor
+
         paper = self.library.paper_for(paper_id)
         if paper is not None:
             self.push_screen(NoteEditor(paper_id, paper.title, self.library.state.note_of(paper_id)))
@@ -240,6 +261,8 @@ class PapertermApp(App[None]):
             self.notify("Title copied to the clipboard.", timeout=2)
 
     def copy_bibtex(self, paper_id: str) -> None:
+        from paperterm.list_export import bibtex
+
         paper = self.library.paper_for(paper_id)
         if paper is not None:
             self.copy_to_clipboard(bibtex([self.library.describe(paper)]))
@@ -323,6 +346,8 @@ class PapertermApp(App[None]):
     # -- help and the command palette ------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list]]:
+        from .screens.note_editor import NoteEditor
+
         return [
             ("Main screen", MAIN_BINDINGS),
             ("Paper list", PaperList.BINDINGS),
@@ -334,6 +359,8 @@ class PapertermApp(App[None]):
         ]
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.help_sections()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -22,16 +22,16 @@ from textual.widgets import Footer, Label
 from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
-from paperterm.library import Library
 from paperterm.library_overview import Scope, overview
-from paperterm.search_query import QueryError
 
+from ..heap import settle_heap
 from ..widgets.paper_detail import PaperDetail
 from ..widgets.paper_list import PaperList, Row
 from ..widgets.scope_sidebar import ScopeSidebar
 from ..widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
+    from paperterm.library import Library
     from paperterm.search import SearchResults
 
 ALL = Scope("all", "all", "All", "", 0, 0)
@@ -161,6 +161,7 @@ class MainScreen(Screen[None]):
             self.rows.topic_of = topic_of
         self.refresh_sidebar()
         self.run_query(keep=self.query_one(PaperList).current)
+        settle_heap()
 
     # -- scope and search ----------------------------------------------------------
 
@@ -197,6 +198,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, text: str, keep: str | None) -> None:
+        from paperterm.search_query import QueryError
+
         library = self.library
         try:
             with library.lock:
@@ -300,6 +303,12 @@ class MainScreen(Screen[None]):
             self.scope = ALL  # the list or topic shown was removed
 
     # -- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the library loads, only searching (typed ahead) and help work; the rest show dimmed."""
+        if self.rows is None and action not in ("search", "help"):
+            return None
+        return True
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)

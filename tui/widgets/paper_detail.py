@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from loaders.text_cleanup import strip_controls
 
@@ -67,11 +70,32 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     return Group(*parts)
 
 
-class PaperDetail(VerticalScroll, can_focus=True):
-    """Shows one paper; the screen sets it with `show`."""
+class PaperDetail(ScrollView, can_focus=True):
+    """Shows one paper; the screen sets it with `show`.
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="detail-body")
+    A Line-API view: the paper is wrapped into lines once per paper (and per width), and only
+    the lines on screen are drawn. Showing another paper repaints this pane alone; a `Static`
+    here would re-lay out the whole screen on every cursor move through the list.
+    """
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False),
+        Binding("k,up", "scroll_up", "Scroll up", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+    ]
+    DEFAULT_CSS = """
+    PaperDetail { overflow-y: scroll; overflow-x: hidden; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.content: RenderableType = Text("No paper selected.", style="dim")
+        self._lines: list[Strip] = []
+        self._width = -1
+        self._base_style = Style()
 
     def show(
         self,
@@ -79,9 +103,47 @@ class PaperDetail(VerticalScroll, can_focus=True):
         title_spans: Spans | None = None,
         abstract_spans: Spans | None = None,
     ) -> None:
-        body = self.query_one("#detail-body", Static)
         if info is None:
-            body.update(Text("No paper selected.", style="dim"))
+            self.content = Text("No paper selected.", style="dim")
         else:
-            body.update(paper_renderable(info, title_spans or [], abstract_spans or []))
-        self.scroll_home(animate=False)
+            self.content = paper_renderable(info, title_spans or [], abstract_spans or [])
+        self._width = -1
+        self._wrap()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def _wrap(self) -> None:
+        width = max(1, self.scrollable_content_region.width)
+        if width == self._width:
+            return
+        self._width = width
+        console = self.app.console
+        options = console.options.update(width=width, highlight=False)
+        lines = console.render_lines(self.content, options, pad=False)
+        self._lines = [Strip(line).simplify() for line in lines]
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            # Only the scrollbar depends on the virtual size here (the pane's own size is fixed
+            # by the layout and its scrollbar always shown), so skip the screen re-layout that
+            # assigning the reactive would queue.
+            self.set_reactive(PaperDetail.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        self._wrap()
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style, once per paint rather than once per line: it walks the ancestors.
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        self._wrap()
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        style = self._base_style
+        if index >= len(self._lines):
+            return Strip.blank(width, style)
+        strip = self._lines[index].adjust_cell_length(width)
+        return Strip(Segment.apply_style(strip, style), strip.cell_length)

@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -70,7 +71,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--mark",
     }
     DEFAULT_CSS = """
-    PaperList { background: $surface; }
+    PaperList { background: $surface; overflow-x: hidden; }
     PaperList > .paper-list--cursor { background: $accent 40%; }
     PaperList:focus > .paper-list--cursor { background: $accent; color: $text; }
     PaperList > .paper-list--unread { text-style: bold; }
@@ -100,6 +101,7 @@ class PaperList(ScrollView, can_focus=True):
         self.ids: list[str] = []
         self.source: RowSource = _NoRows()
         self._empty_message = ""
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # -- data down -------------------------------------------------------------
 
@@ -107,6 +109,7 @@ class PaperList(ScrollView, can_focus=True):
         """Show these papers; keep the cursor on `keep` when it is still listed."""
         self.ids = ids
         self.source = source
+        self._strips.clear()  # a new query highlights other words
         self._empty_message = empty
         self.virtual_size = Size(self.size.width, len(ids))
         index = 0
@@ -178,11 +181,21 @@ class PaperList(ScrollView, can_focus=True):
             return Strip([Segment(f"  {self._empty_message}", self.get_component_rich_style("paper-list--meta"))])
         if index >= len(self.ids):
             return Strip.blank(width, self.rich_style)
-        row = self.source.row(self.ids[index])
+        paper_id = self.ids[index]
+        row = self.source.row(paper_id)
+        key = (paper_id, row, width, index == self.cursor, self.has_focus, self.app.theme)
+        strip = self._strips.get(key)
+        if strip is None:
+            # Scrolling by a line redraws every visible row; all but one were drawn a moment ago.
+            strip = self._draw_row(row, width, index == self.cursor)
+            self._strips[key] = strip
+        return strip
+
+    def _draw_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
         text = self._row_text(row, width)
         segments = list(text.render(self.app.console))
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
-        if index == self.cursor:
+        if is_cursor:
             # On top of each segment's own style: the segments carry the list's background.
             cursor = self.get_component_rich_style("paper-list--cursor")
             strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
