@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_ID_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:(?:export\.)?arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)", re.I)
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/\d{7}$")
 
@@ -89,8 +90,8 @@ def normalise_title(title: str) -> str:
 def normalise_arxiv_id(raw: str) -> str | None:
     """`arXiv:2409.01234v2` → `2409.01234`; None when it is not an arXiv id."""
     text = raw.strip()
-    text = re.sub(r"^(?:https?://)?(?:www\.)?(?:export\.)?arxiv\.org/(?:abs|pdf)/", "", text, flags=re.I)
-    text = re.sub(r"^arxiv:", "", text, flags=re.I)
+    text = _ID_URL.sub("", text)
+    text = re.sub(r"^(?:oai:arxiv\.org:)+|^arxiv:", "", text, flags=re.I)
     text = re.sub(r"(?:v\d+)?(?:\.pdf)?$", "", text)
     if _ARXIV_NEW.match(text) or _ARXIV_OLD.match(text):
         return text

@@ -59,3 +59,19 @@ def find_links(text: str) -> list[str]:
     for match in _URL.finditer(text):
         seen.setdefault(match.group(0).rstrip(".,;:"), None)
     return list(seen)
+
+
+# A UTF-8 lead byte read as Latin-1/cp1252 (Ã, Â, Î, â…) followed by a continuation byte read the same way.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def fix_mojibake(text: str) -> str:
+    """`JosÃ© RaÃºl` → `José Raúl`: UTF-8 that was once decoded as Latin-1 (ftfy decides, conservatively)."""
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    import ftfy  # only for the rare text that needs it
+
+    return ftfy.fix_encoding(text)

@@ -25,6 +25,7 @@ from .list_export import FORMATS as LIST_FORMATS
 from .list_export import render as render_list
 from .locations import ENV_VAR
 from .search_query import QueryError
+from .settings import load_settings, save_settings
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
 
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("inbox", help="a folder imported on every launch: show it, set it, or import it now")
+    p.add_argument("folder", nargs="?", help="set the inbox to this folder")
+    p.add_argument("--off", action="store_true", help="stop importing an inbox")
 
     p = sub.add_parser("formats", help="the digest formats paperterm reads")
     p.add_argument("--json", action="store_true")
@@ -322,6 +327,27 @@ def cmd_formats(_library: Library | None, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_inbox(library: Library, args: argparse.Namespace) -> int:
+    settings = load_settings(library.root)
+    if args.off or args.folder:
+        if args.folder and not Path(args.folder).expanduser().is_dir():
+            raise BadInput(f"{args.folder}: not a folder")
+        settings.inbox = None if args.off else str(Path(args.folder).expanduser().resolve())
+        save_settings(library.root, settings)
+        ui.out.print(ui.styled(f"Inbox: {settings.inbox or 'off'}."))
+        if args.off:
+            return OK
+    if not settings.inbox:
+        ui.out.print(ui.styled("No inbox is set. `paperterm inbox FOLDER` sets one; the app imports it on launch."))
+        return OK
+    summary = library.import_inbox(settings.inbox)
+    assert summary is not None
+    for line in summary.skipped:
+        ui.warning(f"skipped {line}")
+    ui.out.print(ui.styled(f"Inbox {settings.inbox}: {summary.line()}."))
+    return OK
+
+
 LIST_ARITY = {"show": (0, 1), "create": (1, 1), "rename": (2, 2), "delete": (1, 1), "move": (2, 2)}
 TOPIC_ARITY = {
     "show": (0, 1), "add": (2, 2), "rename": (2, 2), "hide": (1, 1), "unhide": (0, 0),
@@ -527,6 +553,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "search": cmd_search,
     "stats": cmd_stats,
     "formats": cmd_formats,
+    "inbox": cmd_inbox,
     "lists": cmd_lists,
     "bookmark": cmd_bookmark,
     "unbookmark": cmd_unbookmark,

@@ -17,6 +17,7 @@ from .paper_store import MergeReport, PaperStore, ParsedDigest
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_NOT_A_DIGEST = ("unrecognised format", "this is a binary file", "the file is empty")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 Progress = Callable[[int, int, str], None]
@@ -38,6 +39,7 @@ class ImportSummary:
 
     new: int = 0
     known: int = 0
+    merged: int = 0  # of the known: papers this import added metadata to (an arXiv id, authors, a longer abstract)
     files_imported: int = 0
     files_already: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason", one per file not imported
@@ -49,6 +51,7 @@ class ImportSummary:
         """Add another import's counts to this one (several imports reported as one)."""
         self.new += other.new
         self.known += other.known
+        self.merged += other.merged
         self.files_imported += other.files_imported
         self.files_already += other.files_already
         self.skipped += other.skipped
@@ -62,6 +65,8 @@ class ImportSummary:
 
     def line(self) -> str:
         parts = [f"{self.new} new", f"{self.known} already known"]
+        if self.merged:
+            parts.append(f"{self.merged} of them merged with new details")
         if self.files_already:
             parts.append(f"{self.files_already} file(s) imported before")
         parts.append(f"{len(self.warnings)} warning(s)")
@@ -187,8 +192,10 @@ def import_inputs(
         try:
             result: ParseResult = parse_bytes(item.data, item.path, format_name)
         except ParseError as exc:
-            if skip_unrecognised and exc.message.startswith("unrecognised format"):
-                summary.skipped.append(f"{item.path}: not a digest paperterm recognises")
+            if skip_unrecognised and exc.message.startswith(_NOT_A_DIGEST):
+                # Walking a folder meets photos and notes: one line each, not a failed import.
+                kind = "" if exc.message.startswith("unrecognised") else f" ({exc.message.split(',')[0]})"
+                summary.skipped.append(f"{item.path}: not a digest paperterm recognises{kind}")
             else:
                 summary.skipped.append(str(exc))
             continue
@@ -200,6 +207,7 @@ def import_inputs(
         report: MergeReport = store.commit(parsed, datetime.now(UTC).isoformat(timespec="seconds"))
         summary.new += len(report.new_ids)
         summary.known += len(report.known_ids)
+        summary.merged += len(set(report.merged_ids))
         summary.files_imported += len(report.digests_added)
         summary.files_already += len(report.digests_known)
         summary.new_ids = report.new_ids

@@ -258,6 +258,21 @@ class Library:
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 
+    def import_inbox(self, inbox: str | None) -> ImportSummary | None:
+        """Import what is new in the inbox folder (a setting): saving a digest there is all a user does.
+
+        Files imported before are recognised by their content and skipped cheaply; None when no
+        inbox is set.
+        """
+        if not inbox:
+            return None
+        folder = Path(inbox).expanduser()
+        if not folder.is_dir():
+            summary = ImportSummary()
+            summary.skipped.append(f"{folder}: the inbox folder does not exist (`paperterm inbox --off` unsets it)")
+            return summary
+        return self.import_paths([str(folder)])
+
     def import_bytes(
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:

@@ -16,11 +16,13 @@ state (lists, triage, notes) is not here: see `library_state`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loaders import PaperRecord, ParseResult, paper_id
+from loaders import PaperRecord, ParseResult, normalise_title, paper_id
 
 from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, write_bytes, write_json
 from .paper import AbstractBlob, Digest, Paper
@@ -49,6 +51,7 @@ class MergeReport:
 
     new_ids: list[str] = field(default_factory=list)
     known_ids: list[str] = field(default_factory=list)
+    merged_ids: list[str] = field(default_factory=list)  # known papers this import added metadata to
     digests_added: list[Digest] = field(default_factory=list)
     digests_known: list[str] = field(default_factory=list)
 
@@ -67,6 +70,8 @@ class PaperStore:
         self._segments: list[str] = []
         self._arxiv_alias: dict[str, str] = {}
         self._title_alias: dict[str, str] = {}
+        self._loose_alias: dict[str, str] = {}  # titles with all spacing and symbols gone: `ℓ_0` = `ℓ0`
+        self._enriched: set[str] = set()  # papers given richer metadata by the import in progress
         self._stamp: tuple[int, int] | None = None  # title id → id, for papers whose id is their arXiv id
 
     # -- reading -------------------------------------------------------------
@@ -175,6 +180,7 @@ class PaperStore:
         report = MergeReport()
         with file_lock(self.lock_path):
             self.refresh()
+            self._enriched.clear()
             changed: dict[str, Paper] = {}
             for item in parsed:
                 if item.sha256 in self._by_sha:
@@ -201,6 +207,8 @@ class PaperStore:
                         continue
                     changed[paper.id] = paper
                     (report.new_ids if is_new else report.known_ids).append(paper.id)
+                    if not is_new and paper.id in self._enriched:
+                        report.merged_ids.append(paper.id)
             if report.digests_added:
                 self._write(list(changed.values()))
         return report
@@ -218,7 +226,7 @@ class PaperStore:
                 links=list(record.links),
                 arxiv_id=record.arxiv_id,
                 sightings=[sighting],
-                extra=dict(record.extra),
+                extra=_record_extra(record),
                 date=digest.date or "",
             )
             self.papers[paper.id] = paper
@@ -227,17 +235,21 @@ class PaperStore:
         if any(n == digest.number for n, _ in existing.sightings):
             return None, False  # the same paper twice in one digest
         existing.sightings.append(sighting)
-        _enrich(existing, record)
-        self._remember_aliases(existing, title_id)
+        if _enrich(existing, record):
+            self._enriched.add(existing.id)
+        self._remember_aliases(existing, title_id, record.title)
         if digest.date and (not existing.date or digest.date < existing.date):
             existing.date = digest.date
         return existing, False
 
-    def _remember_aliases(self, paper: Paper, title_id: str) -> None:
+    def _remember_aliases(self, paper: Paper, title_id: str, title: str | None = None) -> None:
         if paper.arxiv_id:
             self._arxiv_alias[paper.arxiv_id] = paper.id
         if paper.id != title_id:
             self._title_alias.setdefault(title_id, paper.id)
+        loose = _loose_title(title or paper.title)
+        if len(loose) >= 12:  # short titles ("Introduction") are too common to merge on
+            self._loose_alias.setdefault(loose, paper.id)
 
     def _find(self, record: PaperRecord, title_id: str) -> Paper | None:
         """The paper a record describes: by arXiv id, else by its title (same normalised title).
@@ -252,7 +264,7 @@ class PaperStore:
         found = self.papers.get(title_id)
         if found is not None:
             return found
-        alias = self._title_alias.get(title_id)
+        alias = self._title_alias.get(title_id) or self._loose_alias.get(_loose_title(record.title))
         return self.papers.get(alias) if alias is not None else None
 
     def _write(self, changed: list[Paper]) -> None:
@@ -314,19 +326,49 @@ class PaperStore:
         return sum(p.stat().st_size for p in self.root.iterdir() if p.is_file())
 
 
-def _enrich(paper: Paper, record: PaperRecord) -> None:
-    """Keep the richer metadata when the same paper arrives from another digest."""
-    if len(record.abstract) > len(paper.abstract):
+def _enrich(paper: Paper, record: PaperRecord) -> bool:
+    """Keep the richer metadata when the same paper arrives from another digest; True if any was added.
+
+    A snippet (a Scholar alert's cut-short text) never replaces a real abstract, however long.
+    """
+    changed = False
+    snippet = bool(record.extra.get("snippet"))
+    if len(record.abstract) > len(paper.abstract) and not (snippet and paper.abstract):
         paper.abstract = record.abstract
-    if record.authors and not paper.authors:
+        changed = True
+    if record.authors and (not paper.authors or (_abbreviated(paper.authors) and not _abbreviated(record.authors))):
         paper.authors = list(record.authors)
+        changed = True
     if record.arxiv_id and not paper.arxiv_id:
         paper.arxiv_id = record.arxiv_id
+        changed = True
     new_links = [link for link in record.links if link not in paper.links]
     if new_links:
         paper.links = [*paper.links, *new_links]
-    if any(key not in paper.extra for key in record.extra):
-        paper.extra = {**record.extra, **paper.extra}
+        changed = True
+    extra = _record_extra(record)
+    if any(key not in paper.extra for key in extra):
+        paper.extra = {**extra, **paper.extra}
+        changed = True
+    return changed
+
+
+def _loose_title(title: str) -> str:
+    """The title key with nothing but letters and digits: the same paper written `ℓ_0` by one digest
+    and `ℓ0` by another still matches."""
+    return "".join(normalise_title(title).split())
+
+
+def _abbreviated(authors: Sequence[str]) -> bool:
+    """Scholar's `Z Chen, S Kommrusch`: initials only, so full names from another digest win."""
+    return all(re.match(r"^[A-Z]{1,3} \S", name) for name in authors)
+
+
+def _record_extra(record: PaperRecord) -> dict[str, Any]:
+    """The fields a record carries beyond the columns, with its publication day when it states one."""
+    if record.published and "published" not in record.extra:
+        return {**record.extra, "published": record.published}
+    return dict(record.extra)
 
 
 def _next_segment_number(names: list[str]) -> int:

@@ -77,13 +77,33 @@ class PapertermApp(App[None]):
             with self.library.lock:
                 self.library.load()
                 self.settings = load_settings(self.library.root)
-                first_run = self.library.is_empty()
+                first_run = self.library.is_empty() and not self.settings.inbox
                 if first_run:
                     summary = self.library.import_samples()
         except LibraryFileError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
         self.call_from_thread(self._loaded, summary.new if first_run else 0)
+        if self.settings.inbox:
+            self.call_from_thread(self.import_inbox)
+
+    @work(thread=True, exclusive=True, group="import")
+    def import_inbox(self) -> None:
+        """The inbox folder (a setting) is imported on every launch, after the list is on screen."""
+        try:
+            with self.library.lock:
+                summary = self.library.import_inbox(self.settings.inbox)
+        except LibraryFileError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        if summary is None or not (summary.new or summary.skipped):
+            return
+        message = f"Inbox: {summary.line()}."
+        for skipped in summary.skipped[:3]:
+            message += f"\nskipped {skipped}"
+        self.call_from_thread(self.notify, message, severity="warning" if summary.skipped else "information")
+        if summary.new:
+            self.call_from_thread(self.main.library_reloaded)
 
     def _loaded(self, samples: int) -> None:
         self.ready = True

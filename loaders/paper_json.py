@@ -1,0 +1,115 @@
+"""Paper lists saved as JSON by scrapers and scripts: a list of `{title, abstract}` objects, or
+`{date, papers: [...]}`.
+
+Field names vary between tools, so each is looked up under its common spellings:
+`abstract`/`summary`/`details.abstract`, `url`/`paper_url`/`arxiv_page_url`, `authors`
+as strings or `{name}` objects, `upvotes`/`stars` (sometimes a string). A scraped
+"abstract" that is really the submitter's comment ("Author here 👋", "Code: https://…")
+is kept as a comment, not shown as the abstract.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .formats import DigestFormat
+from .json_fields import abstract_text, iso_day, names, path, text_of, title_text
+from .json_input import LineFinder, load_json
+from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
+from .text_cleanup import find_links
+
+_ABSTRACT_KEYS = (("abstract",), ("summary",), ("details", "abstract"), ("description",))
+_LINK_KEYS = (("url",), ("paper_url",), ("details", "arxiv_page_url"), ("details", "page_url"), ("link",), ("pdf_url",))
+_REPO = re.compile(r"https://github\.com/[^/]+/[^/]+")
+_DATE_KEYS = (("date",), ("scraped_date",), ("published",), ("publishedAt",))
+
+
+def _items(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("papers"), list):
+        return data["papers"]
+    return None
+
+
+def _is_paper(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("title"), str) and "paper" not in item
+
+
+def sniff(text: str) -> float:
+    items = _items(load_json(text))
+    if not items:
+        return 0.0
+    sample = items[:5]
+    if not all(_is_paper(item) for item in sample):
+        return 0.0
+    has_text = any(any(text_of(path(item, *key)) for key in _ABSTRACT_KEYS) for item in sample)
+    return 0.8 if has_text else 0.5
+
+
+def _looks_like_abstract(text: str) -> bool:
+    """A real abstract: several sentences of prose, not a one-line comment or a link."""
+    return len(text) >= 200 and text.count(". ") >= 2
+
+
+def parse(text: str, source: str) -> ParseResult:
+    data = load_json(text)
+    items = _items(data)
+    if items is None:
+        raise ParseError(source, "expected a JSON list of papers or an object with a `papers` list", 1)
+    result = ParseResult(format=FORMAT.name, papers=[])
+    finder = LineFinder(text)
+    comments = 0
+    for index, item in enumerate(items):
+        line = finder.line_of(text_of(item.get("title")) if isinstance(item, dict) else "")
+        if not _is_paper(item):
+            result.warnings.append(ParseWarning(source, line, f"item {index + 1} is not a paper with a title; skipped"))
+            continue
+        title = title_text(item["title"]) or title_text(path(item, "details", "title"))
+        if not title:
+            result.warnings.append(ParseWarning(source, line, f"item {index + 1} has an empty title; skipped"))
+            continue
+        abstract = next((a for key in _ABSTRACT_KEYS if (a := abstract_text(path(item, *key)))), "")
+        record = PaperRecord(title=title, line=line, authors=names(item.get("authors")))
+        if _looks_like_abstract(abstract) or (abstract and "details" not in item):
+            record.abstract = abstract
+        elif abstract:
+            record.extra["comment"] = abstract
+            comments += 1
+        links = [link for key in _LINK_KEYS if (link := text_of(path(item, *key))).startswith(("http://", "https://"))]
+        for link in links:
+            record.arxiv_id = record.arxiv_id or normalise_arxiv_id(link)
+        record.arxiv_id = record.arxiv_id or normalise_arxiv_id(text_of(item.get("arxiv_id") or item.get("id")))
+        record.links = list(dict.fromkeys([*links, *find_links(record.abstract)]))
+        github = path(item, "details", "github_links")
+        if isinstance(github, list):
+            record.links += [g for g in github if isinstance(g, str) and _REPO.match(g)]
+        votes = item.get("upvotes", item.get("stars"))
+        if isinstance(votes, int) or (isinstance(votes, str) and votes.isdigit()):
+            record.extra["upvotes"] = int(votes)
+        record.published = iso_day(item.get("published")) or iso_day(item.get("publishedAt"))
+        result.papers.append(record)
+    if comments:
+        result.warnings.append(
+            ParseWarning(
+                source, None, f"{comments} papers had a comment instead of an abstract; kept as comments, not abstracts"
+            )
+        )
+    if not result.papers:
+        raise ParseError(source, "no papers with a title found", 1)
+    top = data if isinstance(data, dict) else (items[0] if isinstance(items[0], dict) else {})
+    day = next((d for key in _DATE_KEYS if (d := iso_day(path(top, *key)))), None)
+    if day:
+        year, month, dom = (int(part) for part in day.split("-"))
+        result.digest_date = DigestDate(month, dom, year)
+    return result
+
+
+FORMAT = DigestFormat(
+    name="paper-json",
+    description="JSON list of papers from scrapers: [{title, abstract, authors, url}] or {date, papers: [...]}",
+    example='{"date": "2024-10-10", "papers": [{"title": "…", "abstract": "…", "authors": ["…"], "url": "…"}]}',
+    sniff=sniff,
+    parse=parse,
+)
