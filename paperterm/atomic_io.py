@@ -12,7 +12,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,32 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def read_json(path: Path, *, kind: str, schema_version: int) -> dict[str, Any]:
+Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def read_upgraded(
+    path: Path, *, kind: str, schema_version: int, upgrades: Mapping[int, Upgrade]
+) -> tuple[dict[str, Any], int | None]:
+    """Read a file, upgrading one written by an older paperterm step by step (`upgrades[n]` turns
+    schema n into n + 1). Returns the payload and the version it was upgraded from (None if current).
+
+    The caller keeps a backup of the old file before writing the upgraded one back.
+    """
+    payload = read_json(path, kind=kind, schema_version=schema_version, allow_older=True)
+    version = payload["schema_version"]
+    if version == schema_version:
+        return payload, None
+    for step in range(version, schema_version):
+        if step not in upgrades:
+            raise LibraryFileError(
+                path, f"has schema {version}, which this paperterm cannot upgrade", "Open it with an older paperterm."
+            )
+        payload = upgrades[step](payload)
+        payload["schema_version"] = step + 1
+    return payload, version
+
+
+def read_json(path: Path, *, kind: str, schema_version: int, allow_older: bool = False) -> dict[str, Any]:
     """Read a file we wrote, checking it is ours and not from a newer paperterm."""
     try:
         data = path.read_bytes()
@@ -78,8 +103,10 @@ def read_json(path: Path, *, kind: str, schema_version: int) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("kind") != kind:
         raise LibraryFileError(path, f"is not a {kind} file")
     version = payload.get("schema_version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise LibraryFileError(path, "has no valid schema_version")
+    if version < schema_version and not allow_older:
+        raise LibraryFileError(path, f"has schema {version}, which this paperterm cannot upgrade")
     if version > schema_version:
         raise LibraryFileError(
             path,

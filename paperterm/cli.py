@@ -76,9 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("inbox", help="a folder imported on every launch: show it, set it, or import it now")
-    p.add_argument("folder", nargs="?", help="set the inbox to this folder")
-    p.add_argument("--off", action="store_true", help="stop importing an inbox")
+    p = sub.add_parser("inbox", help="folders imported on every launch: add or remove one, or import them now")
+    p.add_argument("folder", nargs="?", help="add this folder as an inbox")
+    p.add_argument("--remove", metavar="FOLDER", help="stop importing this folder")
+    p.add_argument("--off", action="store_true", help="stop importing every inbox")
+
+    p = sub.add_parser("doctor", help="check the library's files; --repair fixes what can be fixed (after a backup)")
+    p.add_argument("--repair", action="store_true", help="repair what can be repaired; damaged files go to backups/")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("formats", help="the digest formats paperterm reads")
     p.add_argument("--json", action="store_true")
@@ -150,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return open_app(root)
         handler = COMMANDS[args.command]
-        if args.command == "formats":
-            return handler(None, args)
+        if args.command in ("formats", "doctor"):  # doctor must run where opening the library fails
+            return handler(root, args)
         library = Library.open(root)
         return handler(library, args)
     except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
@@ -316,7 +321,22 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
-def cmd_formats(_library: Library | None, args: argparse.Namespace) -> int:
+def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:
+    from .doctor import check
+    from .locations import data_dir
+
+    findings = check(root or data_dir(), repair=args.repair)
+    if args.json:
+        ui.print_json([f.to_json() for f in findings])
+    else:
+        marks = {"ok": ("ok", "green"), "problem": ("PROBLEM", "bold red"), "repaired": ("repaired", "yellow")}
+        for finding in findings:
+            label, style = marks[finding.status]
+            ui.out.print(ui.styled(f"{label:<9}", style) + ui.styled(f"{finding.what:<22} {finding.message}"))
+    return BAD_INPUT if any(f.status == "problem" for f in findings) else OK
+
+
+def cmd_formats(_root: Path | None, args: argparse.Namespace) -> int:
     rows = [{"name": f.name, "description": f.description, "example": f.example} for f in formats()]
     if args.json:
         ui.print_json(rows)
@@ -329,22 +349,32 @@ def cmd_formats(_library: Library | None, args: argparse.Namespace) -> int:
 
 def cmd_inbox(library: Library, args: argparse.Namespace) -> int:
     settings = load_settings(library.root)
-    if args.off or args.folder:
-        if args.folder and not Path(args.folder).expanduser().is_dir():
+    if args.off:
+        settings.inboxes = []
+    elif args.remove:
+        gone = str(Path(args.remove).expanduser().resolve())
+        if gone not in settings.inboxes:
+            raise BadInput(f"{args.remove}: not an inbox (inboxes: {', '.join(settings.inboxes) or 'none'})")
+        settings.inboxes.remove(gone)
+    elif args.folder:
+        folder = Path(args.folder).expanduser()
+        if not folder.is_dir():
             raise BadInput(f"{args.folder}: not a folder")
-        settings.inbox = None if args.off else str(Path(args.folder).expanduser().resolve())
+        if str(folder.resolve()) not in settings.inboxes:
+            settings.inboxes.append(str(folder.resolve()))
+    if args.off or args.remove or args.folder:
         save_settings(library.root, settings)
-        ui.out.print(ui.styled(f"Inbox: {settings.inbox or 'off'}."))
-        if args.off:
+        ui.out.print(ui.styled(f"Inboxes: {', '.join(settings.inboxes) or 'off'}."))
+        if not args.folder:
             return OK
-    if not settings.inbox:
-        ui.out.print(ui.styled("No inbox is set. `paperterm inbox FOLDER` sets one; the app imports it on launch."))
+    if not settings.inboxes:
+        ui.out.print(ui.styled("No inbox is set. `paperterm inbox FOLDER` adds one; the app imports it on launch."))
         return OK
-    summary = library.import_inbox(settings.inbox)
+    summary = library.import_inbox(settings.inboxes)
     assert summary is not None
     for line in summary.skipped:
         ui.warning(f"skipped {line}")
-    ui.out.print(ui.styled(f"Inbox {settings.inbox}: {summary.line()}."))
+    ui.out.print(ui.styled(f"Inbox {', '.join(settings.inboxes)}: {summary.line()}."))
     return OK
 
 
@@ -554,6 +584,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "stats": cmd_stats,
     "formats": cmd_formats,
     "inbox": cmd_inbox,
+    "doctor": cmd_doctor,
     "lists": cmd_lists,
     "bookmark": cmd_bookmark,
     "unbookmark": cmd_unbookmark,

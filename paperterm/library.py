@@ -258,20 +258,22 @@ class Library:
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 
-    def import_inbox(self, inbox: str | None) -> ImportSummary | None:
-        """Import what is new in the inbox folder (a setting): saving a digest there is all a user does.
+    def import_inbox(self, inboxes: list[str]) -> ImportSummary | None:
+        """Import what is new in the inbox folders (a setting): saving a digest there is all a user does.
 
         Files imported before are recognised by their content and skipped cheaply; None when no
         inbox is set.
         """
-        if not inbox:
+        if not inboxes:
             return None
-        folder = Path(inbox).expanduser()
-        if not folder.is_dir():
-            summary = ImportSummary()
-            summary.skipped.append(f"{folder}: the inbox folder does not exist (`paperterm inbox --off` unsets it)")
-            return summary
-        return self.import_paths([str(folder)])
+        summary = ImportSummary()
+        folders = [Path(inbox).expanduser() for inbox in inboxes]
+        for missing in (f for f in folders if not f.is_dir()):
+            summary.skipped.append(f"{missing}: the inbox folder does not exist (`paperterm inbox --remove` it)")
+        present = [str(f) for f in folders if f.is_dir()]
+        if present:
+            summary.absorb(self.import_paths(present))
+        return summary
 
     def import_bytes(
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None

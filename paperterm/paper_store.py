@@ -30,6 +30,7 @@ from .paper import AbstractBlob, Digest, Paper
 SCHEMA_VERSION = 1
 MANIFEST_KIND = "paperterm-library"
 SEGMENT_KIND = "paperterm-papers"
+MANIFEST_LAST_GOOD = "manifest.last-good.json"
 COMPACT_AFTER_SEGMENTS = 24
 
 
@@ -122,10 +123,23 @@ class PaperStore:
             raise LibraryFileError(
                 exc.path,
                 exc.problem,
-                f"A copy is kept at {backup}. The paper cache can be rebuilt by importing your digests "
-                "into a fresh data dir; reading lists and notes (state.json) are not affected.",
+                f"A copy is kept at {backup}. "
+                + (
+                    exc.advice
+                    if "newer" in exc.problem
+                    else "`paperterm doctor --repair` rebuilds the paper cache from your digest files; "
+                    "reading lists and notes (state.json) are not affected."
+                ),
             ) from None
         return manifest
+
+    def _refused(self, path: Path, problem: str, advice: str = "") -> LibraryFileError:
+        backup = keep_backup(path, self.backups)
+        return LibraryFileError(
+            path,
+            problem,
+            f"A copy is kept at {backup}. " + (advice or "`paperterm doctor --repair` rebuilds the paper cache."),
+        )
 
     def _set_digests(self, manifest: dict[str, Any]) -> None:
         self.digests = [Digest.from_json(raw) for raw in manifest["digests"]]
@@ -144,9 +158,11 @@ class PaperStore:
                     paper = Paper.from_row(row, blob)
                     papers[paper.id] = paper
             except OSError as exc:
-                raise LibraryFileError(path, f"cannot be read ({exc.strerror})") from None
+                raise self._refused(path, f"cannot be read ({exc.strerror})") from None
             except (KeyError, TypeError, ValueError, IndexError) as exc:
-                raise LibraryFileError(path, f"is damaged ({exc})") from None
+                raise self._refused(path, f"is damaged ({exc})") from None
+            except LibraryFileError as exc:
+                raise self._refused(path, exc.problem, exc.advice if "newer" in exc.problem else "") from None
             self._segments.append(name)
         dates = {d.number: d.date or "" for d in self.digests}
         for paper in papers.values():
@@ -309,16 +325,15 @@ class PaperStore:
             (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
-        write_json(
-            self.manifest_path,
-            {
-                "schema_version": SCHEMA_VERSION,
-                "kind": MANIFEST_KIND,
-                "digests": [d.to_json() for d in self.digests],
-                "segments": self._segments,
-            },
-            indent=True,
-        )
+        payload = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": MANIFEST_KIND,
+            "digests": [d.to_json() for d in self.digests],
+            "segments": self._segments,
+        }
+        write_json(self.manifest_path, payload, indent=True)
+        # Which digest files the cache came from, kept apart so `doctor --repair` can rebuild it.
+        write_json(self.backups / MANIFEST_LAST_GOOD, payload, indent=True)
 
     def size_on_disk(self) -> int:
         if not self.root.exists():

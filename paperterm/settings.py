@@ -1,36 +1,71 @@
-"""The user's preferences (`settings.json` in the data dir): small, versioned, written atomically."""
+"""The user's preferences (`settings.json` in the data dir): small, versioned, written atomically.
+
+Schema 2 holds several inbox folders (`inboxes`) where schema 1 held one (`inbox`); a schema-1
+file is upgraded when it is read, after a copy of it is kept in `backups/`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from .atomic_io import LibraryFileError, read_json, write_json
+from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_json
 
 KIND = "paperterm-settings"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _inbox_list(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: the single `inbox` folder becomes the list `inboxes`."""
+    upgraded = dict(payload)
+    inbox = upgraded.pop("inbox", None)
+    upgraded["inboxes"] = [inbox] if isinstance(inbox, str) and inbox else []
+    return upgraded
+
+
+UPGRADES = {1: _inbox_list}
 
 
 @dataclass(slots=True)
 class Settings:
     mark_read_on_move: bool = False  # in the Unread view, moving past a paper marks it read
-    inbox: str | None = None  # a folder imported on every launch
+    inboxes: list[str] = field(default_factory=list)  # folders imported on every launch
     theme: str | None = None
+
+
+_TYPES: dict[str, Any] = {"mark_read_on_move": bool, "inboxes": list, "theme": (str, type(None))}
 
 
 def load_settings(data_dir: Path) -> Settings:
     path = data_dir / "settings.json"
     if not path.exists():
         return Settings()
-    payload = read_json(path, kind=KIND, schema_version=SCHEMA_VERSION)
+    try:
+        payload, upgraded_from = read_upgraded(path, kind=KIND, schema_version=SCHEMA_VERSION, upgrades=UPGRADES)
+    except LibraryFileError as exc:
+        backup = keep_backup(path, data_dir / "backups")
+        raise LibraryFileError(
+            path, exc.problem, exc.advice or f"A copy is kept at {backup}; `paperterm doctor --repair` resets it."
+        ) from None
     values = {}
     for spec in fields(Settings):
         value = payload.get(spec.name, getattr(Settings(), spec.name))
-        expected = bool if spec.name == "mark_read_on_move" else (str, type(None))
-        if not isinstance(value, expected):
-            raise LibraryFileError(path, f"setting {spec.name!r} has the wrong type", "Fix or delete the file.")
+        if not isinstance(value, _TYPES[spec.name]) or (
+            spec.name == "inboxes" and not all(isinstance(v, str) for v in value)
+        ):
+            backup = keep_backup(path, data_dir / "backups")
+            raise LibraryFileError(
+                path,
+                f"setting {spec.name!r} has the wrong type",
+                f"A copy is kept at {backup}; `paperterm doctor --repair` resets the settings.",
+            )
         values[spec.name] = value
-    return Settings(**values)
+    settings = Settings(**values)
+    if upgraded_from is not None:
+        keep_backup(path, data_dir / "backups")
+        save_settings(data_dir, settings)
+    return settings
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:

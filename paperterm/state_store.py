@@ -12,9 +12,13 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, write_json
+from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, read_upgraded, write_bytes, write_json
 from .library_state import KIND, SCHEMA_VERSION, LibraryState
 from .state_schema import SchemaError, validate_state
+
+LAST_GOOD = "state.last-good.json"
+# Schema n → n + 1 steps for state.json; empty while every state file ever written is schema 1.
+UPGRADES: dict[int, Upgrade] = {}
 
 
 class StateStore:
@@ -51,20 +55,41 @@ class StateStore:
             self._mtime = None
             return state
         try:
-            payload = read_json(self.path, kind=KIND, schema_version=SCHEMA_VERSION)
+            payload, upgraded_from = read_upgraded(
+                self.path, kind=KIND, schema_version=SCHEMA_VERSION, upgrades=UPGRADES
+            )
             validate_state(payload)
             state = LibraryState.from_json(payload)
         except (LibraryFileError, SchemaError) as exc:
             backup = keep_backup(self.path, self.backups)
             problem = exc.problem if isinstance(exc, LibraryFileError) else f"has a wrong field ({exc})"
+            upgrade = exc.advice if isinstance(exc, LibraryFileError) and "newer" in exc.problem else ""
             raise LibraryFileError(
                 self.path,
                 problem,
-                f"Nothing was changed; a copy is kept at {backup}. Restore a good copy from backups/ "
-                "or from your sync file, then run paperterm again.",
+                f"Nothing was changed; a copy is kept at {backup}. "
+                + (
+                    upgrade
+                    or "`paperterm doctor --repair` restores the last good state from backups/ "
+                    "(or import your sync file into a fresh data dir)."
+                ),
             ) from None
+        if upgraded_from is not None:  # written by an older paperterm: keep it, then write the new schema
+            with file_lock(self.lock_path):
+                keep_backup(self.path, self.backups)
+                write_json(self.path, state.to_json(), indent=True)
+            mtime = self._stat()
         self._mtime = mtime
         return state
+
+    @property
+    def last_good(self) -> Path:
+        return self.backups / LAST_GOOD
+
+    def _keep_last_good(self) -> None:
+        """A second copy of every state written, in `backups/`: if state.json is ever damaged (a disk
+        fault, a hand edit), `paperterm doctor --repair` puts this one back and nothing is lost."""
+        write_bytes(self.last_good, self.path.read_bytes())
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[LibraryState]:
@@ -73,5 +98,6 @@ class StateStore:
             fresh = self._read()
             yield fresh
             write_json(self.path, fresh.to_json(), indent=True)
+            self._keep_last_good()
             self._mtime = self._stat()
             self.state = fresh

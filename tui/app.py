@@ -77,14 +77,14 @@ class PapertermApp(App[None]):
             with self.library.lock:
                 self.library.load()
                 self.settings = load_settings(self.library.root)
-                first_run = self.library.is_empty() and not self.settings.inbox
+                first_run = self.library.is_empty() and not self.settings.inboxes
                 if first_run:
                     summary = self.library.import_samples()
         except LibraryFileError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
         self.call_from_thread(self._loaded, summary.new if first_run else 0)
-        if self.settings.inbox:
+        if self.settings.inboxes:
             self.call_from_thread(self.import_inbox)
 
     @work(thread=True, exclusive=True, group="import")
@@ -92,7 +92,7 @@ class PapertermApp(App[None]):
         """The inbox folder (a setting) is imported on every launch, after the list is on screen."""
         try:
             with self.library.lock:
-                summary = self.library.import_inbox(self.settings.inbox)
+                summary = self.library.import_inbox(self.settings.inboxes)
         except LibraryFileError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return

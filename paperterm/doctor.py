@@ -1,0 +1,169 @@
+"""`paperterm doctor`: check every file of a data dir, and repair what can be repaired.
+
+Repairs never delete the user's data: a damaged file is copied to `backups/` first.
+Your state (lists, notes) is restored from the last good copy the state store keeps;
+the paper cache is rebuilt from the digest files it was imported from; the search
+index and stray temp files are simply removed (both are rebuilt or useless).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from .atomic_io import LibraryFileError, keep_backup, read_json, write_bytes
+from .library_state import KIND as STATE_KIND
+from .library_state import SCHEMA_VERSION as STATE_SCHEMA
+from .paper_store import MANIFEST_KIND, MANIFEST_LAST_GOOD, SCHEMA_VERSION, PaperStore
+from .search_index import SearchIndex
+from .settings import load_settings
+from .state_schema import SchemaError, validate_state
+from .state_store import LAST_GOOD, StateStore
+
+STALE_TEMP_SECONDS = 600  # a temp file this old belongs to a process that died mid-write
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    what: str
+    status: str  # ok | problem | repaired
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"what": self.what, "status": self.status, "message": self.message}
+
+
+def check(root: Path, *, repair: bool = False) -> list[Finding]:
+    """Every check, in order; with `repair`, each problem found is repaired where possible."""
+    return [
+        _check_settings(root, repair),
+        _check_state(root, repair),
+        _check_cache(root, repair),
+        _check_index(root, repair),
+        _check_temp_files(root, repair),
+    ]
+
+
+def _check_settings(root: Path, repair: bool) -> Finding:
+    path = root / "settings.json"
+    try:
+        load_settings(root)
+    except LibraryFileError as exc:
+        if not repair:
+            return Finding("settings", "problem", f"{exc.problem}; --repair resets the settings to their defaults")
+        backup = keep_backup(path, root / "backups")
+        path.unlink()
+        return Finding("settings", "repaired", f"reset to defaults; the damaged file is kept at {backup}")
+    return Finding("settings", "ok", "readable" if path.exists() else "defaults (no settings file)")
+
+
+def _valid_state(path: Path) -> bool:
+    try:
+        validate_state(read_json(path, kind=STATE_KIND, schema_version=STATE_SCHEMA))
+    except (LibraryFileError, SchemaError):
+        return False
+    return True
+
+
+def _check_state(root: Path, repair: bool) -> Finding:
+    store = StateStore(root)
+    try:
+        state = store.load()
+    except LibraryFileError as exc:
+        candidates = [store.backups / LAST_GOOD, *sorted(store.backups.glob("state.json.*.bak"), reverse=True)]
+        good = next((c for c in candidates if c.exists() and _valid_state(c)), None)
+        if not repair:
+            hint = f"--repair restores {good.name}" if good else "no good copy in backups/: restore from a sync file"
+            return Finding("state (lists, notes)", "problem", f"{exc.problem}; {hint}")
+        if good is None:
+            return Finding(
+                "state (lists, notes)",
+                "problem",
+                f"{exc.problem}; no good copy in backups/. Import your sync file (`paperterm bookmarks import`) "
+                "after moving state.json aside.",
+            )
+        keep_backup(store.path, store.backups)
+        write_bytes(store.path, good.read_bytes())
+        when = datetime.fromtimestamp(good.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return Finding("state (lists, notes)", "repaired", f"restored {good.name} (saved {when})")
+    lists = len(state.live_lists())
+    notes = len(state.noted_ids())
+    return Finding("state (lists, notes)", "ok", f"{lists} lists, {notes} notes")
+
+
+def _digest_sources(root: Path) -> list[tuple[str, str | None]]:
+    """(path, date) of each cached digest, from the manifest or the copy kept beside it."""
+    backups = root / "backups"
+    manifests = [root / "library" / "manifest.json", backups / MANIFEST_LAST_GOOD]
+    for manifest in manifests:
+        try:
+            payload = read_json(manifest, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
+        except LibraryFileError:
+            continue
+        digests = [d for d in payload.get("digests", []) if isinstance(d, dict) and isinstance(d.get("path"), str)]
+        return [(d["path"], d.get("date") if isinstance(d.get("date"), str) else None) for d in digests]
+    return []
+
+
+def _check_cache(root: Path, repair: bool) -> Finding:
+    store = PaperStore(root / "library")
+    try:
+        store.load()
+    except LibraryFileError as exc:
+        sources = _digest_sources(root)
+        present = [(p, day) for p, day in sources if Path(p).is_file()]
+        if not repair:
+            return Finding(
+                "paper cache",
+                "problem",
+                f"{exc.path.name}: {exc.problem}; --repair rebuilds it from {len(present)} of {len(sources)} "
+                "digest files still on disk",
+            )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = root / "backups" / f"library-{stamp}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(root / "library"), aside)
+        from .library import Library  # the importer path, as `paperterm import` takes it
+
+        library = Library.open(root)
+        count = 0
+        for path, day in present:  # each with the date it had, however that date was found then
+            explicit = date.fromisoformat(day) if day else None
+            count += library.import_paths([path], explicit_date=explicit).new
+        missing = len(sources) - len(present)
+        note = f"; {missing} digest files are gone, re-import them" if missing else ""
+        return Finding("paper cache", "repaired", f"rebuilt from {len(present)} digests ({count} papers){note}")
+    return Finding("paper cache", "ok", f"{len(store.papers)} papers from {len(store.digests)} digests")
+
+
+def _check_index(root: Path, repair: bool) -> Finding:
+    folder = root / "library" / "index"
+    if not (folder / "index.json").exists():
+        return Finding("search index", "ok", "not built yet (built on the first search)")
+    if SearchIndex.saved_key(folder) is not None:
+        return Finding("search index", "ok", "readable (rebuilt whenever the library changes)")
+    if not repair:
+        return Finding("search index", "problem", "unreadable; --repair removes it (it is rebuilt on the next search)")
+    shutil.rmtree(folder)
+    return Finding("search index", "repaired", "removed; it is rebuilt on the next search")
+
+
+def _check_temp_files(root: Path, repair: bool) -> Finding:
+    now = time.time()
+    stale = [
+        p
+        for folder in (root, root / "library", root / "backups")
+        if folder.is_dir()
+        for p in folder.glob(".*.tmp-*")
+        if now - p.stat().st_mtime > STALE_TEMP_SECONDS
+    ]
+    if not stale:
+        return Finding("temp files", "ok", "none left over")
+    if not repair:
+        return Finding("temp files", "problem", f"{len(stale)} left by interrupted writes; --repair removes them")
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return Finding("temp files", "repaired", f"removed {len(stale)} left by interrupted writes")
