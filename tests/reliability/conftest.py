@@ -9,7 +9,7 @@ import pytest
 
 def digest_text(number: int, papers: int) -> str:
     """A Daily Papers page (blank-line layout) with `papers` unique titles and abstracts."""
-    lines = ["Daily Papers", "byAK and the research community", "Jan 6", ""]
+    lines = ["Daily Papers", "", "byAK and the research community", "", "Jan 6", ""]
     for i in range(papers):
         lines += [
             f"Paper {number:03d}-{i:03d}: A Study of Reliable Storage Number {i}",
