@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
 from .paper import Paper
@@ -212,13 +212,13 @@ class SearchIndex:
                 if not bucket:
                     continue
                 for token, distance, _ in process.extract(
-                    word, bucket, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
+                    word, bucket, scorer=OSA.distance, score_cutoff=max_edits, limit=None
                 ):
                     if distance:
                         fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
             for token in self.delta_vocab:
                 if token != word and abs(len(token) - len(word)) <= max_edits:
-                    distance = Levenshtein.distance(word, token, score_cutoff=max_edits)
+                    distance = OSA.distance(word, token, score_cutoff=max_edits)
                     if distance <= max_edits:
                         fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
         return Expansion(word, prefix, tuple(fuzzy))

@@ -74,6 +74,13 @@ def read_sync_file(path: Path) -> SyncFile:
         raise LibraryFileError(path, f"is {size // 2**20} MiB, too large for a sync file")
     payload = read_json(path, kind=KIND, schema_version=SCHEMA_VERSION)
     try:
+        state_version = payload.get("state_schema_version", STATE_SCHEMA)
+        if not isinstance(state_version, int) or isinstance(state_version, bool) or state_version < 1:
+            raise SchemaError("state_schema_version: expected a whole number")
+        if state_version > STATE_SCHEMA:
+            raise LibraryFileError(
+                path, f"holds state of schema {state_version}, newer than this paperterm reads", "Upgrade paperterm."
+            )
         state_part = {
             k: payload.get(k, [] if k in ("lists", "entries", "topics") else {})
             for k in ("lists", "entries", "status", "notes", "topics")

@@ -111,7 +111,7 @@ def test_corrupt_manifest_is_a_clear_error_kept_as_backup_and_not_overwritten(
     assert str(manifest) in str(caught.value)
     assert "A copy is kept at" in str(caught.value)
     assert manifest.read_bytes() == content
-    backups = list((data_dir / "backups").iterdir())
+    backups = list((data_dir / "backups").glob("manifest.json.*.bak"))
     assert [b.read_bytes() for b in backups] == [content]
     library = Library(data_dir)
     with pytest.raises(LibraryFileError):

@@ -37,6 +37,8 @@ def titles(library: Library, query: str, n: int = 5) -> list[str]:
             "Efficiently Editing Mixture-of-Experts Models with Compressed Experts",
         ),
         ("lexrank", "LexRank: Graph-based Lexical Centrality as Salience in Text Summarization"),
+        # swapped letters, the commonest typo, count as one edit: "routign" is "routing"
+        ("improving routign sparse", "Improving Routing in Sparse Mixture of Experts with Graph of Tokens"),
         ("splade mistral", "Mistral-SPLADE: LLMs for better Learned Sparse Retrieval"),
         (
             "taid",

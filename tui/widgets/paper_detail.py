@@ -43,6 +43,14 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
         meta.append("  ·  ")
         meta.append(strip_controls(", ".join(info["topics"])))
     parts.append(meta)
+    extra = info.get("extra") or {}
+    details = [
+        str(value) if key != "upvotes" else f"{value} upvotes"
+        for key in ("published", "venue", "categories", "upvotes", "announce")
+        if (value := extra.get(key)) not in (None, "")
+    ]
+    if details:
+        parts.append(literal("  ·  ".join(details), "dim"))
     if info["lists"]:
         parts.append(Text("★ ", style="yellow") + literal(", ".join(info["lists"])))
     if info["arxiv_id"]:
@@ -63,6 +71,11 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     elsewhere = (info.get("extra") or {}).get("seen_elsewhere")
     if elsewhere:
         parts.append(literal(f"  on another machine: {elsewhere}", "dim"))
+    for key, label in (("ai_summary", "AI summary"), ("comment", "Comment on the page")):
+        if extra.get(key):
+            parts.append(Text())
+            parts.append(Text(label, style="bold dim"))
+            parts.append(literal(str(extra[key]), "dim"))
     if info["note"]:
         parts.append(Text())
         parts.append(Text("Note", style="bold"))
