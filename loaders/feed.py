@@ -88,8 +88,7 @@ def digest_date_of(feed: dict[str, Any], papers: list[PaperRecord]) -> DigestDat
         return DigestDate(parsed.tm_mon, parsed.tm_mday, parsed.tm_year)
     dates = sorted(p.published for p in papers if p.published)
     if dates:
-        year, month, day = (int(part) for part in dates[-1].split("-"))
-        return DigestDate(month, day, year)
+        return DigestDate.from_iso(dates[-1])
     return None
 
 

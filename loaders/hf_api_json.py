@@ -127,8 +127,7 @@ def parse(text: str, source: str) -> ParseResult:
     if not result.papers:
         raise ParseError(source, "no Daily Papers entries with a title found", 1)
     if days:  # the day the list was published on the Daily Papers page
-        year, month, day = (int(part) for part in days.most_common(1)[0][0].split("-"))
-        result.digest_date = DigestDate(month, day, year)
+        result.digest_date = DigestDate.from_iso(days.most_common(1)[0][0])
     return result
 
 

@@ -70,8 +70,7 @@ def parse(text: str, source: str) -> ParseResult:
         raise ParseError(source, "the feed has no items with a title", 1)
     days = sorted(p.published for p in result.papers if p.published)
     if days:
-        year, month, day = (int(part) for part in days[-1].split("-"))
-        result.digest_date = DigestDate(month, day, year)
+        result.digest_date = DigestDate.from_iso(days[-1])
     return result
 
 

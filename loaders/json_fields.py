@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .latex_text import latex_to_text
@@ -45,7 +46,8 @@ def names(value: Any) -> list[str]:
 
 def iso_day(value: Any) -> str | None:
     """`2024-06-17T17:59:47.000Z` → `2024-06-17`; None when it is not such a date."""
-    text = text_of(value)
-    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
-        return text[:10]
-    return None
+    text = text_of(value)[:10]
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else None
+    except ValueError:
+        return None

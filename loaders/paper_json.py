@@ -101,8 +101,7 @@ def parse(text: str, source: str) -> ParseResult:
     top = data if isinstance(data, dict) else (items[0] if isinstance(items[0], dict) else {})
     day = next((d for key in _DATE_KEYS if (d := iso_day(path(top, *key)))), None)
     if day:
-        year, month, dom = (int(part) for part in day.split("-"))
-        result.digest_date = DigestDate(month, dom, year)
+        result.digest_date = DigestDate.from_iso(day)
     return result
 
 

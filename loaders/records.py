@@ -49,6 +49,12 @@ class DigestDate:
     day: int
     year: int | None = None
 
+    @classmethod
+    def from_iso(cls, day: str) -> DigestDate:
+        """`2024-06-18` (the form the loaders' `iso_day` gives) as a DigestDate."""
+        year, month, dom = (int(part) for part in day[:10].split("-"))
+        return cls(month, dom, year)
+
 
 @dataclass(slots=True)
 class PaperRecord:
