@@ -318,3 +318,36 @@ def test_inbox_folder_is_imported_by_the_cli_and_on_every_app_launch(data_dir: P
     library = Library.open(data_dir)
     assert "2401.00005" in library.papers  # only in the Markdown digest saved into the inbox
     assert "off" in run(data_dir, "inbox", "--off").stdout.decode()
+
+
+_KEYS = st.sampled_from(
+    ["paper", "title", "summary", "abstract", "authors", "name", "id", "url", "publishedAt", "upvotes", "details",
+     "items", "version", "content_text", "papers", "date", "entries", "feed", "payload", "body", "data", "stars"]
+)  # fmt: skip
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_KEYS, children, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=_JSON,
+    shape=st.sampled_from(["list", "papers", "feed", "cache", "bare"]),
+)
+def test_fuzz_json_shapes_raise_only_parse_error(value: object, shape: str) -> None:
+    """Paper-like JSON with every field of every type: the JSON loaders never trust a field's type."""
+    import orjson
+
+    wrapped = {
+        "list": [value, value],
+        "papers": {"date": "2024-01-01", "papers": [value]},
+        "feed": {"version": "https://jsonfeed.org/version/1", "items": [value]},
+        "cache": {"https://x": {"feed": value, "entries": [value]}},
+        "bare": value,
+    }[shape]
+    data = orjson.dumps(wrapped)
+    for fmt in ("hf-api-json", "paper-json", "json-feed", "feed-cache-json", "scholar-alert", None):
+        with contextlib.suppress(ParseError):
+            parse_bytes(data, "fuzz.json", fmt)
