@@ -92,7 +92,7 @@ async def test_triage_story_survives_a_restart(data_dir: Path) -> None:
         found = current_id(app)
         assert app.library.papers[found].title == "Knowledge Distillation via Token-level Relationship Graph"
         await pilot.press("enter", "b")
-        await pilot.press("B", "n", *"reading group", "enter")
+        await pilot.press("B", *"reading group", "enter")  # typing names a new list
         await pilot.press("escape")  # clears the search
         await settle(pilot)
         await pilot.press("slash", "escape")
@@ -284,7 +284,7 @@ async def _main_lists(pilot: Pilot, app: PapertermApp) -> None:
     target = current_id(app)
     await pilot.press("B")
     assert isinstance(app.screen, ListPicker)
-    await pilot.press("n", *"thesis", "enter")
+    await pilot.press(*"thesis", "enter")  # typing starts a new list's name
     saved = state(app)
     assert saved.list_papers(saved.find_list("thesis").id) == [target]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -92,7 +93,7 @@ class ListChoice:
 class ListPicker(ModalScreen[ListChoice | None]):
     """`B`: pick a reading list for the paper (★ marks the lists it is in), or name a new one."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("n", "new", "New list")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, lists: list[tuple[str, str, bool]]) -> None:
         """`lists`: (id, name, paper is in it)."""
@@ -108,7 +109,7 @@ class ListPicker(ModalScreen[ListChoice | None]):
                 label.append(name)
                 options.append(Option(label, id=list_id))
             yield OptionList(*options, id="picker-lists")
-            yield Input(placeholder="new list name, then enter", id="picker-new")
+            yield Input(placeholder="new list name, then enter", id="picker-new", select_on_focus=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -120,8 +121,14 @@ class ListPicker(ModalScreen[ListChoice | None]):
         name = event.value.strip()
         self.dismiss(ListChoice(name, new=True) if name else None)
 
-    def action_new(self) -> None:
-        self.query_one("#picker-new", Input).focus()
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the lists have focus starts a new list's name: the label promises as much."""
+        field = self.query_one("#picker-new", Input)
+        if event.is_printable and event.character and self.focused is not field:
+            event.stop()
+            event.prevent_default()
+            self.set_focus(field)
+            field.insert_text_at_cursor(event.character)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -57,7 +57,7 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
         parts.append(literal(info["url"], "underline blue"))
     else:
         parts.append(Text("o: search arXiv for this title", style="dim"))
-    for link in info["links"][:5]:
+    for link in [link for link in info["links"] if link != info["url"]][:5]:
         parts.append(literal(link, "blue"))
     parts.append(Text())
     parts.append(highlighted(info["abstract"] or "(no abstract)", abstract_spans, ""))
