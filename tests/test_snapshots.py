@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tui.app import PapertermApp
+from tui.screens.main import DETAIL_DELAY
 
 from .test_tui import settle
+
+Steps = Callable[[Pilot], Awaitable[None]]
 
 
 def _app(data_dir: Path) -> PapertermApp:
@@ -16,22 +20,41 @@ def _app(data_dir: Path) -> PapertermApp:
 
 
 async def _ready(pilot: Pilot) -> None:
-    await settle(pilot)
+    await _settled(pilot)
     pilot.app.clear_notifications()
     await pilot.pause(0.1)
 
 
+def steady(run_before: Steps) -> Steps:
+    """Then stop every cursor blinking: the picture must not depend on when it was taken."""
+
+    async def run(pilot: Pilot) -> None:
+        await run_before(pilot)
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await pilot.pause(0.05)
+
+    return run
+
+
+async def _settled(pilot: Pilot) -> None:
+    """Workers done, and the paper pane (redrawn once the cursor rests) caught up, even on a busy machine."""
+    await settle(pilot)
+    await pilot.pause(DETAIL_DELAY * 4)
+    await settle(pilot)
+
+
 def test_main_screen(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=_ready)
+    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(_ready))
 
 
 def test_search_state(snap_compare, data_dir: Path) -> None:
     async def search(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("slash", *"knowlege distilation")
-        await settle(pilot)
+        await _settled(pilot)
 
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=search)
+    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(search))
 
 
 def test_note_editor(snap_compare, data_dir: Path) -> None:
@@ -40,7 +63,7 @@ def test_note_editor(snap_compare, data_dir: Path) -> None:
         await pilot.press("n", *"Compare with the token-graph KD paper.", "ctrl+s")  # "saved", not a race
         await pilot.pause(0.1)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=note)
+    assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=steady(note))
 
 
 def test_help_screen(snap_compare, data_dir: Path) -> None:
@@ -49,8 +72,8 @@ def test_help_screen(snap_compare, data_dir: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 40), run_before=help_)
+    assert snap_compare(_app(data_dir), terminal_size=(100, 40), run_before=steady(help_))
 
 
 def test_narrow_terminal(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(80, 24), run_before=_ready)
+    assert snap_compare(_app(data_dir), terminal_size=(80, 24), run_before=steady(_ready))
