@@ -69,7 +69,14 @@ def _blocks(text: str) -> tuple[list[tuple[int, str]], bool]:
         paragraphs.append((start, current))
     blank_layout = len(paragraphs) > 1 and len(paragraphs) * 4 > nonblank
     if blank_layout:
-        return [(start, " ".join(parts)) for start, parts in paragraphs], True
+        blocks: list[tuple[int, str]] = []
+        for start, parts in paragraphs:
+            if len(parts) > 1 and all(_HEADER_LINES.match(p) or _digest_date(p) for p in parts):
+                # The page header typed without blank lines between its lines: still furniture.
+                blocks += [(start + offset, part) for offset, part in enumerate(parts)]
+            else:
+                blocks.append((start, " ".join(parts)))
+        return blocks, True
     return [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()], False
 
 

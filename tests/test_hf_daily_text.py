@@ -185,3 +185,12 @@ def test_paper_ids_are_stable() -> None:
     assert normalise_arxiv_id("arXiv:2409.01234v2") == "2409.01234"
     assert normalise_arxiv_id("https://arxiv.org/abs/cond-mat/0412498v1") == "cond-mat/0412498"
     assert normalise_arxiv_id("hello") is None
+
+
+def test_header_lines_without_blank_lines_between_them_are_not_a_title() -> None:
+    from loaders import parse_text
+
+    text = "Daily Papers\nbyAK and the research community\nJan 6\n\nA Title Here\n\n" + "An abstract sentence. " * 12
+    result = parse_text(text, "header.txt")
+    assert [p.title for p in result.papers] == ["A Title Here"]
+    assert result.warnings == [] and result.digest_date is not None and result.digest_date.day == 6
