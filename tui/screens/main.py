@@ -18,13 +18,14 @@ from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
 from paperterm.library_overview import Scope, overview
 
 from ..heap import settle_heap
+from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import PaperDetail
 from ..widgets.paper_list import PaperList, Row
 from ..widgets.scope_sidebar import ScopeSidebar
@@ -116,7 +117,7 @@ class MainScreen(Screen[None]):
                 yield Label("Loading the library…", id="list-status")
                 yield PaperList(id="papers")
             yield PaperDetail(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def library(self) -> Library:

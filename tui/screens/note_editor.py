@@ -8,9 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from loaders.text_cleanup import strip_controls
+
+from ..widgets.key_footer import KeyFooter
 
 SAVE_AFTER = 0.4  # seconds of quiet before an autosave
 
@@ -37,7 +39,7 @@ class NoteEditor(Screen[None]):
         )
         yield TextArea(self.initial, id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="indent")
         yield Label(Text("", style="dim"), id="note-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import paper_renderable
 
 READER_BINDINGS = [
@@ -41,7 +42,7 @@ class ReaderScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="reader-body"):
             yield Static(id="reader-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.render_paper()

@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import paper_renderable
 
 TRIAGE_BINDINGS = [
@@ -43,7 +44,7 @@ class TriageScreen(Screen[None]):
         yield Label(id="triage-counter")
         with VerticalScroll(id="triage-body"):
             yield Static(id="triage-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_current()
