@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import Levenshtein
 
 from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
 from .paper import Paper
@@ -212,16 +212,28 @@ class SearchIndex:
                 if not bucket:
                     continue
                 for token, distance, _ in process.extract(
-                    word, bucket, scorer=OSA.distance, score_cutoff=max_edits, limit=None
+                    word, bucket, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
                 ):
                     if distance:
                         fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
             for token in self.delta_vocab:
                 if token != word and abs(len(token) - len(word)) <= max_edits:
-                    distance = OSA.distance(word, token, score_cutoff=max_edits)
+                    distance = Levenshtein.distance(word, token, score_cutoff=max_edits)
                     if distance <= max_edits:
                         fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
+            # Two letters swapped ("routign") is the commonest typo: one edit, not Levenshtein's two.
+            # Looked up directly (n - 1 candidates) rather than with a slower transposition-aware scorer.
+            swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
+            found = {token for token, _ in fuzzy}
+            for token in swaps:
+                if self._known(token):
+                    fuzzy = [(t, q) for t, q in fuzzy if t != token] if token in found else fuzzy
+                    fuzzy.append((token, FUZZY1))
         return Expansion(word, prefix, tuple(fuzzy))
+
+    def _known(self, token: str) -> bool:
+        at = bisect.bisect_left(self.vocab, token)
+        return (at < len(self.vocab) and self.vocab[at] == token) or token in self.delta_vocab
 
     def word_scores(self, word: str, as_prefix: bool, prefix_quality: float = PREFIX) -> tuple[np.ndarray, np.ndarray]:
         """Per document: the best weighted match of `word`, and whether it matched in the title."""
