@@ -135,6 +135,26 @@ async def test_keys_typed_fast_after_slash_go_to_the_search(data_dir: Path) -> N
         assert app.main.query_one(SearchBar).value == "knowledge/"
 
 
+async def test_a_list_name_typed_fast_into_the_picker_is_kept_whole(data_dir: Path) -> None:
+    """Typed in a burst, the keys after the first are queued before focus reaches the name field."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = current_id(app)
+        await pilot.press("B")
+        for char in "thesis":
+            app.screen.post_message(events.Key(char, char))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("j", "B", *"thesis", "enter")  # an existing list's name picks that list
+        await settle(pilot)
+        second = current_id(app)
+    saved = Library.open(data_dir).state
+    thesis = saved.find_list("thesis")
+    assert thesis is not None and saved.list_papers(thesis.id) == [first, second]
+    assert [rl.name for rl in saved.live_lists()] == ["to-read", "thesis"]
+
+
 async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -187,7 +187,7 @@ class PapertermApp(App[None]):
         def chosen(choice: ListChoice | None) -> None:
             if choice is None:
                 return
-            if choice.new:
+            if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
                 try:
                     self.library.create_list(choice.name)
                 except BadAction as exc:

@@ -124,7 +124,9 @@ class ListPicker(ModalScreen[ListChoice | None]):
     def on_key(self, event: events.Key) -> None:
         """Typing while the lists have focus starts a new list's name: the label promises as much."""
         field = self.query_one("#picker-new", Input)
-        if event.is_printable and event.character and self.focused is not field:
+        # The field consumes what is typed into it, so a printable key reaching the screen was
+        # meant for it: typed fast, the keys after the first can be queued before focus moves.
+        if event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             self.set_focus(field)
