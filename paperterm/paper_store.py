@@ -71,7 +71,9 @@ class PaperStore:
         self._segments: list[str] = []
         self._arxiv_alias: dict[str, str] = {}
         self._title_alias: dict[str, str] = {}
-        self._loose_alias: dict[str, str] = {}  # titles with all spacing and symbols gone: `ℓ_0` = `ℓ0`
+        # Titles with all spacing and symbols gone (`ℓ_0` = `ℓ0`): built on the first import that
+        # needs it, so opening the library never pays for it.
+        self._loose_alias: dict[str, str] | None = None
         self._enriched: set[str] = set()  # papers given richer metadata by the import in progress
         self._stamp: tuple[int, int] | None = None  # title id → id, for papers whose id is their arXiv id
 
@@ -164,6 +166,7 @@ class PaperStore:
             except LibraryFileError as exc:
                 raise self._refused(path, exc.problem, exc.advice if "newer" in exc.problem else "") from None
             self._segments.append(name)
+        self._loose_alias = None  # papers came from disk: rebuilt when next needed
         dates = {d.number: d.date or "" for d in self.digests}
         for paper in papers.values():
             paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
@@ -263,9 +266,21 @@ class PaperStore:
             self._arxiv_alias[paper.arxiv_id] = paper.id
         if paper.id != title_id:
             self._title_alias.setdefault(title_id, paper.id)
-        loose = _loose_title(title or paper.title)
+        if self._loose_alias is not None:
+            self._add_loose(self._loose_alias, title or paper.title, paper.id)
+
+    @staticmethod
+    def _add_loose(index: dict[str, str], title: str, pid: str) -> None:
+        loose = _loose_title(title)
         if len(loose) >= 12:  # short titles ("Introduction") are too common to merge on
-            self._loose_alias.setdefault(loose, paper.id)
+            index.setdefault(loose, pid)
+
+    def _loose_index(self) -> dict[str, str]:
+        if self._loose_alias is None:
+            self._loose_alias = {}
+            for paper in self.papers.values():
+                self._add_loose(self._loose_alias, paper.title, paper.id)
+        return self._loose_alias
 
     def _find(self, record: PaperRecord, title_id: str) -> Paper | None:
         """The paper a record describes: by arXiv id, else by its title (same normalised title).
@@ -280,7 +295,7 @@ class PaperStore:
         found = self.papers.get(title_id)
         if found is not None:
             return found
-        alias = self._title_alias.get(title_id) or self._loose_alias.get(_loose_title(record.title))
+        alias = self._title_alias.get(title_id) or self._loose_index().get(_loose_title(record.title))
         return self.papers.get(alias) if alias is not None else None
 
     def _write(self, changed: list[Paper]) -> None:

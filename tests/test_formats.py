@@ -351,3 +351,12 @@ def test_fuzz_json_shapes_raise_only_parse_error(value: object, shape: str) -> N
     for fmt in ("hf-api-json", "paper-json", "json-feed", "feed-cache-json", "scholar-alert", None):
         with contextlib.suppress(ParseError):
             parse_bytes(data, "fuzz.json", fmt)
+
+
+def test_the_same_paper_merges_across_restarts_too(data_dir: Path) -> None:
+    """A title-only paper from one session and the same title written with LaTeX in a later one."""
+    Library.open(data_dir).import_paths([str(FORMATS / "hf-page.txt")])  # `Sparse ℓ0 Routing …`
+    later = Library.open(data_dir)
+    later.import_paths([str(FORMATS / "arxiv-email.eml")])  # `Sparse $\ell_0$ Routing …`, with an arXiv id
+    routing = [p for p in Library.open(data_dir).papers.values() if p.title.startswith("Sparse")]
+    assert len(routing) == 1 and routing[0].arxiv_id == "2401.00001" and len(routing[0].sightings) == 2
