@@ -20,10 +20,12 @@ _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/\d{7}$")
 class ParseError(Exception):
     """Input that cannot be read as a digest. Names the file and, when known, the line."""
 
-    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+    def __init__(self, source: str, message: str, line: int | None = None, *, not_a_digest: bool = False) -> None:
         self.source = source
         self.line = line
         self.message = message
+        # Empty, binary or of no known format: a folder walk skips such files instead of failing.
+        self.not_a_digest = not_a_digest
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {message}")
 

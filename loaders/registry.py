@@ -44,7 +44,7 @@ def detect(text: str, source: str) -> DigestFormat:
     scored = sorted(((fmt.sniff(text), fmt.name, fmt) for fmt in formats()), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] <= 0:
         names = ", ".join(f.name for f in formats())
-        raise ParseError(source, f"unrecognised format (known: {names}; see `paperterm formats`)", 1)
+        raise ParseError(source, f"unrecognised format (known: {names}; see `paperterm formats`)", 1, not_a_digest=True)
     return scored[0][2]
 
 

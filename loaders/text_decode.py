@@ -35,7 +35,7 @@ def decode_digest(data: bytes, source: str) -> tuple[str, list[ParseWarning]]:
     Raises ParseError for an empty or binary file, naming the line of the first NUL byte.
     """
     if not data.strip():
-        raise ParseError(source, "the file is empty")
+        raise ParseError(source, "the file is empty", not_a_digest=True)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -52,7 +52,9 @@ def decode_digest(data: bytes, source: str) -> tuple[str, list[ParseWarning]]:
             pass
     nul = data.find(b"\x00")
     if nul != -1:
-        raise ParseError(source, "this is a binary file, not a text digest (NUL byte)", _line_of(data, nul))
+        raise ParseError(
+            source, "this is a binary file, not a text digest (NUL byte)", _line_of(data, nul), not_a_digest=True
+        )
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -60,6 +62,6 @@ def decode_digest(data: bytes, source: str) -> tuple[str, list[ParseWarning]]:
         text = data.decode("cp1252", errors="replace")
         control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t\f")
         if control > len(text[:4096]) * 0.05:
-            raise ParseError(source, "this is a binary file, not a text digest", line) from None
+            raise ParseError(source, "this is a binary file, not a text digest", line, not_a_digest=True) from None
         warning = ParseWarning(source, line, "not UTF-8; read as Windows-1252 (Latin-1)")
         return text, [warning]

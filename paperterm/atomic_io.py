@@ -31,11 +31,14 @@ class LibraryFileError(Exception):
         super().__init__(f"{text}. {advice}" if advice else text)
 
 
-def write_json(path: Path, payload: Any, *, indent: bool = False) -> int:
-    """Write `payload` to `path` atomically and durably; returns the bytes written."""
+def write_json(path: Path, payload: Any, *, indent: bool = False, copy_to: Path | None = None) -> int:
+    """Write `payload` to `path` atomically and durably, and the same bytes to `copy_to` (a spare
+    kept in `backups/`) if given; returns the bytes written."""
     option = orjson.OPT_INDENT_2 if indent else 0
     data = orjson.dumps(payload, option=option | orjson.OPT_APPEND_NEWLINE)
     write_bytes(path, data)
+    if copy_to is not None:
+        write_bytes(copy_to, data)
     return len(data)
 
 

@@ -17,7 +17,6 @@ from .paper_store import MergeReport, PaperStore, ParsedDigest
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_NOT_A_DIGEST = ("unrecognised format", "this is a binary file", "the file is empty")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 Progress = Callable[[int, int, str], None]
@@ -192,10 +191,9 @@ def import_inputs(
         try:
             result: ParseResult = parse_bytes(item.data, item.path, format_name)
         except ParseError as exc:
-            if skip_unrecognised and exc.message.startswith(_NOT_A_DIGEST):
+            if skip_unrecognised and exc.not_a_digest:
                 # Walking a folder meets photos and notes: one line each, not a failed import.
-                kind = "" if exc.message.startswith("unrecognised") else f" ({exc.message.split(',')[0]})"
-                summary.skipped.append(f"{item.path}: not a digest paperterm recognises{kind}")
+                summary.skipped.append(f"{item.path}: not a digest paperterm recognises")
             else:
                 summary.skipped.append(str(exc))
             continue

@@ -127,9 +127,8 @@ class PaperStore:
                 exc.problem,
                 f"A copy is kept at {backup}. "
                 + (
-                    exc.advice
-                    if "newer" in exc.problem
-                    else "`paperterm doctor --repair` rebuilds the paper cache from your digest files; "
+                    exc.advice  # e.g. "Upgrade paperterm" for a newer schema
+                    or "`paperterm doctor --repair` rebuilds the paper cache from your digest files; "
                     "reading lists and notes (state.json) are not affected."
                 ),
             ) from None
@@ -164,7 +163,7 @@ class PaperStore:
             except (KeyError, TypeError, ValueError, IndexError) as exc:
                 raise self._refused(path, f"is damaged ({exc})") from None
             except LibraryFileError as exc:
-                raise self._refused(path, exc.problem, exc.advice if "newer" in exc.problem else "") from None
+                raise self._refused(path, exc.problem, exc.advice) from None
             self._segments.append(name)
         self._loose_alias = None  # papers came from disk: rebuilt when next needed
         dates = {d.number: d.date or "" for d in self.digests}
@@ -346,9 +345,8 @@ class PaperStore:
             "digests": [d.to_json() for d in self.digests],
             "segments": self._segments,
         }
-        write_json(self.manifest_path, payload, indent=True)
-        # Which digest files the cache came from, kept apart so `doctor --repair` can rebuild it.
-        write_json(self.backups / MANIFEST_LAST_GOOD, payload, indent=True)
+        # The spare says which digest files the cache came from, so `doctor --repair` can rebuild it.
+        write_json(self.manifest_path, payload, indent=True, copy_to=self.backups / MANIFEST_LAST_GOOD)
 
     def size_on_disk(self) -> int:
         if not self.root.exists():

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, read_upgraded, write_bytes, write_json
+from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, read_upgraded, write_json
 from .library_state import KIND, SCHEMA_VERSION, LibraryState
 from .state_schema import SchemaError, validate_state
 
@@ -63,13 +63,13 @@ class StateStore:
         except (LibraryFileError, SchemaError) as exc:
             backup = keep_backup(self.path, self.backups)
             problem = exc.problem if isinstance(exc, LibraryFileError) else f"has a wrong field ({exc})"
-            upgrade = exc.advice if isinstance(exc, LibraryFileError) and "newer" in exc.problem else ""
+            own_advice = exc.advice if isinstance(exc, LibraryFileError) else ""  # e.g. "Upgrade paperterm"
             raise LibraryFileError(
                 self.path,
                 problem,
                 f"Nothing was changed; a copy is kept at {backup}. "
                 + (
-                    upgrade
+                    own_advice
                     or "`paperterm doctor --repair` restores the last good state from backups/ "
                     "(or import your sync file into a fresh data dir)."
                 ),
@@ -86,18 +86,14 @@ class StateStore:
     def last_good(self) -> Path:
         return self.backups / LAST_GOOD
 
-    def _keep_last_good(self) -> None:
-        """A second copy of every state written, in `backups/`: if state.json is ever damaged (a disk
-        fault, a hand edit), `paperterm doctor --repair` puts this one back and nothing is lost."""
-        write_bytes(self.last_good, self.path.read_bytes())
-
     @contextlib.contextmanager
     def edit(self) -> Iterator[LibraryState]:
         """Apply a change to the freshest state and write it; nothing is written if the block raises."""
         with file_lock(self.lock_path):
             fresh = self._read()
             yield fresh
-            write_json(self.path, fresh.to_json(), indent=True)
-            self._keep_last_good()
+            # A second copy of every state written: if state.json is ever damaged (a disk fault, a
+            # hand edit), `paperterm doctor --repair` puts this one back and nothing is lost.
+            write_json(self.path, fresh.to_json(), indent=True, copy_to=self.last_good)
             self._mtime = self._stat()
             self.state = fresh
