@@ -26,93 +26,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.search import prepare
 
-FLOOR = r"""
+# Shared by both measured apps: a frame clock and the key timings.
+COMMON = r"""
 import asyncio, json, sys, time
-from textual.app import App
-from textual.widgets import DataTable, Footer, Header
-
-marks = {}
-frames = []
-
-class Floor(App):
-    def compose(self):
-        yield Header()
-        yield DataTable()
-        yield Footer()
-
-    def on_mount(self):
-        table = self.query_one(DataTable)
-        table.add_columns("title", "date")
-        table.add_rows([(f"Paper number {i} about things", "2024-09-12") for i in range(1000)])
-        self.call_after_refresh(lambda: marks.setdefault("paint", time.monotonic()))
-
-    def _display(self, screen, renderable):
-        super()._display(screen, renderable)
-        if renderable is not None:
-            frames.append(time.process_time())
-
-KEYS
-
-async def main():
-    app = Floor()
-    async with app.run_test(size=(120, 40)) as pilot:
-        while "paint" not in marks:
-            await pilot.pause(0.005)
-        await pilot.pause(0.2)
-        _, noop = await keys(pilot, "f12", 30)
-        move_first, move_cpu = await keys(pilot, "down", 100)
-        page_first, page_cpu = await keys(pilot, "pagedown", 30)
-    marks.update(noop_cpu=noop, move_first=move_first, move_cpu=move_cpu, page_first=page_first, page_cpu=page_cpu)
-    print(json.dumps(marks))
-
-asyncio.run(main())
-"""
-
-PAPERTERM = r"""
-import asyncio, json, sys, time
-from pathlib import Path
-from tui.app import PapertermApp
-from tui.widgets.paper_list import PaperList
 
 marks = {}
 frames = []  # CPU time at the end of every frame written to the (headless) terminal
 
-class Timed(PapertermApp):
-    def on_mount(self):
-        super().on_mount()
-        self.call_after_refresh(lambda: marks.setdefault("paint", time.monotonic()))
-
-    def _loaded(self, samples):
-        super()._loaded(samples)
-        self.call_after_refresh(lambda: marks.setdefault("usable", time.monotonic()))
-
+class FrameClock:
     def _display(self, screen, renderable):
         super()._display(screen, renderable)
         if renderable is not None:
             frames.append(time.process_time())
 
-KEYS
-
-async def main():
-    app = Timed(Path(sys.argv[1]), watch=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        while "usable" not in marks:
-            await pilot.pause(0.005)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
-        rows = len(app.main.query_one(PaperList).ids)
-        _, noop = await keys(pilot, "f12", 30)  # an unbound key: the Pilot's and dispatch's own cost
-        move_first, move_cpu = await keys(pilot, "j", 100)
-        page_first, page_cpu = await keys(pilot, "pagedown", 30)
-    marks.update(rows=rows, noop_cpu=noop, move_first=move_first, move_cpu=move_cpu,
-                 page_first=page_first, page_cpu=page_cpu)
-    print(json.dumps(marks))
-
-asyncio.run(main())
-"""
-
-
-KEYS = """
 async def keys(pilot, key, count):
     # Per key: CPU from the key to the frame that shows the cursor moved (`first`), and all CPU
     # the key caused, including the paper pane redrawn once the cursor rests (`total`).
@@ -125,9 +51,75 @@ async def keys(pilot, key, count):
         first.append(((frames[0] if frames else end) - c) * 1000)
         total.append((end - c) * 1000)
     return first, total
+
+async def measure_keys(pilot, move_key):
+    _, noop = await keys(pilot, "f12", 30)  # an unbound key: the Pilot's and dispatch's own cost
+    move_first, move_cpu = await keys(pilot, move_key, 100)
+    page_first, page_cpu = await keys(pilot, "pagedown", 30)
+    marks.update(noop_cpu=noop, move_first=move_first, move_cpu=move_cpu, page_first=page_first, page_cpu=page_cpu)
 """
-FLOOR = FLOOR.replace("KEYS", KEYS)
-PAPERTERM = PAPERTERM.replace("KEYS", KEYS)
+
+FLOOR = (
+    COMMON
+    + r"""
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Floor(FrameClock, App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("title", "date")
+        table.add_rows([(f"Paper number {i} about things", "2024-09-12") for i in range(1000)])
+        self.call_after_refresh(lambda: marks.setdefault("paint", time.monotonic()))
+
+async def main():
+    app = Floor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while "paint" not in marks:
+            await pilot.pause(0.005)
+        await pilot.pause(0.2)
+        await measure_keys(pilot, "down")
+    print(json.dumps(marks))
+
+asyncio.run(main())
+"""
+)
+
+PAPERTERM = (
+    COMMON
+    + r"""
+from pathlib import Path
+from tui.app import PapertermApp
+from tui.widgets.paper_list import PaperList
+
+class Timed(FrameClock, PapertermApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(lambda: marks.setdefault("paint", time.monotonic()))
+
+    def _loaded(self, samples):
+        super()._loaded(samples)
+        self.call_after_refresh(lambda: marks.setdefault("usable", time.monotonic()))
+
+async def main():
+    app = Timed(Path(sys.argv[1]), watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while "usable" not in marks:
+            await pilot.pause(0.005)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        marks["rows"] = len(app.main.query_one(PaperList).ids)
+        await measure_keys(pilot, "j")
+    print(json.dumps(marks))
+
+asyncio.run(main())
+"""
+)
 
 
 def timed(script: str, *args: str) -> dict:
