@@ -16,7 +16,7 @@ from .formats import DigestFormat
 from .latex_text import latex_to_text
 from .mail import looks_like_mail, read_mail
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
-from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake
+from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake, split_authors
 
 _SEPARATOR = re.compile(r"^-{20,}\s*$")
 _ID_LINE = re.compile(r"^arXiv:(?P<id>\S+)(?P<cross>\s+\(\*cross-listing\*\))?\s*$")
@@ -104,7 +104,7 @@ def _record(block: list[str], first_line: int, source: str, warn: list[ParseWarn
     )
     authors = clean_line(latex_to_text(fix_mojibake(fields.get("Author", ""))))
     if authors:
-        record.authors = [a.strip() for a in re.split(r",\s*|\s+and\s+", authors) if a.strip()]
+        record.authors = split_authors(authors)
     if arxiv_id:
         record.links = [f"https://arxiv.org/abs/{arxiv_id}"]
     record.extra["announce"] = "replace" if replaced else ("cross" if cross else "new")

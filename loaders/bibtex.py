@@ -12,7 +12,7 @@ import re
 from .formats import DigestFormat
 from .latex_text import latex_to_text
 from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
-from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake
+from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake
 
 _ENTRY = re.compile(r"^\s*@(?P<type>[A-Za-z]+)\s*[{(]\s*(?P<key>[^,\s]*)\s*,", re.M)
 _SKIP_TYPES = {"comment", "string", "preamble"}
@@ -53,7 +53,7 @@ def parse(text: str, source: str) -> ParseResult:
             abstract=clean_paragraphs(latex_to_text(_field(entry, "abstract"))),
             line=line,
             authors=[
-                " ".join(reversed([x.strip() for x in name.split(",", 1)])) if "," in name else name
+                first_last(name)
                 for name in (clean_line(latex_to_text(a)) for a in re.split(r"\s+and\s+", _field(entry, "author")))
                 if name
             ],

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from .formats import DigestFormat
 from .latex_text import latex_to_text
 from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
-from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake
+from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake, split_authors
 
 _COLUMNS = {
     "title": ("title",),
@@ -45,9 +44,8 @@ def sniff(text: str) -> float:
 def _authors(value: str, zotero: bool) -> list[str]:
     """Zotero writes `Last, First; Last, First`; others write `First Last, First Last`."""
     if ";" in value or zotero:
-        people = [p.strip() for p in value.split(";")]
-        return [" ".join(reversed([x.strip() for x in p.split(",", 1)])) if "," in p else p for p in people if p]
-    return [p.strip() for p in re.split(r",\s*|\s+and\s+", value) if p.strip()]
+        return [first_last(p.strip()) for p in value.split(";") if p.strip()]
+    return split_authors(value)
 
 
 def parse(text: str, source: str) -> ParseResult:

@@ -18,7 +18,7 @@ from .html_text import html_to_text
 from .json_input import LineFinder
 from .latex_text import latex_to_text
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
-from .text_cleanup import clean_line, clean_paragraphs, find_links, fix_mojibake
+from .text_cleanup import clean_line, clean_paragraphs, find_links, fix_mojibake, split_authors
 
 _ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)\b", re.I)
 _ANNOUNCE = re.compile(
@@ -58,7 +58,7 @@ def entry_record(entry: dict[str, Any], line: int | None) -> PaperRecord | None:
             break
     authors = [clean_line(latex_to_text(fix_mojibake(str(a.get("name") or "")))) for a in entry.get("authors") or []]
     if len(authors) == 1 and "," in authors[0]:  # RSS `dc:creator` lists everyone in one string
-        authors = [a.strip() for a in re.split(r",\s*|\s+and\s+", authors[0]) if a.strip()]
+        authors = split_authors(authors[0])
     record = PaperRecord(
         title=title,
         abstract=clean_paragraphs(latex_to_text(summary)),

@@ -75,3 +75,19 @@ def fix_mojibake(text: str) -> str:
     import ftfy  # only for the rare text that needs it
 
     return ftfy.fix_encoding(text)
+
+
+_AUTHOR_SEPARATORS = re.compile(r",\s*|\s+and\s+")
+
+
+def split_authors(names: str) -> list[str]:
+    """`A, B and C` (arXiv, RSS `dc:creator`, plain CSV) → `["A", "B", "C"]`."""
+    return [name.strip() for name in _AUTHOR_SEPARATORS.split(names) if name.strip()]
+
+
+def first_last(name: str) -> str:
+    """`Last, First` (BibTeX, Zotero) → `First Last`; a name without a comma is kept."""
+    if "," not in name:
+        return name
+    last, first = (part.strip() for part in name.split(",", 1))
+    return f"{first} {last}".strip()
