@@ -10,7 +10,7 @@ import orjson
 _NOT_JSON = object()
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # detection and parsing read the same text in turn; keep no more alive
 def _parsed(text: str) -> Any:
     try:
         return orjson.loads(text)
