@@ -7,16 +7,23 @@ loads in a worker so the first screen paints at once.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
+from loaders.text_cleanup import strip_controls
 from paperterm.atomic_io import LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
@@ -24,8 +31,10 @@ from paperterm.settings import Settings, load_settings, save_settings
 
 from .heap import settle_heap
 from .screens.main import MAIN_BINDINGS, MainScreen
+from .screens.note_editor import NoteEditor
 from .screens.reader import READER_BINDINGS
 from .screens.triage import TRIAGE_BINDINGS
+from .terminal_driver import HangupSafeDriver
 from .widgets.paper_list import PaperList
 from .widgets.scope_sidebar import ScopeList
 from .widgets.search_bar import SearchBar
@@ -38,6 +47,7 @@ if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on 
     from .screens.prompts import ListChoice
 
 WATCH_SECONDS = 2.0  # how often to look for other processes' imports and edits
+END_WITHIN = 5.0  # after SIGHUP/SIGTERM, the process ends by then even if a save or the teardown hangs
 
 
 class PapertermApp(App[None]):
@@ -45,8 +55,12 @@ class PapertermApp(App[None]):
     TITLE = "paperterm"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, data_dir: Path | None = None, *, watch: bool = True) -> None:
+    def __init__(self, data_dir: Path | None = None, *, watch: bool = True, signals: bool = False) -> None:
         super().__init__()
+        self._signals = signals  # handle SIGHUP/SIGTERM (a real terminal; tests opt in)
+        self._ending = False
+        self._watchdog: threading.Timer | None = None  # ends the process if ending after a signal hangs
+        self._quit_anyway = False
         self._data_dir = data_dir
         # Set by the start-up worker; until then only keys that need no library are enabled.
         self.library: Library
@@ -59,7 +73,15 @@ class PapertermApp(App[None]):
 
     # -- start-up ------------------------------------------------------------------
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        return HangupSafeDriver if driver.__name__ == "LinuxDriver" else driver
+
     def on_mount(self) -> None:
+        if self._signals:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._signalled, signum)
         self.push_screen(self.main)
         # After the first frame: the loading thread's parsing holds the GIL, and would delay it.
         self.call_after_refresh(self.load_library)
@@ -238,15 +260,9 @@ class PapertermApp(App[None]):
         self.undo()
 
     def edit_note(self, paper_id: str) -> None:
-        from .screens.note_editor import NoteEditor
-
         paper = self.library.paper_for(paper_id)
         if paper is not None:
-            self.push_screen(NoteEditor(paper_id, paper.title, self.library.state.note_of(paper_id)))
-
-    def save_note(self, paper_id: str, text: str) -> None:
-        self.library.set_note(paper_id, text)
-        self.library_changed(paper_id)
+            self.push_screen(NoteEditor(self.library, paper_id, paper.title))
 
     def note_in_editor(self, paper_id: str) -> None:
         before = self.library.state.note_of(paper_id)
@@ -363,11 +379,68 @@ class PapertermApp(App[None]):
             return
         self.main.library_reloaded()
 
+    # -- ending: nothing typed is lost ------------------------------------------------------
+
+    def _note_editors(self) -> list[NoteEditor]:
+        return [screen for screen in self.screen_stack if isinstance(screen, NoteEditor)]
+
+    async def action_quit(self) -> None:
+        """Quit, after the keys already typed reach the open note and the note is saved. A note
+        that cannot be saved keeps the app open; a second ctrl+q quits and says where it is kept."""
+        lost: list[Text] = []
+        for editor in self._note_editors():
+            status = await editor.finish()
+            if status.saved:
+                continue
+            if not self._quit_anyway:
+                self._quit_anyway = True
+                kept = f"kept in {status.recovery}" if status.recovery else "printed when paperterm ends"
+                self.notify(
+                    f"Not quitting: the note could not be saved ({status.error}). Press ctrl+q again to "
+                    f"quit anyway; the note is {kept}.",
+                    severity="error",
+                    timeout=15,
+                )
+                return
+            if status.recovery is not None:
+                lost.append(
+                    Text(
+                        f"The unsaved note on {strip_controls(editor.paper_title)!r} is kept in {status.recovery}; "
+                        "it comes back when you open that note again."
+                    )
+                )
+            else:
+                lost.append(
+                    Text(
+                        f"The note on {strip_controls(editor.paper_title)!r} could not be saved ({status.error}). "
+                        f"Here it is:\n\n{editor.autosave.text}\n"
+                    )
+                )
+        self.exit(message=Text("\n").join(lost) if lost else None)
+
+    def _signalled(self, signum: int) -> None:
+        """SIGHUP (the terminal closed) or SIGTERM: save the open note and end cleanly."""
+        if self._ending:
+            return
+        self._ending = True
+        if isinstance(self._driver, HangupSafeDriver):  # a real terminal (not a test's headless one)
+            self._watchdog = threading.Timer(END_WITHIN, os._exit, (1,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
+            if signum == signal.SIGHUP:
+                self._driver.hang_up()
+        for editor in self._note_editors():
+            editor.save_now()  # at once, in case the rest does not get its turn
+        self.call_later(self._end_after_signal)
+
+    async def _end_after_signal(self) -> None:
+        for editor in self._note_editors():
+            await editor.finish()  # keys typed just before the signal, still queued
+        self.exit()
+
     # -- help and the command palette ------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list]]:
-        from .screens.note_editor import NoteEditor
-
         return [
             ("Main screen", MAIN_BINDINGS),
             ("Paper list", PaperList.BINDINGS),
@@ -403,6 +476,8 @@ class PapertermApp(App[None]):
 
 
 def run(data_dir: Path | None = None) -> int:
-    app = PapertermApp(data_dir)
+    app = PapertermApp(data_dir, signals=True)
     app.run()
+    if app._watchdog is not None:
+        app._watchdog.cancel()
     return 1 if app.load_error else 0

@@ -1,0 +1,308 @@
+"""The note editor never loses what was typed: autosave while typing, keys queued before a quit,
+SIGTERM/SIGHUP, and a disk that is full or read-only (an injected ENOSPC, and a real tmpfs)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Label, TextArea
+
+from paperterm import note_autosave
+from paperterm.library import Library
+from paperterm.note_autosave import NoteAutosave, SaveStatus, recovery_paths
+from tests.reliability.conftest import digest_text
+from tui.app import PapertermApp
+from tui.screens.note_editor import NoteEditor
+
+from .test_tui import SIZE, current_id, settle, shown
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    """Wait for the app (and its saving thread) to get there; the deadline only stops a hang."""
+    for _ in range(400):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def on_disk(data_dir: Path, paper_id: str) -> str:
+    return Library.open(data_dir).state.note_of(paper_id)
+
+
+def status_line(app: PapertermApp) -> str:
+    return shown(app.screen.query_one("#note-status", Label)).strip()
+
+
+@pytest.fixture
+def spare_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temp dir where recovery files go when the data dir cannot take them."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+# -- the core: NoteAutosave ---------------------------------------------------------------
+
+
+def test_continuous_typing_reaches_the_disk_before_it_stops(data_dir: Path) -> None:
+    """Keys every 50 ms never leave a quiet gap; the note must still be saved while typing goes on."""
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    saves: list[SaveStatus] = []
+    autosave = NoteAutosave(library, paper, "", on_status=saves.append)
+    text = ""
+    for char in "a steady typist who never pauses " * 2:
+        text += char
+        autosave.update(text)
+        time.sleep(0.05)
+    typing_saves = [s for s in saves if s.saved]
+    assert typing_saves, "nothing was saved while the keys kept coming"
+    assert on_disk(data_dir, paper) and text.startswith(on_disk(data_dir, paper))
+    autosave.save()
+    autosave.close()
+    assert on_disk(data_dir, paper) == text
+
+
+def test_a_failed_save_is_kept_in_a_recovery_file_and_retried(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    monkeypatch.setattr(note_autosave, "RETRY", 0.1)
+    full = OSError(errno.ENOSPC, "No space left on device", str(data_dir / "state.json"))
+    real = Library.set_note
+    monkeypatch.setattr(Library, "set_note", lambda self, p, t: (_ for _ in ()).throw(full))
+    saves: list[SaveStatus] = []
+    autosave = NoteAutosave(library, paper, "", on_status=saves.append)
+    autosave.update("kept safe")
+    status = autosave.save()
+    assert not status.saved and "No space left on device" in status.error and "state.json" in status.error
+    assert status.recovery == recovery_paths(data_dir, paper)[0]
+    assert status.recovery.read_text() == "kept safe"
+    monkeypatch.setattr(Library, "set_note", real)
+    deadline = time.monotonic() + 20
+    while autosave.unsaved and time.monotonic() < deadline:  # the thread retries by itself
+        time.sleep(0.05)
+    autosave.close()
+    assert on_disk(data_dir, paper) == "kept safe"
+    assert not status.recovery.exists()
+
+
+# -- the editor in the app ------------------------------------------------------------------
+
+
+async def test_autosave_while_the_editor_stays_open(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("n", *"typed and left open")
+        await until(pilot, lambda: on_disk(data_dir, target) == "typed and left open", "the autosave")
+        await until(pilot, lambda: status_line(app) == "saved", "'saved' shown")
+        assert isinstance(app.screen, NoteEditor)
+
+
+async def test_keys_queued_before_ctrl_q_reach_the_note(data_dir: Path) -> None:
+    """A burst then ctrl+q at once: the keys are still queued for the editor when the quit runs."""
+    sentence = "every key typed before the quit is kept"
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("n")
+        for char in sentence:
+            app.post_message(events.Key("space" if char == " " else char, char))
+        app.post_message(events.Key("ctrl+q", None))
+        await pilot.pause(0.5)
+    assert on_disk(data_dir, target) == sentence
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+async def test_a_signal_saves_the_note_and_ends_the_app(data_dir: Path, signum: int) -> None:
+    app = PapertermApp(data_dir, watch=False, signals=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("n", *"mid sen")
+        for char in "tence":  # still queued when the signal comes
+            app.post_message(events.Key(char, char))
+        os.kill(os.getpid(), signum)
+        await until(pilot, lambda: app._exit, "the app ends")
+    assert on_disk(data_dir, target) == "mid sentence"
+    assert app.return_code == 0
+
+
+def _fail_saves(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Callable[[], None]:
+    """Every note save raises ENOSPC until the returned function is called."""
+    real = Library.set_note
+    full = OSError(errno.ENOSPC, "No space left on device", str(data_dir / "state.json"))
+
+    def failing(self: Library, paper_id: str, text: str) -> bool:
+        raise full
+
+    monkeypatch.setattr(Library, "set_note", failing)
+    return lambda: monkeypatch.setattr(Library, "set_note", real)
+
+
+async def test_disk_full_keeps_the_note_in_the_editor_marked_unsaved_until_it_is_saved(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    monkeypatch.setattr(note_autosave, "RETRY", 0.3)
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        fixed = _fail_saves(monkeypatch, data_dir)
+        await pilot.press("n", *"do not lose me")
+        await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
+        line = status_line(app)
+        assert "No space left on device" in line and "state.json" in line and "free some space" in line.lower()
+        assert any("could not be saved" in n.message for n in app._notifications)
+        recovery = recovery_paths(data_dir, target)[0]
+        await until(pilot, lambda: recovery.read_text() == "do not lose me", "the text in the recovery file")
+        await pilot.press("escape")  # does not close, does not crash
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("ctrl+q")  # the first ctrl+q does not quit either
+        await pilot.pause(0.2)
+        assert not app._exit and isinstance(app.screen, NoteEditor)
+        await pilot.press(*" again")
+        fixed()  # space is freed: the retry saves it
+        await until(pilot, lambda: status_line(app) == "saved", "saved after the retry")
+        assert on_disk(data_dir, target) == "do not lose me again"
+        assert not recovery.exists()
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_quitting_anyway_with_an_unsaved_note_brings_it_back_next_time(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    said: list[object] = []
+    real_exit = app.exit
+    monkeypatch.setattr(app, "exit", lambda **kw: (said.append(kw.get("message")), real_exit(**kw)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        fixed = _fail_saves(monkeypatch, data_dir)
+        await pilot.press("n", *"written on a full disk")
+        await pilot.press("ctrl+q", "ctrl+q")
+        await pilot.pause(0.2)
+        assert app._exit
+    assert "is kept in" in str(said[0]) and "unsaved-notes" in str(said[0])
+    fixed()
+    assert on_disk(data_dir, target) == ""
+    again = PapertermApp(data_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        editor = again.screen
+        assert isinstance(editor, NoteEditor) and editor.recovered
+        assert editor.query_one(TextArea).text == "written on a full disk"
+        await until(pilot, lambda: on_disk(data_dir, target) == "written on a full disk", "the recovered note saved")
+        await pilot.press("escape")
+    assert not (recovery_paths(data_dir, target)[0]).exists()
+
+
+# -- a real small disk ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Path:
+    """A 1 MiB tmpfs (root only; skipped elsewhere)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Take every free byte of the file system `folder` is on."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        block = b"\0" * 4096
+        try:
+            while True:
+                handle.write(block)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    return filler
+
+
+async def test_a_really_full_disk_and_a_read_only_one(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    monkeypatch.setattr(note_autosave, "RETRY", 0.3)
+    data_dir = small_disk / "library"
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 3).encode(), "d.txt")
+    library.bookmark(next(iter(library.papers)))  # state.json exists
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        filler = fill(small_disk)
+        await pilot.press("n", *"on a full disk")
+        await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
+        assert "No space left on device" in status_line(app)
+        spare = recovery_paths(data_dir, target)[1]
+        # The data dir is full: the text is kept in the temp dir.
+        await until(pilot, lambda: spare.exists() and spare.read_text() == "on a full disk", "the spare copy")
+        await pilot.press("escape")
+        assert isinstance(app.screen, NoteEditor)
+        filler.unlink()
+        await until(pilot, lambda: status_line(app) == "saved", "saved once space is free")
+        assert on_disk(data_dir, target) == "on a full disk"
+        assert not spare.exists()
+
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+        try:
+            await pilot.press(*", then read-only")
+            await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
+            assert "Read-only file system" in status_line(app) and "writable" in status_line(app)
+            await until(pilot, lambda: spare.read_text() == "on a full disk, then read-only", "the spare copy")
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+        await until(pilot, lambda: status_line(app) == "saved", "saved once writable")
+        await pilot.press("escape")
+        assert app.screen is app.main
+    assert on_disk(data_dir, target) == "on a full disk, then read-only"
+
+
+def test_saving_never_runs_two_writes_at_once(data_dir: Path) -> None:
+    """`save` from the UI thread (esc, quit) and the autosave thread take turns, newest text last."""
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    autosave = NoteAutosave(library, paper, "")
+    writers = []
+    for n in range(20):
+        autosave.update(f"version {n}")
+        writer = threading.Thread(target=autosave.save)
+        writer.start()
+        writers.append(writer)
+    for writer in writers:
+        writer.join()
+    autosave.close()
+    assert on_disk(data_dir, paper) == "version 19"
