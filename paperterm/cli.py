@@ -18,12 +18,13 @@ from loaders import formats
 from . import __version__, sync
 from . import cli_output as ui
 from .atomic_io import LibraryFileError, write_bytes
-from .external import ExternalError, edit_text
+from .external import EditedText, ExternalError
 from .importer import ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .list_export import render as render_list
 from .locations import ENV_VAR
+from .note_autosave import save_error
 from .search_query import QueryError
 from .settings import load_settings, save_settings
 
@@ -467,19 +468,30 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
     if args.print_note:
         ui.out.print(ui.styled(library.state.note_of(paper.id)), soft_wrap=False)
         return OK
+    edit: EditedText | None = None
     if args.text is not None:
         text = args.text
     elif args.stdin:
         text = sys.stdin.read()
     else:
+        edit = EditedText(library.state.note_of(paper.id))
         try:
-            text = edit_text(library.state.note_of(paper.id))
+            edited = edit.run()
         except ExternalError as exc:
             raise BadInput(str(exc)) from None
-        if text is None:
+        if edited is None:
             ui.err.print("Note unchanged.")
             return OK
-    library.set_note(paper.id, text)
+        text = edited
+    try:
+        library.set_note(paper.id, text)
+    except (OSError, LibraryFileError) as exc:
+        if edit is None:
+            raise
+        # What was typed in the editor is not thrown away with the temp folder.
+        raise BadInput(f"{save_error(exc)}; the note is unchanged, and what you wrote is kept in {edit.path}") from None
+    if edit is not None:
+        edit.saved()
     ui.out.print(ui.styled("Note saved." if text.strip() else "Note cleared."))
     return OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,15 +28,52 @@ def editor_command() -> list[str]:
     return shlex.split(editor)
 
 
+class EditedText:
+    """Text edited in $VISUAL/$EDITOR, in a temp folder that is removed only once the caller has
+    saved the result (`saved`): when the editor fails, is killed with the terminal (its swap file),
+    or the save fails (a full disk), what was written is still there, at `path`."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.folder = Path(tempfile.mkdtemp(prefix="paperterm-note-"))
+        self.path = self.folder / "note.md"
+        self.path.write_text(text, encoding="utf-8")
+
+    def run(self) -> str | None:
+        """Run the editor; the new text, or None when unchanged."""
+        command = editor_command()
+        try:
+            subprocess.run([*command, str(self.path)], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            if self._touched():
+                raise ExternalError(
+                    f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged, and what you "
+                    f"wrote is kept in {self.folder}"
+                ) from None
+            self.saved()
+            raise ExternalError(f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged") from None
+        new = self.path.read_text(encoding="utf-8")
+        if new == self.original:
+            self.saved()
+            return None
+        return new
+
+    def _touched(self) -> bool:
+        """Anything written: the note changed, or the editor left a swap or rescue file beside it."""
+        try:
+            return self.path.read_text(encoding="utf-8") != self.original or any(
+                p != self.path for p in self.folder.iterdir()
+            )
+        except (OSError, UnicodeDecodeError):
+            return True
+
+    def saved(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def edit_text(text: str) -> str | None:
     """Run $VISUAL/$EDITOR on a temp Markdown file; the new text, or None when unchanged."""
-    command = editor_command()
-    with tempfile.TemporaryDirectory(prefix="paperterm-note-") as folder:
-        path = Path(folder) / "note.md"
-        path.write_text(text, encoding="utf-8")
-        try:
-            subprocess.run([*command, str(path)], check=True)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise ExternalError(f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged") from None
-        new = path.read_text(encoding="utf-8")
-    return None if new == text else new
+    edit = EditedText(text)
+    new = edit.run()
+    edit.saved()
+    return new

@@ -56,7 +56,7 @@ def save_error(exc: OSError | LibraryFileError) -> str:
         advice = "make that folder writable"
     else:
         advice = "check that the data dir can be written"
-    return f"{where}: {exc.strerror or exc}. {advice[0].upper()}{advice[1:]}; the note is retried every {RETRY:g} s"
+    return f"{where}: {exc.strerror or exc}. {advice[0].upper()}{advice[1:]}"
 
 
 def recovery_paths(root: Path, paper_id: str) -> list[Path]:

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Label, TextArea
 
 from paperterm import note_autosave
+from paperterm.external import EditedText, ExternalError
 from paperterm.library import Library
 from paperterm.note_autosave import NoteAutosave, SaveStatus, recovery_paths
 from tests.reliability.conftest import digest_text
@@ -306,3 +308,66 @@ def test_saving_never_runs_two_writes_at_once(data_dir: Path) -> None:
         writer.join()
     autosave.close()
     assert on_disk(data_dir, paper) == "version 19"
+
+
+# -- the note in $EDITOR (`e`, `paperterm note ID`) ------------------------------------------
+
+
+def fake_editor(folder: Path, monkeypatch: pytest.MonkeyPatch, text: str, exit_code: int = 0) -> None:
+    script = folder / "fake-editor.py"
+    script.write_text(f"import sys\nopen(sys.argv[1], 'w').write({text!r})\nsys.exit({exit_code})\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+
+
+def test_an_editor_that_fails_after_writing_keeps_what_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    fake_editor(tmp_path, monkeypatch, "written, then the editor died", exit_code=1)
+    edit = EditedText("before")
+    with pytest.raises(ExternalError, match="kept in") as failed:
+        edit.run()
+    assert str(edit.folder) in str(failed.value)
+    assert edit.path.read_text() == "written, then the editor died"
+
+    fake_editor(tmp_path, monkeypatch, "before", exit_code=1)  # nothing written: nothing kept
+    untouched = EditedText("before")
+    with pytest.raises(ExternalError, match="the note is unchanged"):
+        untouched.run()
+    assert not untouched.folder.exists()
+
+
+async def test_a_note_from_the_editor_that_cannot_be_saved_is_kept(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    fake_editor(tmp_path, monkeypatch, "long thoughts from vim")
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        _fail_saves(monkeypatch, data_dir)
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        message = next(n.message for n in app._notifications if "kept in" in n.message)
+    kept = Path(message.split("kept in ")[1].rstrip("."))
+    assert kept.read_text() == "long thoughts from vim"
+    assert on_disk(data_dir, target) == ""
+
+
+def test_paperterm_note_in_the_editor_on_a_full_disk_keeps_the_text(
+    seeded: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spare_tmp: Path,
+) -> None:
+    from paperterm.cli import main
+
+    paper = next(iter(seeded.papers))
+    fake_editor(tmp_path, monkeypatch, "typed in the editor")
+    _fail_saves(monkeypatch, seeded.root)
+    assert main(["note", paper]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    kept = next(spare_tmp.glob("paperterm-note-*/note.md"))
+    assert kept.read_text() == "typed in the editor"

@@ -26,7 +26,7 @@ from textual.screen import Screen
 from loaders.text_cleanup import strip_controls
 from paperterm.atomic_io import LibraryFileError
 from paperterm.errors import BadAction
-from paperterm.external import ExternalError, edit_text, safe_url
+from paperterm.external import EditedText, ExternalError, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
 
 from .heap import settle_heap
@@ -265,18 +265,28 @@ class PapertermApp(App[None]):
             self.push_screen(NoteEditor(self.library, paper_id, paper.title))
 
     def note_in_editor(self, paper_id: str) -> None:
-        before = self.library.state.note_of(paper_id)
+        from paperterm.note_autosave import save_error
+
+        edit = EditedText(self.library.state.note_of(paper_id))
         try:
             try:
                 with self.suspend():
-                    text = edit_text(before)
+                    text = edit.run()
             except SuspendNotSupported:  # no terminal to hand over (headless): run it as is
-                text = edit_text(before)
+                text = edit.run()
         except ExternalError as exc:
             self.notify(str(exc), severity="error")
             return
-        if text is not None:
+        if text is None:
+            return
+        try:
             self._act("note", paper_id, lambda: self.library.set_note(paper_id, text))
+        except OSError as exc:
+            self.notify(save_error(exc), severity="error")
+        if self.library.state.note_of(paper_id) == text:
+            edit.saved()
+        else:
+            self.notify(f"The note was not saved; what you wrote is kept in {edit.path}.", severity="error", timeout=15)
 
     def open_paper(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)

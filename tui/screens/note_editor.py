@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Label, TextArea
 
 from loaders.text_cleanup import strip_controls
-from paperterm.note_autosave import NoteAutosave, SaveStatus, recovered_text
+from paperterm.note_autosave import RETRY, NoteAutosave, SaveStatus, recovered_text
 
 from ..widgets.key_footer import KeyFooter
 
@@ -80,10 +80,14 @@ class NoteEditor(Screen[None]):
         failed_before = not self.last_status.saved
         self.last_status = status = message.status
         if not status.saved:
-            kept = f" The text is kept in {status.recovery}." if status.recovery else ""
-            self._show(Text(f"● UNSAVED — {status.error}.{kept}", style="bold red"))
+            kept = f"; the text is kept in {status.recovery}." if status.recovery else "."
+            self._show(Text(f"● UNSAVED — {status.error}. Retried every {RETRY:g} s{kept}", style="bold red"))
             if not failed_before:
-                self.notify(f"The note could not be saved: {status.error}.{kept}", severity="error", timeout=10)
+                self.notify(
+                    f"The note could not be saved: {status.error}. It stays in the editor and is retried{kept}",
+                    severity="error",
+                    timeout=10,
+                )
         elif not self.autosave.unsaved:
             self._show(Text("saved", style="dim green"))
             if failed_before:
