@@ -18,6 +18,7 @@ from textual.widgets import Label, TextArea
 from loaders.text_cleanup import strip_controls
 from paperterm.note_autosave import RETRY, NoteAutosave, SaveStatus, recovered_text
 
+from ..typed_app import paperterm_app
 from ..widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class NoteEditor(Screen[None]):
             return
         self.autosave.close()
         self.dismiss(None)
-        self.app.library_changed(self.paper_id)  # type: ignore[attr-defined]
+        paperterm_app(self).library_changed(self.paper_id)
 
     def on_unmount(self) -> None:
         # Whatever closes the screen (the app ending in an unforeseen way) writes the text first.
