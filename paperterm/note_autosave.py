@@ -151,10 +151,13 @@ class NoteAutosave:
         return status
 
     def close(self) -> None:
-        """Stop the thread (after `save`, or when the editor goes away)."""
+        """Stop the thread (after `save`, or when the editor goes away), letting a save it has
+        begun finish first."""
         with self._cond:
             self._stopped = True
             self._cond.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5.0)
 
     def _due(self) -> float | None:
         if not self.unsaved:

@@ -436,7 +436,7 @@ class PapertermApp(App[None]):
             self._watchdog = threading.Timer(END_WITHIN, os._exit, (1,))
             self._watchdog.daemon = True
             self._watchdog.start()
-            if signum == signal.SIGHUP:
+            if signum == signal.SIGHUP and self._driver.terminal_gone():
                 self._driver.hang_up()
         for editor in self._note_editors():
             editor.save_now()  # at once, in case the rest does not get its turn

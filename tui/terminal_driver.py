@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import termios
 from typing import Any, TextIO
 
 from textual.drivers.linux_driver import LinuxDriver
@@ -50,6 +51,15 @@ class HangupSafeDriver(LinuxDriver):
             super().run_input_thread()
         except OSError:  # the terminal is gone; the SIGHUP handler ends the app
             return
+
+    def terminal_gone(self) -> bool:
+        """True after a real hang-up (a closed window), False for a `kill -HUP` with the terminal
+        still there, which is then restored like after SIGTERM."""
+        try:
+            termios.tcgetattr(self._file.fileno())
+        except (termios.error, OSError):
+            return True
+        return False
 
     def hang_up(self) -> None:
         """The terminal is gone: send what the app still draws (and any message) to /dev/null."""

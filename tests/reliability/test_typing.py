@@ -14,7 +14,7 @@ def check(tallies: dict[str, Tally]) -> None:
     for fault, tally in tallies.items():
         print(tally.line())
         for each in tally.tries:
-            assert not each.traceback, (fault, each)
+            assert not each.traceback, f"{fault}: {each.traceback}"
             assert each.exit_code is not None, f"{fault}: the app did not end"
             if fault == "kill9":
                 assert each.lost <= each.last_second, each  # at most the last second of typing

@@ -37,7 +37,7 @@ class Try:
     saved: str
     exit_code: int | None
     restored: bool  # the terminal got its main screen back (alt screen left)
-    traceback: bool
+    traceback: str  # the end of the output from the first "Traceback", if any
     last_second: int  # characters typed in the last second before the fault
 
     @property
@@ -58,7 +58,7 @@ class Tally:
         return (
             f"{self.fault}: {len(self.tries)} tries, {typed} characters typed, {sum(lost)} lost "
             f"(max {max(lost, default=0)} in one try; {over} tries lost more than the last second), "
-            f"{sum(t.traceback for t in self.tries)} tracebacks, "
+            f"{sum(bool(t.traceback) for t in self.tries)} tracebacks, "
             f"{sum(not t.restored for t in self.tries if t.fault in ('term', 'quit'))} terminals left unrestored"
         )
 
@@ -202,9 +202,14 @@ def one_try(template: Path, work: Path, fault: str, rng: random.Random, size: tu
         saved=saved,
         exit_code=code,
         restored=output.rfind(b"\x1b[?1049l") > output.rfind(b"\x1b[?1049h"),
-        traceback=b"Traceback" in output,
+        traceback=_traceback(output),
         last_second=sum(1 for stamp in stamps if stamp > ended - 1.0),
     )
+
+
+def _traceback(output: bytes) -> str:
+    start = output.find(b"Traceback")
+    return "" if start < 0 else output[start:].decode(errors="replace")[-3000:]
 
 
 def make_template(folder: Path) -> Path:

@@ -6,6 +6,7 @@ never throw it away."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -50,11 +51,16 @@ class NoteEditor(Screen[None]):
             library,
             paper_id,
             self.initial,
-            on_status=lambda status: self.post_message(self.Saved(status)),
+            on_status=self._report,
             unsaved=self.recovered,
             recovery=found[1] if found is not None else None,
         )
         self.last_status = SaveStatus(True)
+
+    def _report(self, status: SaveStatus) -> None:
+        """From the saving thread; a save that ends after the app has closed tells no one."""
+        with contextlib.suppress(RuntimeError):  # the app's event loop is closed
+            self.post_message(self.Saved(status))
 
     def compose(self) -> ComposeResult:
         yield Label(
