@@ -7,6 +7,7 @@ loads in a worker so the first screen paints at once.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from paperterm.atomic_io import LibraryFileError
+from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
@@ -60,6 +61,10 @@ class PapertermApp(App[None]):
     # -- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # A spare copy for backups/ that could not be written: the change itself was saved, so a
+        # notification, not an error (the core reports it as a BackupWarning).
+        warnings.simplefilter("always", BackupWarning)
+        warnings.showwarning = self._show_warning
         self.push_screen(self.main)
         # After the first frame: the loading thread's parsing holds the GIL, and would delay it.
         self.call_after_refresh(self.load_library)
@@ -105,6 +110,9 @@ class PapertermApp(App[None]):
         if summary.new:
             self.call_from_thread(self.main.library_reloaded)
 
+    def _show_warning(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        self.notify(str(message), severity="warning", timeout=8)
+
     def _loaded(self, samples: int) -> None:
         self.ready = True
         if self.settings.theme and self.settings.theme in self.available_themes:
@@ -131,7 +139,10 @@ class PapertermApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         if self.ready and self.settings.theme != theme and self.library.state_store.path.parent.exists():
             self.settings.theme = theme
-            save_settings(self.library.root, self.settings)
+            try:
+                save_settings(self.library.root, self.settings)
+            except LibraryFileError as exc:
+                self.notify(str(exc), severity="error")
 
     # -- acting on papers (screens call these) -------------------------------------------
 
@@ -190,7 +201,7 @@ class PapertermApp(App[None]):
             if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
                 try:
                     self.library.create_list(choice.name)
-                except BadAction as exc:
+                except (BadAction, LibraryFileError) as exc:
                     self.notify(str(exc), severity="error")
                     return
             found = self.library.state.find_list(choice.name)
@@ -217,11 +228,14 @@ class PapertermApp(App[None]):
 
     def mark_read(self, paper_ids: Iterable[str]) -> int:
         count = 0
-        for paper_id in paper_ids:
-            if self.library.state.status_of(paper_id) == "new":
-                self.undo_history.remember("mark read", paper_id)
-                self.library.set_status(paper_id, "read")
-                count += 1
+        try:
+            for paper_id in paper_ids:
+                if self.library.state.status_of(paper_id) == "new":
+                    self.undo_history.remember("mark read", paper_id)
+                    self.library.set_status(paper_id, "read")
+                    count += 1
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
         self.library_changed()
         return count
 
@@ -325,7 +339,11 @@ class PapertermApp(App[None]):
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
         setattr(self.settings, name, value)
-        save_settings(self.library.root, self.settings)
+        try:
+            save_settings(self.library.root, self.settings)
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
 
     def topic_action(self, what: str, name: str, value: str = "") -> None:
@@ -333,7 +351,7 @@ class PapertermApp(App[None]):
             if what == "add":
                 topic = self.library.add_topic(name, value)
                 self.notify(f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
-        except (BadAction, ValueError) as exc:
+        except (BadAction, ValueError, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.main.library_reloaded()
@@ -358,7 +376,7 @@ class PapertermApp(App[None]):
                     library.merge_topics(scope.key, value)
                 elif what == "remove":
                     library.remove_topic(scope.key)
-        except BadAction as exc:
+        except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.main.library_reloaded()
