@@ -153,15 +153,17 @@ class PapertermApp(App[None]):
         info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
         return info
 
-    def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
-        """Run one triage action through the core, remembering how to undo it."""
+    def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> bool:
+        """Run one triage action through the core, remembering how to undo it; False when it failed
+        (a full disk, a read-only folder: the notification says so, and no success is claimed)."""
         self.undo_history.remember(label, paper_id)
         try:
             change()
         except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
-            return
+            return False
         self.library_changed(paper_id)
+        return True
 
     def library_changed(self, paper_id: str | None = None) -> None:
         self.main.library_changed(paper_id)
@@ -185,8 +187,8 @@ class PapertermApp(App[None]):
         default = state.ensure_default_list().id
         inside = paper_id in state.list_papers(default)
         action = self.library.unbookmark if inside else self.library.bookmark
-        self._act("bookmark", paper_id, lambda: action(paper_id, default))
-        self.notify(("Removed from " if inside else "Bookmarked in ") + "to-read", timeout=2)
+        if self._act("bookmark", paper_id, lambda: action(paper_id, default)):
+            self.notify(("Removed from " if inside else "Bookmarked in ") + "to-read", timeout=2)
 
     def pick_list(self, paper_id: str) -> None:
         from .screens.prompts import ListPicker
@@ -209,8 +211,8 @@ class PapertermApp(App[None]):
                 return
             inside = paper_id in self.library.state.list_papers(found.id)
             action = self.library.unbookmark if inside else self.library.bookmark
-            self._act("list", paper_id, lambda: action(paper_id, found.name))
-            self.notify(("Removed from " if inside else "Added to ") + found.name, timeout=2)
+            if self._act("list", paper_id, lambda: action(paper_id, found.name)):
+                self.notify(("Removed from " if inside else "Added to ") + found.name, timeout=2)
 
         self.push_screen(ListPicker(lists), chosen)
 
