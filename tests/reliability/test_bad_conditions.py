@@ -43,13 +43,13 @@ WRITES = [
     ["lists", "rename", "to-read", "later"],
     ["lists", "move", "to-read", "1"],
     ["lists", "delete", "to-read"],
-    ["topics", "add", "mine", "distillation"],
+    ["topics", "add", "mine", "storage"],
     ["bookmarks", "export", "{tmp}/sync.json"],
     ["bookmarks", "import", "{tmp}/given.json"],
     ["sync", "{tmp}/given.json"],
     ["inbox", "{tmp}"],
 ]
-READS = [["list"], ["show", "{id}"], ["search", "distillation"], ["stats"], ["topics"], ["lists"], ["doctor"]]
+READS = [["list"], ["show", "{id}"], ["search", "reliable storage"], ["stats"], ["topics"], ["lists"], ["doctor"]]
 
 
 def cli(capsys: pytest.CaptureFixture[str], argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
@@ -77,13 +77,16 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def library(seeded: Library, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+def library(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "known-digest.txt").write_text(digest_text(1, 30))
+    seeded = Library.open(data_dir)
+    seeded.import_paths([str(scratch / "known-digest.txt")])
     pid = sorted(seeded.papers)[0]
     seeded.bookmark(pid)
     seeded.set_note(pid, "a note that must survive")
     seeded.search("warm the index")
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
     (scratch / "new-digest.txt").write_text(digest_text(7, 5))
     assert main(["bookmarks", "export", str(scratch / "given.json")]) == 0
     capsys.readouterr()
