@@ -268,7 +268,7 @@ class PaperVectors:
             found = self.doc_of.get(other)
             if found is not None:
                 scores[found] = -1.0
-        return [(self.doc_ids[d], float(scores[d])) for d in _best(scores, limit) if scores[d] > 0]
+        return [(self.doc_ids[d], float(scores[d])) for d in best(scores, limit) if scores[d] > 0]
 
     def shared_terms(self, doc: int, other: int, limit: int = 3) -> list[str]:
         """The terms that most make two papers alike."""
@@ -407,7 +407,7 @@ def remove_saved(folder: Path) -> None:
         (folder / "vectors.json").unlink()
 
 
-def _best(scores: np.ndarray, limit: int) -> list[int]:
+def best(scores: np.ndarray, limit: int) -> list[int]:
     """Indices of the `limit` highest scores, best first (ties: lower index first)."""
     if limit <= 0 or not len(scores):
         return []
