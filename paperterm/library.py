@@ -7,6 +7,7 @@ so a long import never delays a bookmark.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError, read_json, write_json
+from .cache_rebuild import finish_pending, keep_input
 from .errors import BadAction
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
 from .library_state import LibraryState, ReadingList
+from .locations import check_data_dir
 from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
@@ -30,6 +33,7 @@ from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
+    from .recommender import Recommender
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
 
@@ -96,6 +100,13 @@ class _LibraryFilters(FilterSource):
     def note_text(self, paper_id: str) -> str:
         return self.library.state.note_of(paper_id)
 
+    def like_scores(self, ref: str) -> dict[str, float]:
+        try:
+            paper = self.library.resolve(ref)
+        except PaperNotFound as exc:
+            raise QueryError(f"`like:{ref}`: {exc}") from None
+        return self.library.recommender.like_scores(paper.id)
+
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
@@ -115,6 +126,7 @@ class Library:
         self._search: PaperSearch | None = None
         self._auto_topics_cache: list[Topic] | None = None
         self._topics: list[Topic] | None = None
+        self._recommender: Recommender | None = None
         # Workers (imports, index builds, searches) and the UI share one library: they take this.
         self.lock = threading.RLock()
 
@@ -125,18 +137,22 @@ class Library:
         return library
 
     def load(self) -> None:
+        check_data_dir(self.root)
+        finish_pending(self.root)  # a repair killed just before swapping in its complete cache
         self.store.load()
         self.state_store.load()
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
-        before = set(self.papers) if self._search is not None else set()
+        before = set(self.papers) if self._search is not None or self._recommender is not None else set()
         papers = self.store.refresh()
         state = self.state_store.refresh()
         if papers:
             self._auto_topics_cache = None
         if papers or state:
             self._topics = None
+        if papers and self._recommender is not None:
+            self._recommender.papers_changed([p for pid, p in self.papers.items() if pid not in before])
         if self._search is not None:
             if papers:
                 self._search.index.add_papers(p for pid, p in self.papers.items() if pid not in before)
@@ -278,7 +294,9 @@ class Library:
     def import_bytes(
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
-        item = DigestInput(name=name, path=name, data=data, mtime=None)
+        # Kept as a file of its own (by content), so `doctor --repair` can read it again.
+        kept = keep_input(self.root, data, "stdin")
+        item = DigestInput(name=name, path=str(kept), data=data, mtime=None)
         summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
@@ -439,7 +457,8 @@ class Library:
 
         index = SearchIndex.build(self.papers.values())
         if self.digests:
-            index.save(self.index_dir, self._index_key(len(self.digests)))
+            with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
+                index.save(self.index_dir, self._index_key(len(self.digests)))
         if self._search is not None:
             self._search.index = index
             self._search.invalidate()
@@ -456,10 +475,23 @@ class Library:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self._auto_topics_cache = None
         self._topics = None
+        changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
+        self.recommender.papers_changed(changed)
         if self._search is None:
             return
         self._search.index.add_papers(self.papers[i] for i in dict.fromkeys(ids) if i in self.papers)
         self._search.invalidate()
+
+    # -- for you ---------------------------------------------------------------
+
+    @property
+    def recommender(self) -> Recommender:
+        """For you, related papers and `like:` (vectors loaded or built on first use)."""
+        if self._recommender is None:
+            from .recommender import Recommender
+
+            self._recommender = Recommender(self)
+        return self._recommender
 
     # -- topics --------------------------------------------------------------
 
@@ -492,7 +524,8 @@ class Library:
             self._auto_topics_cache = found
             keys = [t.key for t in found]
             if keys != previous and self.digests:
-                write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
+                with contextlib.suppress(LibraryFileError):  # a cache: not kept on a full or read-only disk
+                    write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
         return self._auto_topics_cache
 
     def _central_in_abstract(self, forms: list[str], within: set[str] | None = None) -> set[str]:
@@ -673,6 +706,15 @@ class Library:
         self._topic_changed()
 
     # -- numbers -------------------------------------------------------------
+
+    def completion_names(self, kind: str) -> list[str]:
+        """Reading-list ("lists") or topic ("topics") names for shell completion, from the state
+        file and the saved topic choice: no paper is loaded, so a tab press answers at once."""
+        state = self.state_store.load()
+        if kind == "lists":
+            return [rl.name for rl in state.live_lists()]
+        own = [pref.name for pref in state.topics.values() if not pref.deleted and not pref.hidden]
+        return own
 
     def stats(self) -> dict[str, Any]:
         dates = sorted({d.date for d in self.digests if d.date})

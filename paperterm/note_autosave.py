@@ -13,7 +13,6 @@ quit, a signal or `esc`) writes on the caller's thread.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import tempfile
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic_io import LibraryFileError, write_bytes
+from .atomic_io import LibraryFileError, os_failure, write_bytes
 
 if TYPE_CHECKING:
     from .library import Library
@@ -47,16 +46,7 @@ class SaveStatus:
 
 def save_error(exc: OSError | LibraryFileError) -> str:
     """A one-line reason a note could not be written, naming the path and what to do."""
-    if isinstance(exc, LibraryFileError):
-        return str(exc)
-    where = exc.filename or "the data dir"
-    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
-        advice = "free some space on that disk"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        advice = "make that folder writable"
-    else:
-        advice = "check that the data dir can be written"
-    return f"{where}: {exc.strerror or exc}. {advice[0].upper()}{advice[1:]}"
+    return str(os_failure(exc) if isinstance(exc, OSError) else exc)
 
 
 def recovery_paths(root: Path, paper_id: str) -> list[Path]:
@@ -184,7 +174,7 @@ class NoteAutosave:
         for path in recovery_paths(self.library.root, self.paper_id):
             try:
                 write_bytes(path, text.encode("utf-8"))
-            except OSError:
+            except (OSError, LibraryFileError):
                 continue
             if self._recovery is not None and self._recovery != path:
                 with contextlib.suppress(OSError):

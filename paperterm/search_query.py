@@ -6,6 +6,7 @@ knowlege distil            words (typos and prefixes forgiven)
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
 topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source")
+FILTERS = ("topic", "list", "is", "date", "source", "like")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
+_EMPTY_FILTER = re.compile(r"(?:^|\s)-?(\w+):(?=\s|$)")  # `topic:` with nothing after it
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 
 
@@ -65,6 +67,7 @@ class Query:
     states: list[str] = field(default_factory=list)
     dates: list[DateFilter] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
 
@@ -74,12 +77,15 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.sources)
+        return bool(self.topics or self.lists or self.states or self.dates or self.sources or self.likes)
 
 
 def parse_query(text: str) -> Query:
     """Parse a query; raises QueryError for an unknown filter or a malformed value."""
     query = Query(text=text, clauses=[Clause()], ends_in_word=bool(text) and not text[-1].isspace())
+    for empty in _EMPTY_FILTER.finditer(text):
+        if empty.group(1).lower() in FILTERS:  # else a word that ends in a colon ("note:")
+            raise QueryError(_needs_value(empty.group(1).lower()))
     for match in _TOKEN.finditer(text):
         negated, name, quoted, closed, bare = (
             match.group(1) == "-",
@@ -120,7 +126,7 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         known = ", ".join(f"{f}:" for f in FILTERS)
         raise QueryError(f"unknown filter `{name}:` (known: {known})")
     if not value:
-        raise QueryError(f"`{name}:` needs a value")
+        raise QueryError(_needs_value(name))
     if negated:
         if name == "date":
             raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
@@ -137,11 +143,25 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
+    elif name == "like":
+        query.likes.append(value)
     elif name == "date":
         match = _DATE.match(value)
         if not match:
             raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
         query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+
+
+def _needs_value(name: str) -> str:
+    """The error for a filter with nothing after it, with an example of what to write."""
+    example = {
+        "topic": 'a topic\'s name: `topic:retrieval`, `topic:"MoE routing"` (`paperterm topics` lists them)',
+        "list": "a reading list's name: `list:to-read` (`paperterm lists` lists them)",
+        "is": f"one of {', '.join(IS_VALUES)}: `is:unread`",
+        "source": "a part of a digest file's name: `source:2024-09-12`",
+        "date": "a date: `date:2024-09-12`, `date:2024-09` or `date:>=2024-09-01`",
+    }[name]
+    return f"`{name}:` needs a value, {example}"
 
 
 def _check_is(value: str) -> None:
@@ -167,3 +187,7 @@ class FilterSource:
 
     def note_text(self, paper_id: str) -> str:
         return ""
+
+    def like_scores(self, ref: str) -> dict[str, float]:
+        """The papers most like the paper `ref` names, with their similarity (`like:`)."""
+        raise QueryError(f"`like:{ref}`: no paper similarity here")

@@ -94,7 +94,7 @@ def test_a_failed_save_is_kept_in_a_recovery_file_and_retried(
     autosave = NoteAutosave(library, paper, "", on_status=saves.append)
     autosave.update("kept safe")
     status = autosave.save()
-    assert not status.saved and "No space left on device" in status.error and "state.json" in status.error
+    assert not status.saved and "the disk is full" in status.error and "state.json" in status.error
     assert status.recovery == recovery_paths(data_dir, paper)[0]
     assert status.recovery.read_text() == "kept safe"
     monkeypatch.setattr(Library, "set_note", real)
@@ -174,7 +174,7 @@ async def test_disk_full_keeps_the_note_in_the_editor_marked_unsaved_until_it_is
         await pilot.press("n", *"do not lose me")
         await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
         line = status_line(app)
-        assert "No space left on device" in line and "state.json" in line and "free some space" in line.lower()
+        assert "the disk is full" in line and "state.json" in line and "Free some space" in line
         assert any("could not be saved" in n.message for n in app._notifications)
         recovery = recovery_paths(data_dir, target)[0]
         await until(pilot, lambda: recovery.read_text() == "do not lose me", "the text in the recovery file")
@@ -267,7 +267,7 @@ async def test_a_really_full_disk_and_a_read_only_one(
         filler = fill(small_disk)
         await pilot.press("n", *"on a full disk")
         await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
-        assert "No space left on device" in status_line(app)
+        assert "the disk is full" in status_line(app)
         spare = recovery_paths(data_dir, target)[1]
         # The data dir is full: the text is kept in the temp dir.
         await until(pilot, lambda: spare.exists() and spare.read_text() == "on a full disk", "the spare copy")
@@ -282,7 +282,7 @@ async def test_a_really_full_disk_and_a_read_only_one(
         try:
             await pilot.press(*", then read-only")
             await until(pilot, lambda: "UNSAVED" in status_line(app), "the unsaved mark")
-            assert "Read-only file system" in status_line(app) and "writable" in status_line(app)
+            assert "read-only" in status_line(app) and "writable" in status_line(app)
             await until(pilot, lambda: spare.read_text() == "on a full disk, then read-only", "the spare copy")
         finally:
             subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
@@ -368,6 +368,6 @@ def test_paperterm_note_in_the_editor_on_a_full_disk_keeps_the_text(
     _fail_saves(monkeypatch, seeded.root)
     assert main(["note", paper]) == 1
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "Traceback" not in err
+    assert "the disk is full" in err and "kept in" in err and "Traceback" not in err
     kept = next(spare_tmp.glob("paperterm-note-*/note.md"))
     assert kept.read_text() == "typed in the editor"

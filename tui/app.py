@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from textual.signal import Signal
 
 from loaders.text_cleanup import strip_controls
 from paperterm import triage
-from paperterm.atomic_io import LibraryFileError
+from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import EditedText, ExternalError, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
@@ -89,6 +90,10 @@ class PapertermApp(App[None]):
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(signum, self._signalled, signum)
+        # A spare copy for backups/ that could not be written: the change itself was saved, so a
+        # notification, not an error (the core reports it as a BackupWarning).
+        warnings.simplefilter("always", BackupWarning)
+        warnings.showwarning = self._show_warning
         self.push_screen(self.main)
         # After the first frame: the loading thread's parsing holds the GIL, and would delay it.
         self.call_after_refresh(self.load_library)
@@ -134,6 +139,9 @@ class PapertermApp(App[None]):
         if summary.new:
             self.call_from_thread(self.library_changed, reloaded=True)
 
+    def _show_warning(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        self.notify(str(message), severity="warning", timeout=8)
+
     def _loaded(self, samples: int) -> None:
         self.ready = True
         if self.settings.theme and self.settings.theme in self.available_themes:
@@ -160,7 +168,10 @@ class PapertermApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         if self.ready and self.settings.theme != theme and self.library.state_store.path.parent.exists():
             self.settings.theme = theme
-            save_settings(self.library.root, self.settings)
+            try:
+                save_settings(self.library.root, self.settings)
+            except LibraryFileError as exc:
+                self.notify(str(exc), severity="error")
 
     # -- acting on papers (screens post `PaperAction`) -----------------------------------
 
@@ -230,7 +241,7 @@ class PapertermApp(App[None]):
             if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
                 try:
                     self.library.create_list(choice.name)
-                except BadAction as exc:
+                except (BadAction, LibraryFileError) as exc:
                     self.notify(str(exc), severity="error")
                     return
             found = self.library.state.find_list(choice.name)
@@ -250,7 +261,11 @@ class PapertermApp(App[None]):
         for paper_id in ids:
             if self.library.state.status_of(paper_id) == "new":
                 self.undo_history.remember("mark read", paper_id)
-        changed = triage.mark_read(self.library, ids)
+        try:
+            changed = triage.mark_read(self.library, ids)
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            changed = []
         self.library_changed()
         return len(changed)
 
@@ -362,7 +377,11 @@ class PapertermApp(App[None]):
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
         setattr(self.settings, name, value)
-        save_settings(self.library.root, self.settings)
+        try:
+            save_settings(self.library.root, self.settings)
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
 
     @work(thread=True, group="topics")
@@ -370,7 +389,7 @@ class PapertermApp(App[None]):
         try:
             with self.library.lock:
                 topic = self.library.add_topic(name, rule)
-        except (BadAction, ValueError) as exc:
+        except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.call_from_thread(self.notify, f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
@@ -383,7 +402,7 @@ class PapertermApp(App[None]):
         try:
             with self.library.lock:
                 triage.act_on_scope(self.library, scope.kind, name, action, value)
-        except BadAction as exc:
+        except (BadAction, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.call_from_thread(self.library_changed, reloaded=True)
@@ -401,12 +420,13 @@ class PapertermApp(App[None]):
             status = await editor.finish()
             if status.saved:
                 continue
+            error, title = status.error.rstrip("."), strip_controls(editor.paper_title)
             if not self._quit_anyway:
                 self._quit_anyway = True
                 kept = f"kept in {status.recovery}" if status.recovery else "printed when paperterm ends"
                 self.notify(
-                    f"Not quitting: the note could not be saved ({status.error}). Press ctrl+q again to "
-                    f"quit anyway; the note is {kept}.",
+                    f"Not quitting: the note could not be saved ({error}). Press ctrl+q again to quit anyway; "
+                    f"the note is {kept}.",
                     severity="error",
                     timeout=15,
                 )
@@ -414,16 +434,13 @@ class PapertermApp(App[None]):
             if status.recovery is not None:
                 lost.append(
                     Text(
-                        f"The unsaved note on {strip_controls(editor.paper_title)!r} is kept in {status.recovery}; "
-                        "it comes back when you open that note again."
+                        f"The unsaved note on {title!r} is kept in {status.recovery}; it comes back when you "
+                        "open that note again."
                     )
                 )
             else:
                 lost.append(
-                    Text(
-                        f"The note on {strip_controls(editor.paper_title)!r} could not be saved ({status.error}). "
-                        f"Here it is:\n\n{editor.autosave.text}\n"
-                    )
+                    Text(f"The note on {title!r} could not be saved ({error}). Here it is:\n\n{editor.autosave.text}\n")
                 )
         self.exit(message=Text("\n").join(lost) if lost else None)
 

@@ -88,10 +88,11 @@ class NoteEditor(Screen[None]):
         self.last_status = status = message.status
         if not status.saved:
             kept = f"; the text is kept in {status.recovery}." if status.recovery else "."
-            self._show(Text(f"● UNSAVED — {status.error}. Retried every {RETRY:g} s{kept}", style="bold red"))
+            error = status.error.rstrip(".")
+            self._show(Text(f"● UNSAVED — {error}. Retried every {RETRY:g} s{kept}", style="bold red"))
             if not failed_before:
                 self.notify(
-                    f"The note could not be saved: {status.error}. It stays in the editor and is retried{kept}",
+                    f"The note could not be saved: {error}. It stays in the editor and is retried{kept}",
                     severity="error",
                     timeout=10,
                 )
@@ -129,7 +130,7 @@ class NoteEditor(Screen[None]):
         status = await self.finish()
         if not status.saved:
             self.notify(
-                f"Not closing: the note is not saved ({status.error}). It stays here and is retried.",
+                f"Not closing: the note is not saved ({status.error.rstrip('.')}). It stays here and is retried.",
                 severity="error",
                 timeout=10,
             )
