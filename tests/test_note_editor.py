@@ -135,6 +135,25 @@ async def test_keys_queued_before_ctrl_q_reach_the_note(data_dir: Path) -> None:
     assert on_disk(data_dir, target) == sentence
 
 
+@pytest.mark.parametrize("opener", ["enter", "t"], ids=["reader", "triage"])
+async def test_a_note_opened_from_the_reader_or_triage_survives_a_burst_and_ctrl_q(
+    data_dir: Path, opener: str
+) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(opener)
+        await settle(pilot)
+        target = app.screen.current if opener == "t" else app.screen.paper_id  # type: ignore[attr-defined]
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteEditor)
+        for char in "from deep inside":
+            app.post_message(events.Key("space" if char == " " else char, char))
+        app.post_message(events.Key("ctrl+q", None))
+        await pilot.pause(0.5)
+    assert on_disk(data_dir, target) == "from deep inside"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 async def test_a_signal_saves_the_note_and_ends_the_app(data_dir: Path, signum: int) -> None:
     app = PapertermApp(data_dir, watch=False, signals=True)
