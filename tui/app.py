@@ -33,7 +33,7 @@ from .widgets.search_bar import SearchBar
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
     from paperterm.library import Library
     from paperterm.library_overview import Scope
-    from paperterm.undo import UndoHistory, UndoStep
+    from paperterm.undo import UndoHistory, UndoResult
 
     from .screens.prompts import ListChoice
 
@@ -143,10 +143,9 @@ class PapertermApp(App[None]):
         return info
 
     def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
-        """Run one triage action through the core, remembering how to undo it."""
-        self.undo_history.remember(label, paper_id)
+        """Run one triage action through the core as one undo step."""
         try:
-            change()
+            self.undo_history.record(label, change)
         except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return
@@ -187,18 +186,19 @@ class PapertermApp(App[None]):
         def chosen(choice: ListChoice | None) -> None:
             if choice is None:
                 return
-            if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
-                try:
-                    self.library.create_list(choice.name)
-                except BadAction as exc:
-                    self.notify(str(exc), severity="error")
+            with self.undo_history.step(f"list {choice.name}"):  # a new list and its first paper: one step
+                if choice.new and self.library.state.find_list(choice.name) is None:  # an existing name picks it
+                    try:
+                        self.library.create_list(choice.name)
+                    except BadAction as exc:
+                        self.notify(str(exc), severity="error")
+                        return
+                found = self.library.state.find_list(choice.name)
+                if found is None:
                     return
-            found = self.library.state.find_list(choice.name)
-            if found is None:
-                return
-            inside = paper_id in self.library.state.list_papers(found.id)
-            action = self.library.unbookmark if inside else self.library.bookmark
-            self._act("list", paper_id, lambda: action(paper_id, found.name))
+                inside = paper_id in self.library.state.list_papers(found.id)
+                action = self.library.unbookmark if inside else self.library.bookmark
+                self._act("list", paper_id, lambda: action(paper_id, found.name))
             self.notify(("Removed from " if inside else "Added to ") + found.name, timeout=2)
 
         self.push_screen(ListPicker(lists), chosen)
@@ -216,23 +216,39 @@ class PapertermApp(App[None]):
         self._act(decision, paper_id, change)
 
     def mark_read(self, paper_ids: Iterable[str]) -> int:
-        count = 0
-        for paper_id in paper_ids:
-            if self.library.state.status_of(paper_id) == "new":
-                self.undo_history.remember("mark read", paper_id)
-                self.library.set_status(paper_id, "read")
-                count += 1
+        """Mark the unread ones of `paper_ids` read: one write, one undo step."""
+        ids = list(paper_ids)
+        try:
+            changed = self.undo_history.record(
+                f"mark {len(ids)} read", lambda: self.library.set_status_many(ids, "read", only_from="new")
+            )
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return 0
         self.library_changed()
-        return count
+        return len(changed)
 
-    def undo(self) -> UndoStep | None:
-        step = self.undo_history.undo()
-        if step is None:
+    def undo(self) -> UndoResult | None:
+        try:
+            result = self.undo_history.undo()
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        if result is None:
             self.notify("Nothing to undo.", severity="warning", timeout=2)
             return None
-        self.notify(f"Undid: {step.label}", timeout=2)
-        self.library_changed(step.before.paper_id)
-        return step
+        self.notify(
+            result.message(), severity="warning" if result.skipped else "information", timeout=6, markup=False
+        )
+        ids = result.paper_ids
+        if len(ids) == 1:
+            self.library_changed(ids[0])
+        else:
+            self.main.library_reloaded()  # lists, topics or many papers changed: redraw all
+            top = self.screen
+            if top is not self.main and hasattr(top, "library_changed"):
+                top.library_changed()
+        return result
 
     def action_undo(self) -> None:
         self.undo()
@@ -331,36 +347,46 @@ class PapertermApp(App[None]):
     def topic_action(self, what: str, name: str, value: str = "") -> None:
         try:
             if what == "add":
-                topic = self.library.add_topic(name, value)
+                topic = self.undo_history.record(f"add topic {name}", lambda: self.library.add_topic(name, value))
                 self.notify(f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
-        except (BadAction, ValueError) as exc:
+        except (BadAction, ValueError, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.main.library_reloaded()
 
     def scope_action(self, what: str, scope: Scope, value: str = "") -> None:
-        """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar."""
+        """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar: one undo
+        step each; what removes something the user made says so, and how to get it back."""
         library = self.library
+        label, done = scope.label, ""
         try:
-            if scope.kind == "list":
-                if what == "rename":
-                    library.rename_list(scope.label, value)
-                elif what == "remove":
-                    library.delete_list(scope.label)
-            elif scope.kind == "topic":
-                if what == "rename":
-                    library.rename_topic(scope.key, value)
-                elif what in ("pin", "hide"):
+            with self.undo_history.step(f"{what} {label}"):
+                if scope.kind == "list":
+                    if what == "rename":
+                        library.rename_list(label, value)
+                    elif what == "remove":
+                        held = library.delete_list(label)
+                        done = f"Deleted list {label} ({len(held)} paper{'' if len(held) == 1 else 's'})"
+                elif scope.kind == "topic":
                     topic = library.find_topic(scope.key)
-                    flag = "pinned" if what == "pin" else "hidden"
-                    library.set_topic_flag(scope.key, flag, not topic.pinned if what == "pin" else True)
-                elif what == "merge":
-                    library.merge_topics(scope.key, value)
-                elif what == "remove":
-                    library.remove_topic(scope.key)
-        except BadAction as exc:
+                    if what == "rename":
+                        library.rename_topic(scope.key, value)
+                    elif what == "pin":
+                        library.set_topic_flag(scope.key, "pinned", not topic.pinned)
+                    elif what == "hide":
+                        library.set_topic_flag(scope.key, "hidden", True)
+                        done = f"Hid topic {label}"
+                    elif what == "merge":
+                        library.merge_topics(scope.key, value)
+                        done = f"Merged topic {label} into {value}"
+                    elif what == "remove":
+                        library.remove_topic(scope.key)
+                        done = f"{'Removed' if topic.kind == 'user' else 'Hid'} topic {label}"
+        except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return
+        if what in ("remove", "hide", "merge"):
+            self.notify(f"{done} — u to undo", timeout=8, markup=False)
         self.main.library_reloaded()
 
     # -- help and the command palette ------------------------------------------------------

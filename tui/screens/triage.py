@@ -100,8 +100,8 @@ class TriageScreen(Screen[None]):
             self.app.open_paper(self.current)  # type: ignore[attr-defined]
 
     def action_undo(self) -> None:
-        step = self.app.undo()  # type: ignore[attr-defined]
-        if step is not None and self.done and self.done[-1] == step.before.paper_id:
+        result = self.app.undo()  # type: ignore[attr-defined]
+        if result is not None and self.done and self.done[-1] in result.paper_ids:
             self.queue.insert(0, self.done.pop())
             self.show_current()
 
