@@ -23,15 +23,16 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search_query import STOPWORDS, FilterSource, QueryError, parse_query
+from .search_query import FilterSource, QueryError, parse_query
 from .state_store import StateStore
-from .text_tokens import spans, words
+from .text_tokens import QUERY_STOPWORDS, spans, words
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
+    from .undo import UndoHistory
 
 T = TypeVar("T")
 
@@ -107,8 +108,8 @@ class Library:
         self._topics: list[Topic] | None = None
         # Workers (imports, index builds, searches) and the UI share one library: they take this.
         self.lock = threading.RLock()
-        # Told of every state edit, with copies before and after (set while an undo step records).
-        self.edit_observer: Callable[[LibraryState, LibraryState], None] | None = None
+        # Shown every state edit made while it is recording, as copies before and after (undo).
+        self.edit_observer: UndoHistory | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Library:
@@ -292,12 +293,12 @@ class Library:
         # No library lock: the state store's own file lock suffices, and `edit` swaps in a fresh
         # state object, so readers in other threads never see one change under them. A bookmark
         # therefore never waits for an import or an index build.
-        observer = self.edit_observer
+        observer = self.edit_observer if self.edit_observer is not None and self.edit_observer.recording() else None
         with self.state_store.edit() as state:
             before = state.copy() if observer is not None else None
             result = change(state)
         if observer is not None and before is not None:
-            observer(before, state)
+            observer.observe(before, state)
         if any(p.kind == "user" for p in self._topics or []):
             self._topics = None  # a user topic's rule may filter on lists or status
         return result
@@ -501,10 +502,10 @@ class Library:
         too_common = max(2000, len(self.papers) // 50)
         for form in forms:
             parts = words(form)
-            if not parts or all(w in STOPWORDS or w in HARD_GENERIC for w in parts):
+            if not parts or all(w in QUERY_STOPWORDS or w in HARD_GENERIC for w in parts):
                 continue  # nothing specific in it: papers join through their titles only
             pattern = _phrase_pattern(parts)
-            candidates = engine.abstracts_repeating([w for w in parts if w not in STOPWORDS])
+            candidates = engine.abstracts_repeating([w for w in parts if w not in QUERY_STOPWORDS])
             if within is not None:
                 candidates = [pid for pid in candidates if pid in within]
             if len(candidates) > too_common:
@@ -585,7 +586,7 @@ class Library:
                         wanted.update(phrase)
             elif topic.pinned:
                 wanted.update(words(topic.name.split(" (")[0]))
-        wanted -= STOPWORDS
+        wanted -= QUERY_STOPWORDS
         if not wanted:
             return []
         return [(start, end) for token, start, end, _ in spans(text) if token in wanted]

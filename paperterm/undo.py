@@ -219,24 +219,23 @@ class UndoHistory:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._steps: list[UndoStep] = []
-        self._open: UndoStep | None = None
-        self._thread: int | None = None
+        self._open: dict[int, UndoStep] = {}  # per thread: a worker's step never takes a key's edits
+        library.edit_observer = self
 
     @contextlib.contextmanager
     def step(self, label: str) -> Iterator[UndoStep]:
         """Every state edit made inside (on this thread) becomes part of one undo step.
 
         A step that changed nothing is not kept, so `u` never undoes an invisible no-op."""
-        if self._open is not None:  # nested: the outer step holds everything
-            yield self._open
+        thread = threading.get_ident()
+        if thread in self._open:  # nested: the outer step holds everything
+            yield self._open[thread]
             return
-        self._open, self._thread = UndoStep(label), threading.get_ident()
-        self.library.edit_observer = self._observe
+        made = self._open[thread] = UndoStep(label)
         try:
-            yield self._open
+            yield made
         finally:
-            made, self._open, self._thread = self._open, None, None
-            self.library.edit_observer = None
+            del self._open[thread]
             if made.changes:
                 self._steps.append(made)
                 del self._steps[:-MAX_STEPS]
@@ -246,9 +245,14 @@ class UndoHistory:
         with self.step(label):
             return action()
 
-    def _observe(self, before: LibraryState, after: LibraryState) -> None:
-        if self._open is not None and threading.get_ident() == self._thread:
-            self._open.changes.extend(changes_between(before, after))
+    def recording(self) -> bool:
+        """Whether an edit on this thread now is part of a step (the library copies the state only then)."""
+        return threading.get_ident() in self._open
+
+    def observe(self, before: LibraryState, after: LibraryState) -> None:
+        made = self._open.get(threading.get_ident())
+        if made is not None:
+            made.changes.extend(changes_between(before, after))
 
     def undo(self) -> UndoResult | None:
         """Invert the newest step, in one state edit; None when there is nothing to undo."""
