@@ -390,6 +390,9 @@ def cmd_show(library: Library, args: argparse.Namespace) -> int:
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     results = library.search(text, limit=args.limit if args.limit > 0 else None)
+    if "topic:" in text:
+        for problem in library.topic_problems():
+            ui.warning(problem)
     rows = []
     for pid, score in zip(results.ids, results.scores, strict=True):
         row = library.describe(library.papers[pid])
@@ -709,6 +712,8 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
     ui.err.print(f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread.")
+    for problem in library.topic_problems():
+        ui.warning(problem)
     return OK
 
 

@@ -29,6 +29,9 @@ from .samples import sample_files
 from .search_query import FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import QUERY_STOPWORDS, spans, words
+from .topic_rules import evaluation_order
+from .topic_rules import problems as topic_problems
+from .topic_rules import refusal as topic_refusal
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
@@ -117,6 +120,7 @@ class Library:
         self._search: PaperSearch | None = None
         self._auto_topics_cache: list[Topic] | None = None
         self._topics: list[Topic] | None = None
+        self._composing: list[Topic] | None = None  # the topics made so far, while user rules run
         self._recommender: Recommender | None = None
         # Workers (imports, index builds, searches) and the UI share one library: they take this.
         self.lock = threading.RLock()
@@ -595,16 +599,22 @@ class Library:
                     topic.broad,
                 )
             )
-        for key, pref in prefs.items():
-            if not key.startswith("user:") or pref.deleted or pref.hidden:
-                continue
-            try:
-                ids = set(self.search_engine().search(pref.rule).ids)
-            except QueryError:
-                ids = set()
-            result.append(
-                Topic(key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned)
-            )
+        # A user rule may name topics: each runs after those it names, and sees the topics made so
+        # far (`_composing`); a rule that leads back to itself is never run (`topic_problems`).
+        self._composing = result
+        try:
+            for key in evaluation_order(prefs):
+                pref = prefs[key]
+                if pref.hidden:
+                    continue
+                try:
+                    ids = set(self.search_engine().search(pref.rule).ids)
+                except QueryError:
+                    ids = set()
+                topic = Topic(key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned)
+                result.append(topic)
+        finally:
+            self._composing = None
         result.sort(key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold()))
         return result
 
@@ -624,9 +634,13 @@ class Library:
             return []
         return [(start, end) for token, start, end, _ in spans(text) if token in wanted]
 
+    def topic_problems(self) -> list[str]:
+        """User topics left out because their rules name each other in a circle, one line each."""
+        return topic_problems(self.state.topics)
+
     def find_topic(self, name: str) -> Topic:
         wanted = name.strip().casefold()
-        for topic in self.topics():
+        for topic in self._composing if self._composing is not None else self.topics():
             if topic.key == name or topic.name.casefold() == wanted:
                 return topic
         raise BadAction(f"no topic named {name!r} (see `paperterm topics`)")
@@ -649,7 +663,7 @@ class Library:
         if any(t.name.casefold() == name.casefold() for t in self.topics()):
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
-        self.edit_state(lambda state: state.set_topic(key, name=name, rule=rule, deleted=False, hidden=False))
+        self.edit_state(lambda state: _checked_rules(state, key, name=name, rule=rule, deleted=False, hidden=False))
         self._topic_changed()
         return self.find_topic(name)
 
@@ -658,7 +672,7 @@ class Library:
         new_name = " ".join(new_name.split())
         if not new_name:
             raise BadAction("a topic needs a name")
-        self.edit_state(lambda state: state.set_topic(topic.key, name=new_name))
+        self.edit_state(lambda state: _checked_rules(state, topic.key, name=new_name))
         self._topic_changed()
 
     def set_topic_flag(self, name: str, flag: str, value: bool) -> None:
@@ -685,8 +699,8 @@ class Library:
             combined = f"{dst.rule} | {src.rule}"
             self.edit_state(
                 lambda state: (
-                    state.set_topic(dst.key, rule=combined),
                     state.set_topic(src.key, deleted=True),
+                    _checked_rules(state, dst.key, rule=combined),
                 )
             )
         else:
@@ -729,6 +743,14 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
+
+
+def _checked_rules(state: LibraryState, key: str, **changes: str | bool) -> None:
+    """Change a topic's preference, refusing (before anything is saved) a rule that names itself."""
+    state.set_topic(key, **changes)
+    problem = topic_refusal(key, state.topics)
+    if problem is not None:
+        raise BadAction(problem)
 
 
 def _phrase_pattern(parts: list[str]) -> re.Pattern[str]:

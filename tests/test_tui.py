@@ -279,6 +279,20 @@ async def test_undo_in_the_app_keeps_what_the_cli_wrote_since(data_dir: Path) ->
         assert "Undid: bookmark" in notifications(app)
 
 
+async def test_a_saved_topic_rule_naming_itself_is_left_out_with_a_message(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_samples()
+    library.edit_state(lambda state: state.set_topic("user:loop", name="loop", rule="topic:loop"))
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("topic loop → loop names itself" in m for m in notifications(app))
+        assert all(t.key != "user:loop" for t in app.library.topics())
+        await pilot.press("slash", *"topic:distillation")
+        await settle(pilot)
+        assert plist(app).ids
+
+
 async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -63,6 +63,7 @@ class PapertermApp(App[None]):
         self.main = MainScreen()
         self.load_error: str | None = None
         self._watch = watch
+        self._told: set[str] = set()  # warnings already shown once
         self.library_changed_signal: Signal[LibraryChange] = Signal(self, "library-changed")
 
     # -- start-up ------------------------------------------------------------------
@@ -133,8 +134,16 @@ class PapertermApp(App[None]):
                 title="Welcome to paperterm",
                 timeout=10,
             )
+        self.tell_topic_problems()
         if self._watch:
             self.set_interval(WATCH_SECONDS, self.reload_library)
+
+    def tell_topic_problems(self) -> None:
+        """Say once which user topics are left out because their rules name themselves."""
+        for problem in self.library.topic_problems():
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(problem, severity="warning", timeout=15, markup=False)
 
     def _fail(self, message: str) -> None:
         self.load_error = message
@@ -351,6 +360,7 @@ class PapertermApp(App[None]):
             self.library.lock.release()
         if changed:
             self.call_from_thread(self.library_changed, reloaded=True)
+            self.call_from_thread(self.tell_topic_problems)  # a sync may bring a rule that names itself
 
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
