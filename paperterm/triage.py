@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .errors import BadAction
+from .wording import plural
 
 if TYPE_CHECKING:
     from .library import Library
@@ -90,8 +91,7 @@ def act_on_scope(library: Library, kind: str, name: str, action: ScopeAction, va
             library.rename_list(name, value)
             return ""
         if action is ScopeAction.REMOVE:
-            held = len(library.delete_list(name))
-            return f"Deleted list {name} ({held} paper{'' if held == 1 else 's'})"
+            return f"Deleted list {name} ({plural(len(library.delete_list(name)), 'paper')})"
         raise BadAction(f"a reading list cannot be {action.value}ed")
     if kind != "topic":
         raise BadAction(f"only reading lists and topics can be {action.value}d")

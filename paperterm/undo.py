@@ -72,6 +72,7 @@ class UndoResult:
     """What an undo did: the step, and the pieces left alone because they changed since."""
 
     step: UndoStep
+    written: int = 0
     skipped: list[str] = field(default_factory=list)
 
     @property
@@ -82,8 +83,7 @@ class UndoResult:
         if not self.skipped:
             return f"Undid: {self.step.label}"
         shown = "; ".join(self.skipped[:3]) + (f"; and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else "")
-        done = len(self.step.changes) - len(self.skipped)
-        what = "Undid" if done else "Could not undo"
+        what = "Undid" if self.written else "Could not undo"
         return f"{what}: {self.step.label}. Left as changed since (by you elsewhere, the CLI or a sync): {shown}"
 
 
@@ -175,24 +175,26 @@ def _apply_order(change: Change) -> tuple[int, int, str]:
     return (kind, rank, str(change.before))
 
 
-def invert(state: LibraryState, step: UndoStep) -> list[str]:
+def invert(state: LibraryState, step: UndoStep) -> tuple[int, list[str]]:
     """Set each piece the step changed back, where it still holds what the step wrote.
 
-    Returns what was left alone. A list the undo could not bring back keeps its entries out
-    too: re-adding them would fill a list someone else deleted or made anew."""
+    Returns how many pieces were set back, and what was left alone. A list the undo could not
+    bring back keeps its entries out too: re-adding them would fill a list someone else deleted
+    or made anew."""
     skipped: list[str] = []
-    lists_left: set[str] = set()
+    written = 0
+    lists_left: dict[str, int] = {}  # list id → its papers kept out
     own_entries = {c.key for c in step.changes if c.kind == "entry"}
     for change in step.changes:  # lists first (see `changes_between`), so entries find their list
         now = _read(state, change)
         if now == change.before:
             if change.kind == "list" and change.key[1] == "deleted" and not now:
-                lists_left.add(change.key[0])  # made anew (or brought back) since: its papers are theirs
+                lists_left[change.key[0]] = 0  # made anew (or brought back) since: its papers are theirs
             continue  # already as before: someone did the same since
         if change.kind == "entry" and change.before is not None:
             reading_list = state.lists.get(change.key[0])
             if change.key[0] in lists_left or reading_list is None or reading_list.deleted:
-                skipped.append(change.describe(now))
+                lists_left[change.key[0]] = lists_left.get(change.key[0], 0) + 1
                 continue
         if change.kind == "list" and change.key[1] == "deleted" and change.before:
             others = {(change.key[0], pid) for pid in state.list_papers(change.key[0])} - own_entries
@@ -201,13 +203,21 @@ def invert(state: LibraryState, step: UndoStep) -> list[str]:
         if now != change.after:
             skipped.append(change.describe(now))
             if change.kind == "list" and change.key[1] == "deleted":
-                lists_left.add(change.key[0])
+                lists_left.setdefault(change.key[0], 0)
             continue
         try:
             _write(state, change)
+            written += 1
         except ValueError:  # a list's old name taken by another list since
             skipped.append(change.describe(now))
-    return skipped
+    for list_id, kept_out in lists_left.items():
+        if kept_out:
+            reading_list = state.lists.get(list_id)
+            name = reading_list.name if reading_list is not None else list_id
+            gone = reading_list is None or reading_list.deleted
+            why = "deleted" if gone else "made anew or brought back"
+            skipped.append(f"list {name!r} was {why} since, so its {kept_out} paper(s) stay out")
+    return written, skipped
 
 
 # -- the history ------------------------------------------------------------------------------
@@ -259,12 +269,12 @@ class UndoHistory:
         if not self._steps:
             return None
         step = self._steps.pop()
-        skipped = self.library.edit_state(lambda state: invert(state, step))
+        written, skipped = self.library.edit_state(lambda state: invert(state, step))
         self.library.state_edited(
             note_ids=[c.key[0] for c in step.changes if c.kind == "note"],
             topics=any(c.kind == "topic" for c in step.changes),
         )
-        return UndoResult(step, skipped)
+        return UndoResult(step, written, skipped)
 
     @property
     def last_label(self) -> str | None:

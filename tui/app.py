@@ -25,6 +25,7 @@ from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
+from paperterm.wording import plural
 
 from .heap import settle_heap
 from .messages import LibraryChange, PaperAction, PaperVerb
@@ -247,7 +248,9 @@ class PapertermApp(App[None]):
         """Mark the unread ones of `paper_ids` read: one write, one undo step."""
         ids = list(paper_ids)
         try:
-            changed = self.undo_history.record(f"mark {len(ids)} read", lambda: triage.mark_read(self.library, ids))
+            with self.undo_history.step("mark read") as made:
+                changed = triage.mark_read(self.library, ids)
+                made.label = f"mark {plural(len(changed), 'paper')} read"
         except LibraryFileError as exc:
             self.notify(str(exc), severity="error")
             return 0
@@ -389,8 +392,9 @@ class PapertermApp(App[None]):
         step each; what removes something the user made says what it did and how to get it back."""
         name = scope.label if scope.kind == "list" else scope.key
         try:
-            with self.library.lock, self.undo_history.step(f"{action.value} {scope.label}"):
+            with self.library.lock, self.undo_history.step(f"{action.value} {scope.label}") as made:
                 done = triage.act_on_scope(self.library, scope.kind, name, action, value)
+                made.label = done[:1].lower() + done[1:] if done else made.label
         except (BadAction, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
