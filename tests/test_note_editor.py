@@ -136,9 +136,7 @@ async def test_keys_queued_before_ctrl_q_reach_the_note(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("opener", ["enter", "t"], ids=["reader", "triage"])
-async def test_a_note_opened_from_the_reader_or_triage_survives_a_burst_and_ctrl_q(
-    data_dir: Path, opener: str
-) -> None:
+async def test_a_note_opened_from_the_reader_or_triage_survives_a_burst_and_ctrl_q(data_dir: Path, opener: str) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
