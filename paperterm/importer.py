@@ -33,24 +33,58 @@ class DigestInput:
 
 
 @dataclass(slots=True)
+class FileReport:
+    """What was understood in one imported file: its format, how many papers, which fields they had."""
+
+    path: str
+    format: str
+    papers: int
+    fields: dict[str, int]
+    records: list[tuple[int | None, str, str]]  # (source line, paper id, title), for `import --verbose`
+
+    @classmethod
+    def of(cls, path: str, result: ParseResult) -> FileReport:
+        papers = result.papers
+        fields = {
+            "abstract": sum(bool(p.abstract) for p in papers),
+            "authors": sum(bool(p.authors) for p in papers),
+            "arXiv id": sum(bool(p.arxiv_id) for p in papers),
+            "DOI": sum(bool(p.doi) for p in papers),
+            "PMID": sum(bool(p.pmid) for p in papers),
+            "own date": sum(bool(p.published) for p in papers),
+        }
+        records = [(p.line, p.paper_id, p.title) for p in papers]
+        return cls(path, result.format, len(papers), fields, records)
+
+    def line(self) -> str:
+        """`x.ris: ris, 100 papers (98 with abstract, 100 authors, 100 DOI, 100 own date)`."""
+        known = ", ".join(f"{n} {name}" for name, n in self.fields.items() if n)
+        return f"{self.path}: {self.format}, {self.papers} papers" + (f" ({known})" if known else "")
+
+
+@dataclass(slots=True)
 class ImportSummary:
     """What an import did, for the CLI's summary line and the TUI's notification."""
 
     new: int = 0
     known: int = 0
     merged: int = 0  # of the known: papers this import added metadata to (an arXiv id, authors, a longer abstract)
+    title_merged: int = 0  # papers matched by title alone (no shared arXiv id, DOI or PMID)
     files_imported: int = 0
     files_already: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason", one per file not imported
     warnings: list[ParseWarning] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)  # known papers seen again (new provenance)
+    files: list[FileReport] = field(default_factory=list)  # what was understood in each file read
 
     def absorb(self, other: ImportSummary) -> None:
         """Add another import's counts to this one (several imports reported as one)."""
         self.new += other.new
         self.known += other.known
         self.merged += other.merged
+        self.title_merged += other.title_merged
+        self.files += other.files
         self.files_imported += other.files_imported
         self.files_already += other.files_already
         self.skipped += other.skipped
@@ -66,6 +100,8 @@ class ImportSummary:
         parts = [f"{self.new} new", f"{self.known} already known"]
         if self.merged:
             parts.append(f"{self.merged} of them merged with new details")
+        if self.title_merged:
+            parts.append(f"{self.title_merged} matched by title alone")
         if self.files_already:
             parts.append(f"{self.files_already} file(s) imported before")
         parts.append(f"{len(self.warnings)} warning(s)")
@@ -199,6 +235,7 @@ def import_inputs(
             continue
         stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
         summary.warnings.extend(result.warnings)
+        summary.files.append(FileReport.of(item.path, result))
         already.add(sha)
         parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
     if parsed:
@@ -206,6 +243,7 @@ def import_inputs(
         summary.new += len(report.new_ids)
         summary.known += len(report.known_ids)
         summary.merged += len(set(report.merged_ids))
+        summary.title_merged += len(report.title_merged_ids)
         summary.files_imported += len(report.digests_added)
         summary.files_already += len(report.digests_known)
         summary.new_ids = report.new_ids
