@@ -112,10 +112,32 @@ def _command(match: re.Match[str]) -> str:
     return letter if letter is not None else match.group(0)
 
 
+# What paperterm's own BibTeX export writes for characters that must stay literal (a stray `}`, a `~`):
+# set aside before the clean-up and restored after it, so an exported title reads back unchanged.
+_LITERALS = {
+    "\\textbraceleft{}": "\ue000",
+    "\\textbraceright{}": "\ue001",
+    "\\textasciitilde{}": "\ue002",
+    "\\textbackslash{}": "\ue003",
+    "\\textdollar{}": "\ue004",
+    "-{}": "\ue005",
+    "`{}": "\ue006",
+    "'{}": "\ue007",
+}
+_RESTORE = str.maketrans({
+    "\ue000": "{", "\ue001": "}", "\ue002": "~", "\ue003": "\\", "\ue004": "$", "\ue005": "-", "\ue006": "`",
+    "\ue007": "'",
+})  # fmt: skip
+
+
 def latex_to_text(text: str) -> str:
     """`$\\ell_0$`, `Schr{\\"o}dinger`, `\\textit{via}`, `10~Mpc` → `ℓ_0`, `Schrödinger`, `via`, `10 Mpc`."""
     if "\\" not in text and "$" not in text and "~" not in text and "{" not in text:
         return text
+    literal = "{}" in text
+    if literal:
+        for written, mark in _LITERALS.items():
+            text = text.replace(written, mark)
     if "textbackslash" in text:  # Zotero escapes LaTeX it finds in a field: `{\textbackslash}emph\{x\}`
         text = re.sub(r"\{\\textbackslash\}|\\textbackslash\s?", lambda _: "\\", text)
         text = text.replace("\\{", "{").replace("\\}", "}")
@@ -137,4 +159,4 @@ def latex_to_text(text: str) -> str:
         if new == text:
             break
         text = new
-    return text
+    return text.translate(_RESTORE) if literal else text

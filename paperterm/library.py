@@ -217,7 +217,8 @@ class Library:
             "links": paper.links,
             "arxiv_id": paper.arxiv_id,
             "url": paper.url,
-            "date": paper.date or None,
+            "date": paper.date or None,  # the day it was first seen in a digest (`date:` filters)
+            "published": paper.published or None,  # the paper's own date (`published:`/`year:` filters)
             "sources": [
                 {
                     "file": s.digest.name,
@@ -704,6 +705,7 @@ def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[
 
 
 def _newest_first(paper: Paper) -> tuple[str, int, int]:
-    """Sort key (use with reverse=True): newest date first, then digest order, then line order."""
+    """Sort key (use with reverse=True): the paper's own date where a source stated it, else the day it
+    was first seen; then digest order, then line order. A 1901 classic imported today sorts as 1901."""
     number, line = paper.sightings[0] if paper.sightings else (0, 0)
-    return (paper.date, -number, -line)
+    return (paper.sort_date, -number, -line)

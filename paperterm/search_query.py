@@ -5,7 +5,9 @@ knowlege distil            words (typos and prefixes forgiven)
 -word  -"a phrase"         must not match
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
 topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
-date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+date:2024-09-12 date:2024-09 date:>=2024-09-01   the day a digest showed it (seen)
+published:2015 year:>=2020 published:2024-01     the paper's own date (as its source states it)
+source:FILE
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source")
+FILTERS = ("topic", "list", "is", "date", "published", "year", "source")
+_PAPER_DATE = ("published", "year")  # the paper's own date; `date:` is the day it was seen
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
@@ -63,7 +66,8 @@ class Query:
     topics: list[str] = field(default_factory=list)
     lists: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
-    dates: list[DateFilter] = field(default_factory=list)
+    dates: list[DateFilter] = field(default_factory=list)  # seen on (a digest's date)
+    published: list[DateFilter] = field(default_factory=list)  # the paper's own date
     sources: list[str] = field(default_factory=list)
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
@@ -74,7 +78,7 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.sources)
+        return bool(self.topics or self.lists or self.states or self.dates or self.published or self.sources)
 
 
 def parse_query(text: str) -> Query:
@@ -122,8 +126,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
     if not value:
         raise QueryError(f"`{name}:` needs a value")
     if negated:
-        if name == "date":
-            raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
+        if name == "date" or name in _PAPER_DATE:
+            raise QueryError(f"write `{name}:<…` or `{name}:>…` instead of `-{name}:`")
         query.negated_filters.append((name, value))
         if name == "is":
             _check_is(value)
@@ -137,11 +141,11 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
-    elif name == "date":
+    elif name == "date" or name in _PAPER_DATE:
         match = _DATE.match(value)
         if not match:
-            raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
-        query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+            raise QueryError(f"`{name}:{value}`: write a date as 2024-09-12, 2024-09, 2024 or >=2024-09-01")
+        (query.dates if name == "date" else query.published).append(DateFilter(match.group(1) or "=", match.group(2)))
 
 
 def _check_is(value: str) -> None:
