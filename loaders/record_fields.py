@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from .latex_text import latex_to_text
@@ -35,6 +36,7 @@ _LOOSE = re.compile(r"[^0-9a-z]+")
 _RFC = re.compile(r"^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4}")
 
 
+@lru_cache(maxsize=8192)  # the same few keys on every record of a file
 def loose_key(key: str) -> tuple[str, str]:
     """The key's family spelling and its language tag (`en_title` → (`title`, `en`), `titleZh` → (`title`, `zh`))."""
     raw = key.strip()
@@ -168,9 +170,9 @@ def links_of(fields: Fields) -> list[str]:
     return found
 
 
-def record_of(obj: dict[str, Any], line: int | None = None) -> PaperRecord | None:
-    """The paper an object describes, or None when it has no title."""
-    fields = Fields(obj)
+def record_of(obj: dict[str, Any], line: int | None = None, fields: Fields | None = None) -> PaperRecord | None:
+    """The paper an object describes, or None when it has no title. `fields`: `Fields(obj)` if already made."""
+    fields = fields if fields is not None else Fields(obj)
     title = title_of(fields)
     if not title:
         return None
@@ -224,14 +226,14 @@ def _csl_arxiv(fields: Fields) -> str | None:
     return None
 
 
-def paper_like(obj: Any) -> bool:
-    """An object that has a title and at least one other paper field."""
+def paper_fields(obj: Any) -> Fields | None:
+    """The object's fields when it has a title and at least one other paper field; else None."""
     if not isinstance(obj, dict):
-        return False
+        return None
     fields = Fields(obj)
     if not isinstance(fields.first(TITLE), str):
-        return False
+        return None
     others = (ABSTRACT, AUTHORS, DOI, PMID, LINKS, DATES, YEARS, VENUES, CATEGORIES)
-    return any(fields.has(family) for family in others) or any(
-        normalise_arxiv_id(raw) for raw in _id_candidates(fields)
-    )
+    if any(fields.has(family) for family in others) or any(normalise_arxiv_id(raw) for raw in _id_candidates(fields)):
+        return fields
+    return None

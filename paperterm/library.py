@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError, read_json, write_json
 from .errors import BadAction
-from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
+from .importer import (
+    DigestInput,
+    ImportSummary,
+    expand_paths,
+    import_inputs,
+    import_stream,
+    read_input,
+    read_paths,
+    streams,
+)
 from .library_state import LibraryState, ReadingList
 from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
@@ -247,14 +256,21 @@ class Library:
     ) -> ImportSummary:
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
-        summary = import_inputs(
-            self.store,
-            [*problems, *read_paths(paths)],
-            explicit_date=explicit_date,
-            format_name=format_name,
-            total=len(paths) + len(problems),
-            progress=progress,
-            skip_unrecognised=folders,
+        streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
+        paths = [p for p in paths if p not in streamed]
+        summary = ImportSummary()
+        for path in streamed:  # JSON Lines of any size: a batch at a time, never read whole
+            summary.absorb(import_stream(self.store, path, explicit_date=explicit_date, progress=progress))
+        summary.absorb(
+            import_inputs(
+                self.store,
+                [*problems, *read_paths(paths)],
+                explicit_date=explicit_date,
+                format_name=format_name,
+                total=len(paths) + len(problems),
+                progress=progress,
+                skip_unrecognised=folders,
+            )
         )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary

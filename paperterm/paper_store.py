@@ -17,7 +17,7 @@ state (lists, triage, notes) is not here: see `library_state`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,6 +269,56 @@ class PaperStore:
             existing.date = digest.date
         return existing, False
 
+    def commit_stream(
+        self, item: ParsedDigest, batches: Iterable[list[PaperRecord]], imported_at: str
+    ) -> tuple[MergeReport, Digest | None]:
+        """Merge a digest too large to hold (the arXiv snapshot) batch by batch, under the library lock.
+
+        Each batch's new and changed papers go to their own segment as soon as it is merged, so only
+        one batch of records and abstracts is in memory at a time; the manifest names the digest and
+        the segments only at the end, so an import cut short leaves the library as it was.
+        `item.result.papers` is ignored; the digest's paper count is what the batches held.
+        """
+        report = MergeReport()
+        with file_lock(self.lock_path):
+            self.refresh()
+            if item.sha256 in self._by_sha:
+                report.digests_known.append(item.name)
+                return report, None
+            self._enriched.clear()
+            self._title_merged.clear()
+            number = (self.digests[-1].number + 1) if self.digests else 1
+            pending = Digest(number, item.name, item.path, item.sha256, item.result.format, item.date,
+                             item.date_source, imported_at, 0, len(item.result.warnings))  # fmt: skip
+            records = 0
+            segments = list(self._segments)
+            for batch in batches:
+                changed: dict[str, Paper] = {}
+                for record in batch:
+                    records += 1
+                    paper, is_new = self._merge_record(record, pending)
+                    if paper is None:
+                        continue
+                    changed[paper.id] = paper
+                    (report.new_ids if is_new else report.known_ids).append(paper.id)
+                if changed:
+                    name = self._write_segment(list(changed.values()), segments)
+                    segments.append(name)
+            fresh = set(report.new_ids)
+            report.merged_ids = [pid for pid in self._enriched if pid not in fresh]
+            report.title_merged_ids = sorted(self._title_merged)
+            digest = Digest(**{**pending.to_json(), "papers": records})
+            self.digests.append(digest)
+            self._by_sha[digest.sha256] = digest
+            report.digests_added.append(digest)
+            self._segments = segments
+            if len(self._segments) > COMPACT_AFTER_SEGMENTS:
+                self._compact()
+            else:
+                self._write_manifest()
+                self._stamp = self._manifest_stamp()
+        return report, digest
+
     def _remember_aliases(self, paper: Paper, title_id: str, title: str | None = None) -> None:
         if paper.arxiv_id:
             self._arxiv_alias[paper.arxiv_id] = paper.id
@@ -334,9 +384,9 @@ class PaperStore:
         self._write_manifest()
         self._stamp = self._manifest_stamp()
 
-    def _write_segment(self, papers: list[Paper]) -> str:
+    def _write_segment(self, papers: list[Paper], names: list[str] | None = None) -> str:
         """Abstracts first, then the rows that point into them; the manifest names neither yet."""
-        name = f"seg-{_next_segment_number(self._segments):06d}.json"
+        name = f"seg-{_next_segment_number(self._segments if names is None else names):06d}.json"
         blob = bytearray()
         rows = [p.to_row(blob) for p in papers]
         path = self.root / name
