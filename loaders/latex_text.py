@@ -63,6 +63,17 @@ _SYMBOLS = {
     "max": "max", "sin": "sin", "cos": "cos", "arg": "arg", "lim": "lim", "sup": "sup", "inf": "inf",
     "textasciitilde": "~", "textless": "<", "textgreater": ">", "S": "§", "textbar": "|", "dag": "†", "odot_": "⊙",
 }  # fmt: skip
+# Math accents: `\dot{p}`, `\dot p`, `\hat x`, `\vec{v}` → the letter with a combining mark.
+_MATH_ACCENTS = {
+    "dot": "\u0307", "ddot": "\u0308", "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304",
+    "overline": "\u0305", "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "check": "\u030c",
+}  # fmt: skip
+_MATH_ACCENT = re.compile(
+    r"\\(?P<cmd>"
+    + "|".join(_MATH_ACCENTS)
+    + r")(?:\s*\{\s*(?P<braced>[A-Za-z])\s*\}|\s+(?P<bare>[A-Za-z])(?![A-Za-z]))"
+)
+_BREAKS = re.compile(r"\s*(?:\\(?:newline|linebreak|par)(?![A-Za-z])|\\\\(?![A-Za-z]))\s*")
 _SPACING = re.compile(r"\\[,;:! ]|\\quad\b|\\qquad\b")
 _FONT = re.compile(
     r"\\(?:text(?:it|bf|tt|sc|rm|sf|up|sl|normal)?|emph|mathrm|mathbf|mathit|mathcal|mathbb|mathsf|mathtt"
@@ -147,6 +158,10 @@ def latex_to_text(text: str) -> str:
             break
         text = new
     text = _ACCENT.sub(_accent, text)
+    text = _MATH_ACCENT.sub(
+        lambda m: unicodedata.normalize("NFC", (m["braced"] or m["bare"]) + _MATH_ACCENTS[m["cmd"]]), text
+    )
+    text = _BREAKS.sub(" ", text)
     text = _SPACING.sub(" ", text)
     text = _MATH.sub(_math, text)
     text = _DECLARATIONS.sub("", text)
