@@ -69,9 +69,8 @@ _MATH_ACCENTS = {
     "overline": "\u0305", "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "check": "\u030c",
 }  # fmt: skip
 _MATH_ACCENT = re.compile(
-    r"\\(?P<cmd>"
-    + "|".join(_MATH_ACCENTS)
-    + r")(?:\s*\{\s*(?P<braced>[A-Za-z])\s*\}|\s+(?P<bare>[A-Za-z])(?![A-Za-z]))"
+    r"\\(?P<cmd>" + "|".join(_MATH_ACCENTS) + r")(?![A-Za-z])"
+    r"(?:\s*\{\s*(?P<braced>[A-Za-z]|\\[A-Za-z]+)\s*\}|\s*(?P<command>\\[A-Za-z]+)|\s+(?P<bare>[A-Za-z])(?![A-Za-z]))"
 )
 _BREAKS = re.compile(r"\s*(?:\\(?:newline|linebreak|par)(?![A-Za-z])|\\\\(?![A-Za-z]))\s*")
 _SPACING = re.compile(r"\\[,;:! ]|\\quad\b|\\qquad\b")
@@ -100,6 +99,16 @@ def _accent(match: re.Match[str]) -> str:
     if not base:
         return match.group(0)
     return unicodedata.normalize("NFC", base + _ACCENTS[match["cmd"]])
+
+
+def _math_accent(match: re.Match[str]) -> str:
+    """`\\dot{p}` → ṗ, `\\hat\\sigma` → σ̂; an argument that is no letter or known symbol is left as written."""
+    base = match["braced"] or match["command"] or match["bare"]
+    if base.startswith("\\"):
+        base = _SYMBOLS.get(base[1:], "")
+    if len(base) != 1:
+        return match.group(0)
+    return unicodedata.normalize("NFC", base + _MATH_ACCENTS[match["cmd"]])
 
 
 def _script(match: re.Match[str]) -> str:
@@ -158,9 +167,7 @@ def latex_to_text(text: str) -> str:
             break
         text = new
     text = _ACCENT.sub(_accent, text)
-    text = _MATH_ACCENT.sub(
-        lambda m: unicodedata.normalize("NFC", (m["braced"] or m["bare"]) + _MATH_ACCENTS[m["cmd"]]), text
-    )
+    text = _MATH_ACCENT.sub(_math_accent, text)
     text = _BREAKS.sub(" ", text)
     text = _SPACING.sub(" ", text)
     text = _MATH.sub(_math, text)

@@ -54,7 +54,8 @@ class Fields:
 
     def __init__(self, obj: dict[str, Any]) -> None:
         self.values: dict[str, Any] = {}
-        rank: dict[str, int] = {}
+        self.rank: dict[str, int] = {}
+        rank = self.rank
         for key, value in obj.items():
             if not isinstance(key, str) or value in (None, "", [], {}):
                 continue
@@ -70,7 +71,9 @@ class Fields:
                         self.values.setdefault(loose_key(key)[0], value)
 
     def first(self, family: tuple[str, ...]) -> Any:
-        return next((self.values[name] for name in family if name in self.values), None)
+        """The family's best value: an unlabelled or English key before another language's, then by spelling."""
+        found = [(self.rank.get(name, 0), order, name) for order, name in enumerate(family) if name in self.values]
+        return self.values[min(found)[2]] if found else None
 
     def has(self, family: tuple[str, ...]) -> bool:
         return any(name in self.values for name in family)
@@ -158,9 +161,14 @@ def _id_candidates(fields: Fields) -> list[str]:
     return found
 
 
+_URL_KEY = ("url", "link", "href", "page", "pdf")
+
+
 def links_of(fields: Fields) -> list[str]:
+    """Links under link-like keys: the LINKS family first, then any key ending in url/link/href (`doi_link`)."""
     found: list[str] = []
-    for name in LINKS:
+    extra = [name for name in fields.values if name.endswith(_URL_KEY) and name not in LINKS]
+    for name in (*LINKS, *extra):
         value = fields.values.get(name)
         values = value if isinstance(value, list) else [value]
         for item in values:

@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--verbose", "-v", action="store_true", help="list every record read, with its source line")
 
-    p = sub.add_parser("list", help="list papers, newest digest first")
+    p = sub.add_parser("list", help="list papers, newest first (a paper's own date if known, else the day seen)")
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
     p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="paper id, arXiv id, or a unique prefix")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
+    p = sub.add_parser(
+        "search", help="ranked, typo-tolerant search (filters: topic: list: is: date: published: source:)"
+    )
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")

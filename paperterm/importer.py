@@ -70,7 +70,8 @@ class FileReport:
     def line(self) -> str:
         """`x.ris: ris, 100 papers (98 with abstract, 100 authors, 100 DOI, 100 own date)`."""
         known = ", ".join(f"{n} {name}" for name, n in self.fields.items() if n)
-        return f"{self.path}: {self.format}, {self.papers} papers" + (f" ({known})" if known else "")
+        noun = "paper" if self.papers == 1 else "papers"
+        return f"{self.path}: {self.format}, {self.papers} {noun}" + (f" ({known})" if known else "")
 
 
 @dataclass(slots=True)

@@ -173,12 +173,12 @@ class Library:
         return not self.store.digests
 
     def resolve(self, ref: str) -> Paper:
-        """A paper by id, arXiv id, or a unique prefix of its id (like git)."""
+        """A paper by id, arXiv id, DOI or PMID, or a unique prefix of its id (like git)."""
         ref = ref.strip()
         papers = self.papers
         if ref in papers:
             return papers[ref]
-        by_arxiv = self.store.by_arxiv(ref)
+        by_arxiv = self.store.by_arxiv(ref) or self.store.by_alias(ref)
         if by_arxiv is not None:
             return by_arxiv
         matches = [pid for pid in papers if pid.startswith(ref) or pid.startswith(f"t:{ref}")] if ref else []

@@ -198,7 +198,10 @@ class Paper:
 
     @property
     def url(self) -> str:
-        """The arXiv abstract page when the id is known, else an arXiv title search."""
+        """The arXiv abstract page when the id is known, else the DOI's page, else an arXiv title search."""
         if self.arxiv_id:
             return f"https://arxiv.org/abs/{self.arxiv_id}"
+        doi = self.extra.get("doi") if self.extra else None
+        if isinstance(doi, str) and doi.startswith("10."):
+            return f"https://doi.org/{doi}"
         return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(self.title)

@@ -189,8 +189,14 @@ class PaperStore:
         return self.papers.get(pid) if pid is not None else None
 
     def by_alias(self, ref: str) -> Paper | None:
-        """A paper known here by another id: its title id, or its arXiv id."""
-        pid = self._title_alias.get(ref) or self._arxiv_alias.get(ref)
+        """A paper known here by another id: its title id, arXiv id, DOI (`10.…` or `doi:10.…`) or PMID."""
+        doi = normalise_doi(ref)
+        pid = (
+            self._title_alias.get(ref)
+            or self._arxiv_alias.get(ref)
+            or (self._doi_alias.get(doi) if doi else None)
+            or self._pmid_alias.get(ref.removeprefix("pmid:"))
+        )
         return self.papers.get(pid) if pid is not None else None
 
     def known_digest(self, sha256: str) -> Digest | None:

@@ -92,7 +92,7 @@ def test_latex_is_shown_readably() -> None:
     assert latex_to_text("95% of $5, C:\\Users and a\\b stay") == "95% of $5, C:\\Users and a\\b stay"
     # leftovers once seen on the real samples: math accents, line breaks, a tie in Daily Papers text
     assert latex_to_text(r"$\dot p^{mol}_{out}/\dot{p}^{X-ray}$ and $\dot{M}$") == "ṗ^(mol)_(out)/ṗ^(X-ray) and Ṁ"
-    assert latex_to_text(r"first\newline second, $\hat x$") == "first second, x̂"
+    assert latex_to_text(r"first\newline second, $\hat x$, $\hat\sigma(q)$") == "first second, x̂, σ̂(q)"
     assert latex_to_text("Knowledge distillation~(KD) has") == "Knowledge distillation (KD) has"
 
 

@@ -56,7 +56,7 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
         parts.append(literal("  ·  ".join(details), "dim"))
     if info["lists"]:
         parts.append(Text("★ ", style="yellow") + literal(", ".join(info["lists"])))
-    if info["arxiv_id"]:
+    if info["arxiv_id"] or "doi.org/" in info["url"]:
         parts.append(literal(info["url"], "underline blue"))
     else:
         parts.append(Text("o: search arXiv for this title", style="dim"))
