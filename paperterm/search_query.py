@@ -8,6 +8,7 @@ topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01   the day a digest showed it (seen)
 published:2015 year:>=2020 published:2024-01     the paper's own date (as its source states it)
 source:FILE
+like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "published", "year", "source")
+FILTERS = ("topic", "list", "is", "date", "published", "year", "source", "like")
 _PAPER_DATE = ("published", "year")  # the paper's own date; `date:` is the day it was seen
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
@@ -69,6 +70,7 @@ class Query:
     dates: list[DateFilter] = field(default_factory=list)  # seen on (a digest's date)
     published: list[DateFilter] = field(default_factory=list)  # the paper's own date
     sources: list[str] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
 
@@ -78,7 +80,9 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.published or self.sources)
+        return bool(
+            self.topics or self.lists or self.states or self.dates or self.published or self.sources or self.likes
+        )
 
 
 def parse_query(text: str) -> Query:
@@ -141,6 +145,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
+    elif name == "like":
+        query.likes.append(value)
     elif name == "date" or name in _PAPER_DATE:
         match = _DATE.match(value)
         if not match:
@@ -171,3 +177,7 @@ class FilterSource:
 
     def note_text(self, paper_id: str) -> str:
         return ""
+
+    def like_scores(self, ref: str) -> dict[str, float]:
+        """The papers most like the paper `ref` names, with their similarity (`like:`)."""
+        raise QueryError(f"`like:{ref}`: no paper similarity here")
