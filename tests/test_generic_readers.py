@@ -79,3 +79,14 @@ def test_import_summary_says_what_was_understood_and_verbose_lists_lines(data_di
     assert "page.html: paper-html, 1 paper (1 abstract, 1 authors, 1 DOI, 1 own date)" in out
     assert "woche.md:13  2401.06666  Agenten mit Gedächtnis" in out
     assert "7 new" in out
+
+
+def test_xml_with_entity_expansion_is_refused_not_expanded() -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+        "<ArticleTitle>&b;</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
+    with pytest.raises(ParseError, match="refused: the XML declares entities"):
+        parse_text(bomb, "bomb.xml")
