@@ -30,7 +30,7 @@ with tempfile.TemporaryDirectory() as tmp:
     library = Library.open(root)
     library.search_engine()
     start = time.perf_counter()
-    topics = library.topics()
+    topics = library.topics.all()
     first = time.perf_counter() - start
     names = [t.name for t in topics[:10]]
     extra = Path(tmp) / "digest-2031-01-01.txt"
@@ -38,7 +38,7 @@ with tempfile.TemporaryDirectory() as tmp:
         f"Knowledge Distillation Study {i}\n\n" + "We study knowledge distillation in depth. " * 10 for i in range(20)))
     library.import_paths([str(extra)])
     start = time.perf_counter()
-    after = library.topics()
+    after = library.topics.all()
     again = time.perf_counter() - start
     stable = [t.name for t in after[:10]] == names
     covered = len(set().union(*(t.members for t in after))) / len(library.papers)

@@ -516,23 +516,23 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     a = args.args
     try:
         if args.action == "add":
-            topic = library.add_topic(a[0], a[1])
+            topic = library.topics.add(a[0], a[1])
             ui.out.print(ui.styled(f"Added topic {topic.name!r}: {len(topic.members)} papers match {a[1]!r}."))
         elif args.action == "rename":
-            library.rename_topic(a[0], a[1])
+            library.topics.rename(a[0], a[1])
         elif args.action in ("hide", "pin", "unpin"):
             flag = "hidden" if args.action == "hide" else "pinned"
-            library.set_topic_flag(a[0], flag, args.action != "unpin")
+            library.topics.set_flag(a[0], flag, args.action != "unpin")
         elif args.action == "unhide":
-            ui.out.print(ui.styled(f"{library.unhide_topics()} topic(s) shown again."))
+            ui.out.print(ui.styled(f"{library.topics.unhide_all()} topic(s) shown again."))
         elif args.action == "merge":
-            library.merge_topics(a[0], a[1])
+            library.topics.merge(a[0], a[1])
         elif args.action == "remove":
-            library.remove_topic(a[0])
+            library.topics.remove(a[0])
     except BadAction as exc:
         raise BadInput(str(exc)) from None
     if args.action == "show" and a:
-        topic = library.find_topic(a[0])
+        topic = library.topics.find(a[0])
         rows = [library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers]
         rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
         if args.json:
@@ -544,7 +544,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         return OK
     state = library.state
     rows = []
-    for topic in library.topics():
+    for topic in library.topics.all():
         unread = sum(1 for pid in topic.members if state.status_of(pid) == "new")
         rows.append(
             {
@@ -561,7 +561,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     if args.json:
         ui.print_json(rows)
         return OK
-    covered = len(set().union(*(t.members for t in library.topics()))) if rows else 0
+    covered = len(set().union(*(t.members for t in library.topics.all()))) if rows else 0
     for row in rows:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))

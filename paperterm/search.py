@@ -8,7 +8,8 @@ above prefix above typo); then how close together the words stand; then recency.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,24 @@ class PaperSearch:
         self._recency: np.ndarray | None = None
         self._known: np.ndarray | None = None
         self._ids: np.ndarray | None = None
+        # Held for a search (milliseconds) and for changes to the index; nothing slow takes it.
+        self.lock = threading.RLock()
+
+    def add_papers(self, papers: Iterable[Paper]) -> None:
+        """Index papers imported (or enriched) since the index was built."""
+        with self.lock:
+            self.index.add_papers(papers)
+            self.invalidate()
+
+    def set_notes(self, notes: dict[str, str]) -> None:
+        with self.lock:
+            for paper_id, text in notes.items():
+                self.index.set_note(paper_id, text)
+
+    def replace_index(self, index: SearchIndex) -> None:
+        with self.lock:
+            self.index = index
+            self.invalidate()
 
     def _id_array(self) -> np.ndarray:
         """doc number → paper id, as an array so a ranking turns into ids in one C loop."""
@@ -125,6 +144,10 @@ class PaperSearch:
         return self.run(query, limit)
 
     def run(self, query: Query, limit: int | None = None) -> SearchResults:
+        with self.lock:
+            return self._run(query, limit)
+
+    def _run(self, query: Query, limit: int | None) -> SearchResults:
         index = self.index
         size = len(index.doc_ids)
         dates, recency, known = self._doc_dates()
@@ -155,10 +178,11 @@ class PaperSearch:
         return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
 
     def _ids_with_all(self, words_: list[str], field: str) -> list[str]:
-        mask = np.ones(len(self.index.doc_ids), dtype=bool)
-        for word in words_:
-            mask &= self.index.token_mask(word, (field,))
-        return self._id_array()[np.flatnonzero(mask)].tolist()
+        with self.lock:
+            mask = np.ones(len(self.index.doc_ids), dtype=bool)
+            for word in words_:
+                mask &= self.index.token_mask(word, (field,))
+            return self._id_array()[np.flatnonzero(mask)].tolist()
 
     def titles_containing(self, words_: list[str]) -> list[str]:
         """Ids of papers whose title holds every one of these exact words (topic membership)."""

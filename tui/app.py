@@ -139,7 +139,7 @@ class PapertermApp(App[None]):
         paper = self.library.paper_for(paper_id)
         assert paper is not None
         info = self.library.describe(paper)
-        info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
+        info["topics"] = [t.name for t in self.library.topics.cached() if paper.id in t.members]
         return info
 
     def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
@@ -331,7 +331,7 @@ class PapertermApp(App[None]):
     def topic_action(self, what: str, name: str, value: str = "") -> None:
         try:
             if what == "add":
-                topic = self.library.add_topic(name, value)
+                topic = self.library.topics.add(name, value)
                 self.notify(f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
         except (BadAction, ValueError) as exc:
             self.notify(str(exc), severity="error")
@@ -349,15 +349,15 @@ class PapertermApp(App[None]):
                     library.delete_list(scope.label)
             elif scope.kind == "topic":
                 if what == "rename":
-                    library.rename_topic(scope.key, value)
+                    library.topics.rename(scope.key, value)
                 elif what in ("pin", "hide"):
-                    topic = library.find_topic(scope.key)
+                    topic = library.topics.find(scope.key)
                     flag = "pinned" if what == "pin" else "hidden"
-                    library.set_topic_flag(scope.key, flag, not topic.pinned if what == "pin" else True)
+                    library.topics.set_flag(scope.key, flag, not topic.pinned if what == "pin" else True)
                 elif what == "merge":
-                    library.merge_topics(scope.key, value)
+                    library.topics.merge(scope.key, value)
                 elif what == "remove":
-                    library.remove_topic(scope.key)
+                    library.topics.remove(scope.key)
         except BadAction as exc:
             self.notify(str(exc), severity="error")
             return

@@ -74,7 +74,7 @@ class TriageScreen(Screen[None]):
             )
         )
         info = self.app.paper_info(self.current)  # type: ignore[attr-defined]
-        spans = self.app.library.interest_spans  # type: ignore[attr-defined]
+        spans = self.app.library.topics.interest_spans  # type: ignore[attr-defined]
         body.update(paper_renderable(info, spans(info["title"]), spans(info["abstract"])))
         self.query_one("#triage-body").scroll_home(animate=False)
 
