@@ -165,7 +165,9 @@ class MainScreen(Screen[None]):
     def _topics_done(self, topic_of: dict[str, str]) -> None:
         if self.rows is not None:
             self.rows.topic_of = topic_of
-            self.query_one(PaperList).refresh()
+            papers = self.query_one(PaperList)
+            papers.refresh()
+            self.show_detail(papers.current)  # the pane names the paper's topics
         self.refresh_sidebar()
         settle_heap()
 
