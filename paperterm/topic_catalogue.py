@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic_io import LibraryFileError, read_json, write_json
 from .errors import BadAction
-from .search_query import STOPWORDS, QueryError, parse_query
-from .text_tokens import spans, words
+from .search_query import QueryError, parse_query
+from .text_tokens import QUERY_STOPWORDS, spans, words
 from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class TopicCatalogue:
                         wanted.update(phrase)
             elif topic.pinned:
                 wanted.update(words(topic.name.split(" (")[0]))
-        wanted -= STOPWORDS
+        wanted -= QUERY_STOPWORDS
         if not wanted:
             return []
         return [(start, end) for token, start, end, _ in spans(text) if token in wanted]
@@ -280,7 +280,7 @@ class TopicCatalogue:
             if not _specific(form):
                 continue  # nothing specific in it: papers join through their titles only
             pattern = re.compile(_phrase_source(parts))
-            candidates = engine.abstracts_repeating([w for w in parts if w not in STOPWORDS])
+            candidates = engine.abstracts_repeating([w for w in parts if w not in QUERY_STOPWORDS])
             if within is not None:
                 candidates = [pid for pid in candidates if pid in within]
             if len(candidates) > too_common:
@@ -417,7 +417,7 @@ class TopicCatalogue:
 def _specific(form: str) -> bool:
     """A form with a word that says what a paper is about (not only `model`, `learning`, `of`)."""
     parts = words(form)
-    return bool(parts) and not all(w in STOPWORDS or w in HARD_GENERIC for w in parts)
+    return bool(parts) and not all(w in QUERY_STOPWORDS or w in HARD_GENERIC for w in parts)
 
 
 def _phrase_source(parts: Iterable[str]) -> str:
