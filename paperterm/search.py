@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 
@@ -144,15 +144,16 @@ class PaperSearch:
         index: SearchIndex,
         papers: dict[str, Paper],
         filters: FilterSource,
-        order: Callable[[Paper], Any] = lambda p: p.date,
+        order_columns: Callable[[list[Paper]], list[np.ndarray]] = lambda ps: [np.array([p.date for p in ps])],
         seen_on: Callable[[Paper], set[str]] = lambda p: {p.date},
     ) -> None:
-        """`order` is the library's sort key (newest last): ties in rank keep the library's order.
-        `seen_on` gives every digest date a paper appeared on, for `date:` filters."""
+        """`order_columns` gives the library's order (newest last) as `np.lexsort` keys, least
+        significant first: ties in rank keep the library's order. `seen_on` gives every digest
+        date a paper appeared on, for `date:` filters."""
         self.index = index
         self.papers = papers
         self.filters = filters
-        self.order = order
+        self.order_columns = order_columns
         self.seen_on = seen_on
         self._repeats: dict[int, set[str]] = {}  # doc → its other digest dates (few papers have any)
         self._dates: np.ndarray | None = None
@@ -200,21 +201,20 @@ class PaperSearch:
                 (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
             )
             docs = [papers.get(pid) for pid in self.index.doc_ids]
-            days = [p.date if p is not None else "" for p in docs]
-            self._dates = np.array(days, dtype="U10")
-            # recency in [0, 1): the library's own order (newest digest first, then as listed)
             present = [i for i, p in enumerate(docs) if p is not None]
-            present.sort(key=lambda i: self.order(docs[i]))  # type: ignore[arg-type]
-            recency = np.zeros(len(days), dtype=np.float32)
+            kept: list[Paper] = [docs[i] for i in present]  # type: ignore[misc]
+            self._dates = np.array([p.date if p is not None else "" for p in docs], dtype="U10")
+            # recency in [0, 1): the library's own order (newest digest first, then as listed),
+            # sorted as columns (one C sort) rather than by a key function per paper
+            order = np.asarray(present, dtype=np.int64)[np.lexsort(self.order_columns(kept))] if kept else []
+            recency = np.zeros(len(docs), dtype=np.float32)
             self._repeats = {}
             for i, paper in enumerate(docs):
                 if paper is not None and len(paper.sightings) > 1:
                     others = self.seen_on(paper) - {paper.date}
                     if others:
                         self._repeats[i] = others
-            recency[np.asarray(present, dtype=np.int64)] = np.arange(1, len(present) + 1, dtype=np.float32) / (
-                len(present) + 1
-            )
+            recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
             self._recency = recency
         assert self._recency is not None and self._known is not None
         return self._dates, self._recency, self._known

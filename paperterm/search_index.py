@@ -349,6 +349,16 @@ class SearchIndex:
         for name, postings in saved.items():
             _save_array(folder / f"{name}.offsets.npy", postings.offsets)
             _save_array(folder / f"{name}.docs.npy", postings.docs)
+        self._length_bucket(0)  # the fuzzy matcher's tables, saved so a launch need not make them
+        assert self._by_length is not None and self._length_starts is not None
+        assert self._letters is not None and self._unfiltered is not None
+        for name, table in (
+            ("by_length", self._by_length),
+            ("length_starts", self._length_starts),
+            ("letters", self._letters),
+            ("unfiltered", self._unfiltered),
+        ):
+            _save_array(folder / f"vocab.{name}.npy", table)
         write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
         write_json(
             folder / "index.json",
@@ -360,6 +370,19 @@ class SearchIndex:
                 "vocab_size": len(self.vocab),
             },
         )
+
+    def _load_fuzzy_tables(self, folder: Path) -> None:
+        """The saved fuzzy-matching tables, when present and of this vocabulary's size (else made on use)."""
+        try:
+            tables = [
+                np.load(folder / f"vocab.{n}.npy") for n in ("by_length", "length_starts", "letters", "unfiltered")
+            ]
+        except (OSError, ValueError):
+            return
+        by_length, starts, letters, unfiltered = tables
+        size = len(self.vocab)
+        if len(by_length) == len(letters) == len(unfiltered) == size and len(starts) and starts[-1] == size:
+            self._by_length, self._length_starts, self._letters, self._unfiltered = tables
 
     @staticmethod
     def saved_key(folder: Path) -> str | None:
@@ -398,6 +421,7 @@ class SearchIndex:
                 else:
                     index.fields[name] = _Postings(offsets, docs)
             index.base_docs = len(index.doc_ids)
+            index._load_fuzzy_tables(folder)
             return index
         except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             return None  # the index is a cache: a damaged one is simply rebuilt
@@ -423,8 +447,9 @@ def _bits_of(word: str) -> int:
 def _letter_bits(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """`_bits_of` for every token at once (numpy over a fixed-width byte array), and which tokens
     it cannot judge (not ASCII, or longer than LETTER_WIDTH): those always go to rapidfuzz."""
-    encoded = np.array([t.encode("ascii", "replace")[:LETTER_WIDTH] for t in vocab], dtype=f"S{LETTER_WIDTH}")
-    chars = encoded.view(np.uint8).reshape(len(vocab), LETTER_WIDTH) if len(vocab) else np.zeros((0, 1), np.uint8)
+    # Code points, truncated to LETTER_WIDTH, straight from the strings (no encoding per token).
+    points = np.array(vocab, dtype=f"U{LETTER_WIDTH}") if vocab else np.zeros(0, dtype=f"U{LETTER_WIDTH}")
+    chars = points.view(np.uint32).reshape(len(vocab), LETTER_WIDTH)
     bits = np.zeros(len(vocab), dtype=np.uint32)
     one = np.uint32(1)
     for column in chars.T:

@@ -250,3 +250,20 @@ def test_proximity_window_from_word_positions(tokens: list[str], wanted: list[st
                 best = end - start + 1 if best is None else min(best, end - start + 1)
                 break
     assert _smallest_window(_Positions(tokens), wanted) == best
+
+
+def test_saved_fuzzy_tables_are_read_back_and_stale_ones_remade(tmp_path: Path) -> None:
+    import numpy as np
+
+    from paperterm.paper import Paper
+
+    papers = [Paper(f"p{i}", f"Knowledge distillation {i}", abstract="routing experts tokens") for i in range(30)]
+    built = SearchIndex.build(papers)
+    built.save(tmp_path, "key")
+    loaded = SearchIndex.load(tmp_path, "key")
+    assert loaded is not None and loaded._letters is not None  # read, not made on first use
+    assert loaded._within("distilation", 2) == built._within("distilation", 2) == [("distillation", 1)]
+    np.save(tmp_path / "vocab.letters.npy", np.zeros(3, dtype=np.uint32))  # another vocabulary's
+    stale = SearchIndex.load(tmp_path, "key")
+    assert stale is not None and stale._letters is None
+    assert stale._within("routng", 1) == [("routing", 1)]

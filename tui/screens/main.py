@@ -372,7 +372,7 @@ class MainScreen(Screen[None]):
 
             def done(rule: str | None) -> None:
                 if rule:
-                    paperterm_app(self).topics.add(name, rule)
+                    paperterm_app(self).add_topic(name, rule)
 
             self.app.push_screen(
                 TextPrompt(f"Papers in {name!r} match (search language):", placeholder='"mixture of experts" | moe'),
