@@ -176,7 +176,9 @@ def floor_paint(socket: str) -> float:
             screen.close()
 
 
-def paperterm_command(root: Path) -> list[str]:
+def paperterm_command(root: Path, program: str | None = None) -> list[str]:
+    if program:  # another build to compare with, e.g. "env PYTHONPATH=/tmp/old python -m paperterm"
+        return [*program.split(), "--data-dir", str(root)]
     installed = Path(sys.executable).with_name("paperterm")
     program = str(installed) if installed.exists() else shutil.which("paperterm")
     if program is None:
@@ -184,8 +186,8 @@ def paperterm_command(root: Path) -> list[str]:
     return [program, "--data-dir", str(root)]
 
 
-def measure(root: Path, socket: str) -> dict[str, float]:
-    screen = Screen(paperterm_command(root), socket)
+def measure(root: Path, socket: str, program: str | None = None) -> dict[str, float]:
+    screen = Screen(paperterm_command(root, program), socket)
     try:
         screen.launch()
         paint = screen.wait_for(None)
@@ -224,6 +226,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--library", type=Path, help="an existing data dir to open (default: the benchmark library)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--program", help="the command to measure instead of the installed paperterm")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed (apt-get install tmux)")
@@ -233,7 +236,7 @@ def main() -> None:
     # read them back, as every later launch does.
     subprocess.run([sys.executable, "-c", WARM, str(root)], check=True)
     floor = floor_paint(socket)
-    result = measure(root, socket)
+    result = measure(root, socket, args.program)
     out = {
         "papers": args.papers,
         "floor_paint_s": round(floor, 3),

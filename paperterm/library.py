@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import BadAction
+from .heap import collector_paused
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
 from .library_state import LibraryState, ReadingList
 from .locations import data_dir as default_data_dir
@@ -404,9 +405,10 @@ class Library:
             if self._search is None:
                 from .search import PaperSearch
 
-                index = self._load_index()
-                if index is None:
-                    index = self.rebuild_index()
+                with collector_paused():
+                    index = self._load_index()
+                    if index is None:
+                        index = self.rebuild_index()
                 for pid, note in self.state.notes.items():
                     if note.versions:
                         index.set_note(pid, note.text)

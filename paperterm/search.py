@@ -17,6 +17,7 @@ from typing import overload
 
 import numpy as np
 
+from .heap import collector_paused
 from .paper import Paper
 from .search_index import FIELDS, REPEATED, SearchIndex
 from .search_query import Clause, FilterSource, Query, parse_query
@@ -196,28 +197,32 @@ class PaperSearch:
     def _doc_dates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per document: its date, its recency rank in [0, 1), and whether the library still has it."""
         if self._dates is None or len(self._dates) != len(self.index.doc_ids):
-            papers = self.papers
-            self._known = np.fromiter(
-                (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
-            )
-            docs = [papers.get(pid) for pid in self.index.doc_ids]
-            present = [i for i, p in enumerate(docs) if p is not None]
-            kept: list[Paper] = [docs[i] for i in present]  # type: ignore[misc]
-            self._dates = np.array([p.date if p is not None else "" for p in docs], dtype="U10")
-            # recency in [0, 1): the library's own order (newest digest first, then as listed),
-            # sorted as columns (one C sort) rather than by a key function per paper
-            order = np.asarray(present, dtype=np.int64)[np.lexsort(self.order_columns(kept))] if kept else []
-            recency = np.zeros(len(docs), dtype=np.float32)
-            self._repeats = {}
-            for i, paper in enumerate(docs):
-                if paper is not None and len(paper.sightings) > 1:
-                    others = self.seen_on(paper) - {paper.date}
-                    if others:
-                        self._repeats[i] = others
-            recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
-            self._recency = recency
-        assert self._recency is not None and self._known is not None
+            with collector_paused():
+                self._make_doc_dates()
+        assert self._dates is not None and self._recency is not None and self._known is not None
         return self._dates, self._recency, self._known
+
+    def _make_doc_dates(self) -> None:
+        papers = self.papers
+        self._known = np.fromiter(
+            (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
+        )
+        docs = [papers.get(pid) for pid in self.index.doc_ids]
+        present = [i for i, p in enumerate(docs) if p is not None]
+        kept: list[Paper] = [docs[i] for i in present]  # type: ignore[misc]
+        self._dates = np.array([p.date if p is not None else "" for p in docs], dtype="U10")
+        # recency in [0, 1): the library's own order (newest digest first, then as listed),
+        # sorted as columns (one C sort) rather than by a key function per paper
+        order = np.asarray(present, dtype=np.int64)[np.lexsort(self.order_columns(kept))] if kept else []
+        recency = np.zeros(len(docs), dtype=np.float32)
+        self._repeats = {}
+        for i, paper in enumerate(docs):
+            if paper is not None and len(paper.sightings) > 1:
+                others = self.seen_on(paper) - {paper.date}
+                if others:
+                    self._repeats[i] = others
+        recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
+        self._recency = recency
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
         """Ranked results for a query string; raises QueryError for a malformed query."""

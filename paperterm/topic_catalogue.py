@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic_io import LibraryFileError, read_json, write_json
 from .errors import BadAction
+from .heap import collector_paused
 from .search_query import QueryError, parse_query
 from .text_tokens import QUERY_STOPWORDS, spans, words
 from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
@@ -171,7 +172,8 @@ class TopicCatalogue:
             if self._auto is not None and self._auto_key == key:
                 return
             if self._auto is None:
-                self._load_saved()
+                with collector_paused():
+                    self._load_saved()
                 if self._auto_key == key:
                     self._stale = True
                     return
