@@ -27,6 +27,7 @@ from .state_store import StateStore
 from .topic_catalogue import TopicCatalogue
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
+    from .recommender import Recommender
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
 
@@ -94,6 +95,13 @@ class _LibraryFilters(FilterSource):
     def note_text(self, paper_id: str) -> str:
         return self.library.state.note_of(paper_id)
 
+    def like_scores(self, ref: str) -> dict[str, float]:
+        try:
+            paper = self.library.resolve(ref)
+        except PaperNotFound as exc:
+            raise QueryError(f"`like:{ref}`: {exc}") from None
+        return self.library.recommender.like_scores(paper.id)
+
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
@@ -112,6 +120,7 @@ class Library:
         self.state_store = StateStore(self.root)
         self._search: PaperSearch | None = None
         self.topics = TopicCatalogue(self)
+        self._recommender: Recommender | None = None
         # Imports and reloads (which change the papers) take this. Searches do not: the engine has
         # its own short lock, and topics compute under the catalogue's, so a search never waits
         # for topics or an import.
@@ -130,13 +139,15 @@ class Library:
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
-        before = set(self.papers) if self._search is not None else set()
+        before = set(self.papers) if self._search is not None or self._recommender is not None else set()
         papers = self.store.refresh()
         state = self.state_store.refresh()
         if papers:
             self.topics.papers_changed()
         if state:
             self.topics.state_changed()
+        if papers and self._recommender is not None:
+            self._recommender.papers_changed([p for pid, p in self.papers.items() if pid not in before])
         if self._search is not None:
             if papers:
                 self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
@@ -461,11 +472,33 @@ class Library:
     def _papers_changed(self, ids: Iterable[str]) -> None:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self.topics.papers_changed()
+        changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
+        self.recommender.papers_changed(changed)
         with self._engine_lock:
             if self._search is not None:
-                self._search.add_papers([self.papers[i] for i in dict.fromkeys(ids) if i in self.papers])
+                self._search.add_papers(changed)
+
+    # -- for you ---------------------------------------------------------------
+
+    @property
+    def recommender(self) -> Recommender:
+        """For you, related papers and `like:` (vectors loaded or built on first use)."""
+        if self._recommender is None:
+            from .recommender import Recommender
+
+            self._recommender = Recommender(self)
+        return self._recommender
 
     # -- numbers -------------------------------------------------------------
+
+    def completion_names(self, kind: str) -> list[str]:
+        """Reading-list ("lists") or topic ("topics") names for shell completion, from the state
+        file and the saved topic choice: no paper is loaded, so a tab press answers at once."""
+        state = self.state_store.load()
+        if kind == "lists":
+            return [rl.name for rl in state.live_lists()]
+        own = [pref.name for pref in state.topics.values() if not pref.deleted and not pref.hidden]
+        return own
 
     def stats(self) -> dict[str, Any]:
         dates = sorted({d.date for d in self.digests if d.date})
