@@ -18,6 +18,7 @@ not wait (the sidebar, triage highlighting, the paper pane) take `cached()`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterable
@@ -192,7 +193,8 @@ class TopicCatalogue:
             self._auto_key = key
             self._stale = True
             if library.digests:
-                self._save()
+                with contextlib.suppress(LibraryFileError):  # a cache: not kept on a full or read-only disk
+                    self._save()
 
     def _valid_for(self) -> int | None:
         """How many digests the saved members cover, when the library has only grown since."""
