@@ -265,6 +265,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-fzf", action="store_true", help="leave out the fzf columns")
+    parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy column")
     args = parser.parse_args()
     root = prepare(args.papers)
     probe = subprocess.run(
@@ -276,7 +277,7 @@ def main() -> None:
     measured = json.loads(probe.stdout)
     latencies = measured["latencies"]
     fzf_titles, fzf_full = fzf_times(root) if not args.no_fzf else (None, None)
-    tantivy = tantivy_times(root, args.papers)
+    tantivy = None if args.no_tantivy else tantivy_times(root, args.papers)
     ours_per_query = sum(latencies) / len(QUERIES)
     result = {
         "papers": args.papers,

@@ -235,8 +235,8 @@ def main() -> None:
     # Topics are computed once and saved, as a user's first launch does; the launches timed here
     # read them back, as every later launch does.
     subprocess.run([sys.executable, "-c", WARM, str(root)], check=True)
-    floor = floor_paint(socket)
-    result = measure(root, socket, args.program)
+    floor = floor_paint(f"{socket}-floor")  # a server each: one shutting down never meets the next
+    result = measure(root, f"{socket}-app", args.program)
     out = {
         "papers": args.papers,
         "floor_paint_s": round(floor, 3),
