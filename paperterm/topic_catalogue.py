@@ -42,6 +42,21 @@ REDISCOVER_GROWTH = 0.1  # discover again once the library grew by this fraction
 TREND_DAYS = 14
 
 
+class _Form:
+    """One written form of a topic, matched as whole words in lowercased text."""
+
+    __slots__ = ("parts", "pattern")
+
+    def __init__(self, form: str) -> None:
+        self.parts = words(form)
+        self.pattern = re.compile(_phrase_source(self.parts))
+
+    def within(self, text: str, times: int = 1) -> bool:
+        if not all(part in text for part in self.parts):  # a substring test rules most texts out
+            return False
+        return (self.pattern.search(text) is not None) if times == 1 else len(self.pattern.findall(text)) >= times
+
+
 @dataclass(slots=True)
 class _AutoTopic:
     """An automatic topic as saved: its forms (how papers join it) and its members."""
@@ -52,22 +67,18 @@ class _AutoTopic:
     forms: tuple[str, ...]
     abstract_forms: tuple[str, ...]  # forms that also join by abstract (specific, not too common)
     members: frozenset[str]
-    _title: re.Pattern[str] | None = field(default=None, repr=False)
-    _abstract: tuple[re.Pattern[str], ...] | None = field(default=None, repr=False)
+    _title: tuple[_Form, ...] | None = field(default=None, repr=False)
+    _abstract: tuple[_Form, ...] | None = field(default=None, repr=False)
 
-    def holds(self, paper: Paper) -> bool:
-        """The membership rule, for one paper: a form in its title, or one twice in its abstract."""
-        if self._title is None:
-            title_forms = [words(f) for f in self.forms]
-            alternatives = "|".join(_phrase_source(p) for p in title_forms if p)
-            self._title = re.compile(alternatives) if alternatives else re.compile(r"(?!)")
-            self._abstract = tuple(re.compile(_phrase_source(words(f))) for f in self.abstract_forms if words(f))
-        if self._title.search(paper.title.lower()):
+    def holds(self, title: str, abstract: str) -> bool:
+        """The membership rule, for one paper's lowercased title and abstract: a form in the title,
+        or one twice in the abstract. A plain substring test of each form's words goes first."""
+        if self._title is None or self._abstract is None:
+            self._title = tuple(_Form(f) for f in self.forms if words(f))
+            self._abstract = tuple(_Form(f) for f in self.abstract_forms if words(f))
+        if any(form.within(title) for form in self._title):
             return True
-        if not self._abstract or not paper.abstract:
-            return False
-        abstract = paper.abstract.lower()
-        return any(len(p.findall(abstract)) >= 2 for p in self._abstract)
+        return bool(abstract) and any(form.within(abstract, times=2) for form in self._abstract)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,7 +198,7 @@ class TopicCatalogue:
                 and self._discovered_papers > SAMPLE_PAPERS
                 and growth <= REDISCOVER_GROWTH * self._discovered_papers
             ):
-                self._place([p for p in papers if any(n > since for n, _ in p.sightings)])
+                self._place([p for p in papers if p.sightings and max(p.sightings)[0] > since])
             else:
                 self._discover(papers)
             self._auto_key = key
@@ -208,9 +219,10 @@ class TopicCatalogue:
     def _place(self, papers: list[Paper]) -> None:
         """Put papers imported (or enriched) since into the saved topics, by each topic's rule."""
         assert self._auto is not None
-        ids = {p.id for p in papers}
+        texts = [(p.id, p.title.lower(), p.abstract.lower()) for p in papers]  # each abstract read once
+        ids = {pid for pid, _, _ in texts}
         for topic in self._auto:
-            joined = {p.id for p in papers if topic.holds(p)}
+            joined = {pid for pid, title, abstract in texts if topic.holds(title, abstract)}
             topic.members = (topic.members - ids) | joined  # a new set: readers never see it change
 
     def _discover(self, papers: list[Paper]) -> None:
