@@ -34,22 +34,13 @@ if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, no
     from .recommender import Recommender
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
+    from .undo import UndoHistory
 
 T = TypeVar("T")
 
 
 class PaperNotFound(LookupError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class PaperState:
-    """A paper's triage status, list memberships and note at one moment."""
-
-    paper_id: str
-    status: str
-    lists: frozenset[str]
-    note: str
 
 
 def _checked(action: Callable[..., T], *args: str) -> T:
@@ -130,6 +121,8 @@ class Library:
         # for topics or an import.
         self.lock = threading.RLock()
         self._engine_lock = threading.RLock()  # the engine is created once, by whoever asks first
+        # Shown every state edit made while it is recording, as copies before and after (undo).
+        self.edit_observer: UndoHistory | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Library:
@@ -317,8 +310,12 @@ class Library:
         # No library lock: the state store's own file lock suffices, and `edit` swaps in a fresh
         # state object, so readers in other threads never see one change under them. A bookmark
         # therefore never waits for an import or an index build.
+        observer = self.edit_observer if self.edit_observer is not None and self.edit_observer.recording() else None
         with self.state_store.edit() as state:
+            before = state.copy() if observer is not None else None
             result = change(state)
+        if observer is not None and before is not None:
+            observer.observe(before, state)
         self.topics.state_changed()
         return result
 
@@ -338,6 +335,18 @@ class Library:
     def set_status(self, paper_id: str, value: str) -> bool:
         """Mark a paper new (unread), read or dismissed; False when it already was."""
         return self.edit_state(lambda state: state.set_status(paper_id, value))
+
+    def set_status_many(self, paper_ids: Iterable[str], value: str, *, only_from: str | None = None) -> list[str]:
+        """Mark many papers in one write (`R`, acting on a view); with `only_from`, only papers in
+        that status. Returns the papers changed."""
+
+        ids = list(paper_ids)
+
+        def change(state: LibraryState) -> list[str]:
+            chosen = [p for p in ids if only_from is None or state.status_of(p) == only_from]
+            return [p for p in chosen if state.set_status(p, value)]
+
+        return self.edit_state(change)
 
     def bookmark(self, paper_id: str, list_name: str | None = None) -> bool:
         """Put a paper in a list (the default `to-read` when none is named)."""
@@ -360,8 +369,9 @@ class Library:
     def rename_list(self, name: str, new_name: str) -> None:
         self.edit_state(lambda state: _checked(state.rename_list, self._list_id(state, name), new_name))
 
-    def delete_list(self, name: str) -> None:
-        self.edit_state(lambda state: state.delete_list(self._list_id(state, name)))
+    def delete_list(self, name: str) -> list[str]:
+        """Delete a list and its entries; returns the papers it held."""
+        return self.edit_state(lambda state: state.delete_list(self._list_id(state, name)))
 
     def move_list(self, name: str, position: int) -> None:
         """Put a list at `position` (0 first) among the lists, renumbering the others."""
@@ -382,29 +392,13 @@ class Library:
             self._search.set_notes({paper_id: self.state.note_of(paper_id)})
         return changed
 
-    def snapshot(self, paper_id: str) -> PaperState:
-        """What the user has said about a paper, to restore it on undo."""
-        state = self.state
-        lists = frozenset(e.list for e in state.entries.values() if e.paper == paper_id and not e.removed)
-        return PaperState(paper_id, state.status_of(paper_id), lists, state.note_of(paper_id))
-
-    def restore(self, saved: PaperState) -> None:
-        """Put a paper's status, lists and note back as they were in `saved` (one write)."""
-
-        def change(state: LibraryState) -> None:
-            state.set_status(saved.paper_id, saved.status)
-            now = {e.list for e in state.entries.values() if e.paper == saved.paper_id and not e.removed}
-            for list_id in now - saved.lists:
-                state.set_in_list(list_id, saved.paper_id, False)
-            for list_id in saved.lists - now:
-                if list_id in state.lists and not state.lists[list_id].deleted:
-                    state.set_in_list(list_id, saved.paper_id, True)
-            if state.note_of(saved.paper_id) != saved.note:
-                state.set_note(saved.paper_id, saved.note)
-
-        self.edit_state(change)
+    def state_edited(self, note_ids: Iterable[str] = (), topics: bool = False) -> None:
+        """Bring what is derived from the state up to date after an edit made through `edit_state`
+        by code that is not one of the actions above (undo): notes in the index, topics."""
         if self._search is not None:
-            self._search.set_notes({saved.paper_id: self.state.note_of(saved.paper_id)})
+            self._search.set_notes({pid: self.state.note_of(pid) for pid in note_ids})
+        if topics:
+            self.topics.prefs_changed()
 
     # -- search --------------------------------------------------------------
 

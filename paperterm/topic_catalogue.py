@@ -30,10 +30,14 @@ from .errors import BadAction
 from .heap import collector_paused
 from .search_query import QueryError, parse_query
 from .text_tokens import QUERY_STOPWORDS, spans, words
+from .topic_rules import evaluation_order
+from .topic_rules import problems as rule_problems
+from .topic_rules import refusal as rule_refusal
 from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
 
 if TYPE_CHECKING:
     from .library import Library
+    from .library_state import LibraryState
     from .paper import Paper
 
 CACHE_KIND = "paperterm-topics"
@@ -114,7 +118,7 @@ class TopicCatalogue:
         self._previous: list[str] = []  # keys chosen before, so a few new papers do not rename topics
         self._view: list[Topic] | None = None
         self._stale = True
-        self._composing: list[Topic] | None = None  # the automatic part, while user rules are run
+        self._composing: list[Topic] | None = None  # the topics made so far, while user rules run
         self._too_common: set[str] = set()
         self._lock = threading.Lock()  # held while topics are discovered or updated; nobody else needs it
 
@@ -147,6 +151,10 @@ class TopicCatalogue:
             return set(self.find(name).members)
         except BadAction as exc:
             raise QueryError(str(exc)) from None
+
+    def problems(self) -> list[str]:
+        """User topics left out because their rules name each other in a circle, one line each."""
+        return rule_problems(self.library.state.topics)
 
     def interest_spans(self, text: str) -> list[tuple[int, int]]:
         """Where the words of the user's own and pinned topics stand in `text` (for triage).
@@ -349,10 +357,13 @@ class TopicCatalogue:
             pinned = bool(pref and pref.pinned)
             days = trend(ids, papers, dates)
             result.append(Topic(topic.key, name, ids, "auto", "", days, pinned, topic.broad, forms=topic.forms))
-        self._composing = list(result)
+        # A user rule may name topics: each runs after those it names, and sees the topics made so
+        # far (`_composing`); a rule that leads back to itself is never run (`problems`).
+        self._composing = result
         try:
-            for key, pref in prefs.items():
-                if not key.startswith("user:") or pref.deleted or pref.hidden:
+            for key in evaluation_order(prefs):
+                pref = prefs[key]
+                if pref.hidden:
                     continue
                 try:
                     ids = frozenset(library.search(pref.rule).ids)
@@ -367,7 +378,8 @@ class TopicCatalogue:
 
     # -- the user's say --------------------------------------------------------
 
-    def _changed(self) -> None:
+    def prefs_changed(self) -> None:
+        """The user's say over topics changed (an edit, or an undo of one): compose them again."""
         self._stale = True
 
     def add(self, name: str, rule: str) -> Topic:
@@ -379,8 +391,10 @@ class TopicCatalogue:
         if any(t.name.casefold() == name.casefold() for t in self.all()):
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
-        self.library.edit_state(lambda state: state.set_topic(key, name=name, rule=rule, deleted=False, hidden=False))
-        self._changed()
+        self.library.edit_state(
+            lambda state: _checked_rules(state, key, name=name, rule=rule, deleted=False, hidden=False)
+        )
+        self.prefs_changed()
         return self.find(name)
 
     def rename(self, name: str, new_name: str) -> None:
@@ -388,19 +402,19 @@ class TopicCatalogue:
         new_name = " ".join(new_name.split())
         if not new_name:
             raise BadAction("a topic needs a name")
-        self.library.edit_state(lambda state: state.set_topic(topic.key, name=new_name))
-        self._changed()
+        self.library.edit_state(lambda state: _checked_rules(state, topic.key, name=new_name))
+        self.prefs_changed()
 
     def set_flag(self, name: str, flag: str, value: bool) -> None:
         """Pin or hide a topic."""
         topic = self.find(name)
         self.library.edit_state(lambda state: state.set_topic(topic.key, **{flag: value}))
-        self._changed()
+        self.prefs_changed()
 
     def unhide_all(self) -> int:
         hidden = [k for k, p in self.library.state.topics.items() if p.hidden]
         self.library.edit_state(lambda state: [state.set_topic(k, hidden=False) for k in hidden])
-        self._changed()
+        self.prefs_changed()
         return len(hidden)
 
     def merge(self, source: str, target: str) -> None:
@@ -414,20 +428,28 @@ class TopicCatalogue:
             combined = f"{dst.rule} | {src.rule}"
             self.library.edit_state(
                 lambda state: (
-                    state.set_topic(dst.key, rule=combined),
                     state.set_topic(src.key, deleted=True),
+                    _checked_rules(state, dst.key, rule=combined),
                 )
             )
         else:
             self.library.edit_state(lambda state: state.set_topic(src.key, merged_into=dst.key))
-        self._changed()
+        self.prefs_changed()
 
     def remove(self, name: str) -> None:
         """Delete a topic of the user's own, or hide an automatic one."""
         topic = self.find(name)
         flag = "deleted" if topic.kind == "user" else "hidden"
         self.library.edit_state(lambda state: state.set_topic(topic.key, **{flag: True}))
-        self._changed()
+        self.prefs_changed()
+
+
+def _checked_rules(state: LibraryState, key: str, **changes: str | bool) -> None:
+    """Change a topic's preference, refusing (before anything is saved) a rule that names itself."""
+    state.set_topic(key, **changes)
+    problem = rule_refusal(key, state.topics)
+    if problem is not None:
+        raise BadAction(problem)
 
 
 def _specific(form: str) -> bool:
