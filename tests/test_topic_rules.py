@@ -62,7 +62,7 @@ def test_a_state_holding_a_circle_loads_with_those_topics_left_out(seeded: Libra
 
     keys = {t.key for t in reopened.topics.all()}
     assert "user:fine" in keys and "user:selfref" not in keys
-    assert [p.split(":")[0] for p in reopened.topic_problems()] == [
+    assert [p.split(":")[0] for p in reopened.topics.problems()] == [
         "topic selfref → selfref names itself, so it is left out"
     ]
     with pytest.raises(QueryError, match="no topic named 'selfref'"):
