@@ -117,12 +117,14 @@ class Screen:
             time.sleep(POLL)
         raise SystemExit(f"timed out waiting for {found.pattern if found else 'a first paint'}:\n{self.capture()}")
 
-    def settle(self, quiet: float = 1.5, timeout: float = 60.0) -> float:
-        """Poll until the screen has not changed for `quiet` seconds; seconds since launch of its last change."""
+    def settle(self, quiet: float = 1.5, timeout: float = 60.0, after: float | None = None) -> float:
+        """Poll until the screen has not changed for `quiet` seconds (and, with `after`, has changed
+        since then: a busy app may take longer than `quiet` to answer); its last change's time."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.capture()
-            if self.now() - self.frames[-1][0] >= quiet:
+            answered = after is None or self.frames[-1][0] >= after
+            if answered and self.now() - self.frames[-1][0] >= quiet:
                 return self.frames[-1][0]
             time.sleep(POLL)
         return self.frames[-1][0]
@@ -199,13 +201,13 @@ def measure(root: Path, socket: str, program: str | None = None) -> dict[str, fl
         screen.send("C-u")
         screen.settle(quiet=0.8)
         sent = screen.send(BURST_QUERY, literal=True)
-        screen.settle()
+        screen.settle(after=sent)
         final = _status_line(screen.frames[-1][1])
         burst = next(at for at, text in screen.frames if at >= sent and _status_line(text) == final) - sent
         screen.send("Escape")
         screen.settle(quiet=0.8)
         sent = screen.send("j" * 50, literal=True)
-        moved = screen.settle() - sent
+        moved = screen.settle(after=sent) - sent
         rss, hwm = memory(screen.pid())
     finally:
         screen.close()
