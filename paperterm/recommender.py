@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .recommend import MIN_KEPT, ForYou, PaperVectors, Recommendation, Taste, best, rank
+from .recommend import MIN_KEPT, ForYou, PaperVectors, Recommendation, Taste, best, order, rank
 
 EXPLAINED = 200  # papers whose reason is worked out with the ranking (the rest on demand)
 LIKE_LIMIT = 200  # `like:ID` answers with this many papers at most: the ones worth reading next to it
@@ -178,7 +178,7 @@ class Recommender:
             items = rank(taste, self._unread_mask(taste.vectors), limit)
             return ForYou(items, len(taste.kept), len(taste.dismissed))
 
-    def order(self, paper_ids: list[str], list_name: str | None = None) -> list[str]:
+    def ordered(self, paper_ids: list[str], list_name: str | None = None) -> list[str]:
         """These papers in For you order (the sort any scope can use); a cold start keeps them as given."""
         return self.arrange(paper_ids, list_name, explain=0).ids
 
@@ -209,10 +209,7 @@ class Recommender:
             taste = self.taste(list_name)
             vectors = taste.vectors
             scores = taste.scores()
-            docs = np.fromiter((vectors.doc_of.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
-            mine = np.where(docs >= 0, scores[np.maximum(docs, 0)], -np.inf)
-            order = np.lexsort((np.arange(len(paper_ids)), -mine))
-            ids = [paper_ids[i] for i in order.tolist()]
+            ids = order(taste, paper_ids)
             reasons = {}
             for pid in ids[:explain]:
                 doc = vectors.doc_of.get(pid)
