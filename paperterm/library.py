@@ -467,14 +467,20 @@ class Library:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self._auto_topics_cache = None
         self._topics = None
-        changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
-        self.recommender.papers_changed(changed)
+        if self._recommender is not None or (self.recommend_dir / "vectors.json").exists():
+            # Only then: an import into a library that never asked For you loads no numpy for it.
+            self.recommender.papers_changed([self.papers[i] for i in dict.fromkeys(ids) if i in self.papers])
         if self._search is None:
             return
         self._search.index.add_papers(self.papers[i] for i in dict.fromkeys(ids) if i in self.papers)
         self._search.invalidate()
 
     # -- for you ---------------------------------------------------------------
+
+    @property
+    def recommend_dir(self) -> Path:
+        """Where For you's vectors are saved (a cache beside the paper cache, rebuildable)."""
+        return self.store.root / "recommend"
 
     @property
     def recommender(self) -> Recommender:

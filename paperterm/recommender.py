@@ -46,7 +46,7 @@ class Recommender:
 
     @property
     def folder(self) -> Path:
-        return self.library.store.root / "recommend"
+        return self.library.recommend_dir
 
     @property
     def ready(self) -> bool:

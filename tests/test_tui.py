@@ -472,9 +472,10 @@ async def _sidebar(pilot: Pilot, app: PapertermApp) -> None:
 async def _sidebar_move(pilot: Pilot, app: PapertermApp) -> None:
     await _sidebar(pilot, app)
     sidebar = app.main.query_one(ScopeList)
-    await pilot.press("j", "j")  # All → Unread → to-read, over the "Reading lists" heading
+    # All → Unread → For you → For you · to-read → to-read, over the "Reading lists" heading
+    await pilot.press("j", "j", "j", "j")
     assert sidebar.highlighted_option.id == "list:to-read"
-    await pilot.press("k")
+    await pilot.press("k", "k", "k")
     assert sidebar.highlighted_option.id == "unread:unread"
     await pilot.press("enter")
     await settle(pilot)
@@ -485,7 +486,7 @@ async def _highlight_scope(pilot: Pilot, app: PapertermApp, label: str) -> None:
     await _sidebar(pilot, app)
     sidebar = app.main.query_one(ScopeList)
     for index, option in enumerate(sidebar.options):
-        if option.id and option.id.endswith(label):
+        if option.id and option.id.endswith(label) and not option.id.startswith("foryou:"):
             sidebar.highlighted = index
             return
     raise AssertionError(f"no scope {label}")
