@@ -245,7 +245,7 @@ class MainScreen(Screen[None]):
                 self.app.call_from_thread(self._set_status, "For you: reading the library's words (once)…")
             try:
                 arranged = library.recommender.arrange(
-                    results.ids, self.for_you_list(), drop_kept=self.scope.kind == "foryou"
+                    list(results.ids), self.for_you_list(), drop_kept=self.scope.kind == "foryou"
                 )
             except LookupError as exc:
                 self.app.call_from_thread(self._set_status, str(exc.args[0]), True)
@@ -257,7 +257,7 @@ class MainScreen(Screen[None]):
         if self.rows is None:
             return
         if arranged is not None:
-            results = replace(results, ids=arranged.ids, scores=[0.0] * len(arranged.ids))
+            results = replace(results, ids=arranged.ids)  # type: ignore[arg-type]  # a list is a Sequence too
         self.rows.reasons = arranged.reasons if arranged is not None else {}
         self.rows.results = results if results.query.has_text else None
         papers = self.query_one(PaperList)
