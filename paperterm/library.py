@@ -31,7 +31,7 @@ from .state_store import StateStore
 from .text_tokens import QUERY_STOPWORDS, spans, words
 from .topic_rules import evaluation_order
 from .topic_rules import problems as topic_problems
-from .topic_rules import refusal as topic_refusal
+from .topic_rules import set_checked as set_checked_topic
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
@@ -663,7 +663,7 @@ class Library:
         if any(t.name.casefold() == name.casefold() for t in self.topics()):
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
-        self.edit_state(lambda state: _checked_rules(state, key, name=name, rule=rule, deleted=False, hidden=False))
+        self.edit_state(lambda state: set_checked_topic(state, key, name=name, rule=rule, deleted=False, hidden=False))
         self._topic_changed()
         return self.find_topic(name)
 
@@ -672,7 +672,7 @@ class Library:
         new_name = " ".join(new_name.split())
         if not new_name:
             raise BadAction("a topic needs a name")
-        self.edit_state(lambda state: _checked_rules(state, topic.key, name=new_name))
+        self.edit_state(lambda state: set_checked_topic(state, topic.key, name=new_name))
         self._topic_changed()
 
     def set_topic_flag(self, name: str, flag: str, value: bool) -> None:
@@ -700,7 +700,7 @@ class Library:
             self.edit_state(
                 lambda state: (
                     state.set_topic(src.key, deleted=True),
-                    _checked_rules(state, dst.key, rule=combined),
+                    set_checked_topic(state, dst.key, rule=combined),
                 )
             )
         else:
@@ -743,14 +743,6 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
-
-
-def _checked_rules(state: LibraryState, key: str, **changes: str | bool) -> None:
-    """Change a topic's preference, refusing (before anything is saved) a rule that names itself."""
-    state.set_topic(key, **changes)
-    problem = topic_refusal(key, state.topics)
-    if problem is not None:
-        raise BadAction(problem)
 
 
 def _phrase_pattern(parts: list[str]) -> re.Pattern[str]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .errors import BadAction
 from .search_query import QueryError, parse_query
 
 if TYPE_CHECKING:
-    from .library_state import TopicPref
+    from .library_state import LibraryState, TopicPref
 
 
 def named_topics(rule: str) -> list[str]:
@@ -105,3 +106,12 @@ def problems(prefs: Mapping[str, TopicPref]) -> list[str]:
         f"fix its rule with `paperterm topics remove {cycle[0]!r}` and add it again"
         for cycle in cycles(prefs).values()
     ]
+
+
+def set_checked(state: LibraryState, key: str, **changes: str | bool) -> None:
+    """Change a topic's preference inside a state edit, refusing (so nothing is saved) a change that
+    leaves its rule naming itself."""
+    state.set_topic(key, **changes)
+    problem = refusal(key, state.topics)
+    if problem is not None:
+        raise BadAction(problem)
