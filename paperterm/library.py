@@ -29,7 +29,7 @@ from .samples import sample_files
 from .search_query import FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import QUERY_STOPWORDS, spans, words
-from .topic_rules import evaluation_order
+from .topic_rules import evaluation_order, left_out_topic
 from .topic_rules import problems as topic_problems
 from .topic_rules import set_checked as set_checked_topic
 from .topics import HARD_GENERIC, Topic, discover
@@ -708,10 +708,15 @@ class Library:
         self._topic_changed()
 
     def remove_topic(self, name: str) -> None:
-        """Delete a topic of the user's own, or hide an automatic one."""
-        topic = self.find_topic(name)
-        flag = "deleted" if topic.kind == "user" else "hidden"
-        self.edit_state(lambda state: state.set_topic(topic.key, **{flag: True}))
+        """Delete a topic of the user's own (also one left out because its rule names itself), or
+        hide an automatic one."""
+        left_out = left_out_topic(self.state.topics, name)
+        if left_out is not None:
+            key, flag = left_out, "deleted"
+        else:
+            topic = self.find_topic(name)
+            key, flag = topic.key, "deleted" if topic.kind == "user" else "hidden"
+        self.edit_state(lambda state: state.set_topic(key, **{flag: True}))
         self._topic_changed()
 
     # -- numbers -------------------------------------------------------------

@@ -99,6 +99,16 @@ def refusal(key: str, prefs: Mapping[str, TopicPref]) -> str | None:
     return f"topic rules would name each other in a circle ({' → '.join(cycle)}); change one of them"
 
 
+def left_out_topic(prefs: Mapping[str, TopicPref], name: str) -> str | None:
+    """The key of the user topic called `name` (or with that key) if it is left out for naming
+    itself, so it can still be removed; None otherwise."""
+    wanted = name.strip().casefold()
+    for key in cycles(prefs):
+        if key == name or prefs[key].name.casefold() == wanted:
+            return key
+    return None
+
+
 def problems(prefs: Mapping[str, TopicPref]) -> list[str]:
     """One line per user topic disabled because its rule leads back to itself (a state that holds one)."""
     return [
