@@ -18,17 +18,28 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:  # the TUI imports this module before the library loads
+from .library_state import LibraryState, ReadingList, TopicPref
+
+if TYPE_CHECKING:
     from .library import Library
-    from .library_state import LibraryState, ReadingList, TopicPref
 
 MAX_STEPS = 200
 T = TypeVar("T")
-_LIST_FIELDS = ("deleted", "name", "position")  # applied in this order: a list comes back, then its name
-_TOPIC_FIELDS = ("deleted", "name", "rule", "pinned", "hidden", "merged_into")
+_BOOKKEEPING = ("id", "key", "changed", "by")  # who and when, not what the user said
+
+
+def _say_fields(record_type: type) -> tuple[str, ...]:
+    """The fields of a list or topic record the user's actions set, `deleted` first (a list comes
+    back before its name and place are set): whatever fields the state format has."""
+    names = [f.name for f in fields(record_type) if f.name not in _BOOKKEEPING]
+    return ("deleted", *(n for n in names if n != "deleted"))
+
+
+_LIST_FIELDS = _say_fields(ReadingList)
+_TOPIC_FIELDS = _say_fields(TopicPref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +137,12 @@ def _write(state: LibraryState, change: Change) -> None:
     elif kind == "note":
         state.set_note(key[0], value)
     elif kind == "list":
-        if key[1] == "deleted":
-            (state.delete_list if value else state.restore_list)(key[0])
+        if key[1] == "deleted" and value:
+            state.delete_list(key[0])
         elif key[1] == "name":
-            state.rename_list(key[0], value)
+            state.rename_list(key[0], value)  # refuses a name another list took since
         else:
-            state.move_list(key[0], value)
+            state.set_list_fields(key[0], **{key[1]: value})
     else:
         state.set_topic(key[0], **{key[1]: value})
 
@@ -201,6 +212,8 @@ def invert(state: LibraryState, step: UndoStep) -> tuple[int, list[str]]:
             if change.kind == "list" and change.key[1] == "deleted" and not now:
                 lists_left[change.key[0]] = 0  # made anew (or brought back) since: its papers are theirs
             continue  # already as before: someone did the same since
+        if change.kind == "list" and change.key[0] in lists_left:
+            continue  # made anew or deleted by someone else since: the rest of it is theirs
         if change.kind == "entry" and change.before is not None:
             reading_list = state.lists.get(change.key[0])
             if change.key[0] in lists_left or reading_list is None or reading_list.deleted:
