@@ -245,9 +245,9 @@ class LibraryState:
         self.lists[list_id] = replace(self.lists[list_id], deleted=True, changed=clock.now(), by=self.device)
         return held
 
-    def set_list_fields(self, list_id: str, **fields: Any) -> None:
-        """Put fields of a list back as they were (undo: a deleted list comes back), as a new change."""
-        self.lists[list_id] = replace(self.lists[list_id], **fields, changed=clock.now(), by=self.device)
+    def restore_list(self, list_id: str) -> None:
+        """Bring a deleted list back under its old name (undo); its entries are restored one by one."""
+        self.lists[list_id] = replace(self.lists[list_id], deleted=False, changed=clock.now(), by=self.device)
 
     def set_in_list(self, list_id: str, paper_id: str, present: bool, added: str | None = None) -> bool:
         """Add or remove a paper; False when it was already so (nothing is written).

@@ -18,28 +18,19 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .library_state import LibraryState, ReadingList, TopicPref
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the TUI imports this module before the library loads
     from .library import Library
+    from .library_state import LibraryState, ReadingList, TopicPref
 
 MAX_STEPS = 200
 T = TypeVar("T")
-_BOOKKEEPING = ("id", "key", "changed", "by")  # who and when, not what the user said
-
-
-def _say_fields(record_type: type) -> tuple[str, ...]:
-    """The fields of a list or topic record the user's actions set, `deleted` first (a list comes
-    back before its name and place are set): whatever fields the state format has."""
-    names = [f.name for f in fields(record_type) if f.name not in _BOOKKEEPING]
-    return ("deleted", *(n for n in names if n != "deleted"))
-
-
-_LIST_FIELDS = _say_fields(ReadingList)
-_TOPIC_FIELDS = _say_fields(TopicPref)
+# The fields of a list or topic the user's actions set (not who and when), `deleted` first: a
+# list comes back before its name and place are set.
+_LIST_FIELDS = ("deleted", "name", "position")
+_TOPIC_FIELDS = ("deleted", "name", "rule", "pinned", "hidden", "merged_into")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +128,12 @@ def _write(state: LibraryState, change: Change) -> None:
     elif kind == "note":
         state.set_note(key[0], value)
     elif kind == "list":
-        if key[1] == "deleted" and value:
-            state.delete_list(key[0])
+        if key[1] == "deleted":
+            (state.delete_list if value else state.restore_list)(key[0])
         elif key[1] == "name":
             state.rename_list(key[0], value)  # refuses a name another list took since
         else:
-            state.set_list_fields(key[0], **{key[1]: value})
+            state.move_list(key[0], value)
     else:
         state.set_topic(key[0], **{key[1]: value})
 
