@@ -44,36 +44,36 @@ async def _settled(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-def test_main_screen(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(_ready))
+def test_main_screen(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 36), run_before=steady(_ready))
 
 
-def test_search_state(snap_compare, data_dir: Path) -> None:
+def test_search_state(snap_compare, sample_dir: Path) -> None:
     async def search(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("slash", *"knowlege distilation")
         await _settled(pilot)
 
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(search))
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 36), run_before=steady(search))
 
 
-def test_note_editor(snap_compare, data_dir: Path) -> None:
+def test_note_editor(snap_compare, sample_dir: Path) -> None:
     async def note(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("n", *"Compare with the token-graph KD paper.", "ctrl+s")  # "saved", not a race
         await pilot.pause(0.1)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=steady(note))
+    assert snap_compare(_app(sample_dir), terminal_size=(100, 24), run_before=steady(note))
 
 
-def test_help_screen(snap_compare, data_dir: Path) -> None:
+def test_help_screen(snap_compare, sample_dir: Path) -> None:
     async def help_(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 40), run_before=steady(help_))
+    assert snap_compare(_app(sample_dir), terminal_size=(100, 40), run_before=steady(help_))
 
 
-def test_narrow_terminal(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(80, 24), run_before=steady(_ready))
+def test_narrow_terminal(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(80, 24), run_before=steady(_ready))

@@ -797,7 +797,8 @@ def test_every_key_in_the_help_has_a_test() -> None:
 
 
 @pytest.mark.parametrize("section, keys", list(KEY_TESTS), ids=[f"{s}:{k}" for s, k in KEY_TESTS])
-async def test_key(section: str, keys: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_key(section: str, keys: str, sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = sample_dir
     editor = data_dir.parent / "fake-editor.py"
     editor.parent.mkdir(parents=True, exist_ok=True)
     editor.write_text("import sys\nopen(sys.argv[1], 'w').write('from the editor\\n')\n")
