@@ -15,14 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__, sync
+from . import __version__, bookmark_export, sync
 from . import cli_output as ui
-from .atomic_io import LibraryFileError, write_bytes
+from .atomic_io import LibraryFileError
 from .external import ExternalError, edit_text
 from .importer import ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
-from .list_export import render as render_list
 from .locations import ENV_VAR
 from .search_query import QueryError
 from .settings import load_settings, save_settings
@@ -524,30 +523,17 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
         report = sync.import_file(library, Path(args.file).expanduser())
         ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
         return OK
-    export_format = args.export_format or EXTENSION_FORMATS.get(Path(args.file).suffix.lower(), "json")
-    if export_format == "json":
-        if args.file == "-":
+    try:
+        if args.file != "-":
+            message = bookmark_export.export(library, Path(args.file).expanduser(), args.list_name, args.export_format)
+            ui.out.print(ui.styled(message))
+        elif bookmark_export.format_for(args.file, args.export_format) == "json":
             ui.print_json(sync.export_payload(library))
-            return OK
-        count = sync.export_file(library, Path(args.file).expanduser())
-        ui.out.print(ui.styled(f"Wrote {args.file} ({count} papers with their lists, status and notes)."))
-        return OK
-    state = library.state
-    name = args.list_name or "to-read"
-    found = state.find_list(name)
-    if found is None:
-        raise BadInput(f"no reading list named {name!r}")
-    rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
-    text = render_list(rows, export_format, found.name)
-    if args.file == "-":
-        sys.stdout.write(text)
-    else:
-        write_bytes(Path(args.file).expanduser(), text.encode("utf-8"))
-        ui.out.print(ui.styled(f"Wrote {len(rows)} papers of {found.name} to {args.file}."))
+        else:
+            sys.stdout.write(bookmark_export.list_text(library, args.list_name, args.export_format)[0])
+    except BadAction as exc:
+        raise BadInput(str(exc)) from None
     return OK
-
-
-EXTENSION_FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".md": "markdown", ".markdown": "markdown", ".csv": "csv"}
 
 
 def cmd_topics(library: Library, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from loaders import DigestDate, ParseError, ParseResult, ParseWarning, parse_bytes
 
 from .paper_store import MergeReport, PaperStore, ParsedDigest
+from .wording import plural
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -63,14 +64,14 @@ class ImportSummary:
         return not self.skipped
 
     def line(self) -> str:
-        parts = [f"{self.new} new", f"{self.known} already known"]
+        parts = [f"{self.new:,} new", f"{self.known:,} already known"]
         if self.merged:
-            parts.append(f"{self.merged} of them merged with new details")
+            parts.append(f"{self.merged:,} of them merged with new details")
         if self.files_already:
-            parts.append(f"{self.files_already} file(s) imported before")
-        parts.append(f"{len(self.warnings)} warning(s)")
+            parts.append(f"{plural(self.files_already, 'file')} imported before")
+        parts.append(plural(len(self.warnings), "warning"))
         if self.skipped:
-            parts.append(f"{len(self.skipped)} file(s) skipped")
+            parts.append(f"{plural(len(self.skipped), 'file')} skipped")
         return ", ".join(parts)
 
 

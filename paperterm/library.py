@@ -23,9 +23,10 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search_query import FilterSource, QueryError, parse_query
+from .search_query import DateFilter, FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import QUERY_STOPWORDS, spans, words
+from .topic_match import match_topics
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
@@ -95,6 +96,10 @@ class _LibraryFilters(FilterSource):
 
     def note_text(self, paper_id: str) -> str:
         return self.library.state.note_of(paper_id)
+
+    def added_members(self, moment: DateFilter) -> set[str]:
+        first = self.library.first_seen()
+        return {pid for pid, when in first.items() if moment.accepts(when)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +201,14 @@ class Library:
                 found.append(Sighting(digest, line))
         return sorted(found, key=lambda s: (s.digest.date or "", s.digest.number))
 
+    def first_seen(self) -> dict[str, str]:
+        """When each paper was first imported (its earliest digest's import time, ISO, UTC)."""
+        imported = {d.number: d.imported_at for d in self.digests}
+        return {
+            pid: min((imported.get(n, "") for n, _ in paper.sightings), default="")
+            for pid, paper in self.papers.items()
+        }
+
     def papers_sorted(self, *, date_filter: str | None = None, source: str | None = None) -> list[Paper]:
         """Newest digest first, then in the order the digest listed them."""
         chosen: Iterable[Paper] = self.papers.values()
@@ -204,7 +217,7 @@ class Library:
         if source:
             wanted = source.casefold()
             chosen = [p for p in chosen if any(wanted in s.digest.name.casefold() for s in self.sightings(p))]
-        return sorted(chosen, key=_newest_first, reverse=True)
+        return sorted(chosen, key=newest_first, reverse=True)
 
     def describe(self, paper: Paper) -> dict[str, Any]:
         """Everything known about a paper, as plain data (for `--json`, exports and the TUI)."""
@@ -408,7 +421,7 @@ class Library:
             if index is None:
                 index = self.rebuild_index()
             self._search = PaperSearch(
-                index, self.papers, _LibraryFilters(self), order=_newest_first, seen_on=self.seen_on
+                index, self.papers, _LibraryFilters(self), order=newest_first, seen_on=self.seen_on
             )
             for pid, note in self.state.notes.items():
                 if note.versions:
@@ -604,10 +617,11 @@ class Library:
         raise BadAction(f"no topic named {name!r} (see `paperterm topics`)")
 
     def topic_members(self, name: str) -> set[str]:
-        try:
-            return set(self.find_topic(name).members)
-        except BadAction as exc:
-            raise QueryError(str(exc)) from None
+        """Papers of the topics `topic:NAME` means: forgiving, as the rest of the search (see topic_match)."""
+        found = match_topics(self.topics(), name)
+        if not found:
+            raise QueryError(f"no topic matches {name!r} (see `paperterm topics`)")
+        return set().union(*(t.members for t in found))
 
     def _topic_changed(self) -> None:
         self._topics = None
@@ -703,7 +717,7 @@ def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[
     return topic_trend(members, library.papers, dates)
 
 
-def _newest_first(paper: Paper) -> tuple[str, int, int]:
+def newest_first(paper: Paper) -> tuple[str, int, int]:
     """Sort key (use with reverse=True): newest date first, then digest order, then line order."""
     number, line = paper.sightings[0] if paper.sightings else (0, 0)
     return (paper.date, -number, -line)

@@ -18,7 +18,7 @@ MAX_DAYS = 60  # digest days listed one by one in the sidebar
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    kind: str  # all | unread | list | topic | day
+    kind: str  # all | unread | new | list | topic | day
     key: str
     label: str
     query: str
@@ -31,10 +31,11 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
+def overview(library: Library, *, include_topics: bool = True, since: str | None = None) -> list[Scope]:
     """Every scope with its paper and unread counts, in sidebar order.
 
-    Topics need the search index; the app asks without them until it is ready.
+    Topics need the search index; the app asks without them until it is ready. `since` (when
+    the last session started) adds "New since last session": papers first imported after it.
     """
     state = library.state
     papers = library.papers
@@ -43,6 +44,10 @@ def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
         Scope("all", "all", "All", "", len(papers), len(papers) - len(touched)),
         Scope("unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)),
     ]
+    if since:
+        fresh = [pid for pid, when in library.first_seen().items() if when > since]
+        unread = sum(1 for pid in fresh if pid not in touched)
+        scopes.append(Scope("new", "new", "New since last time", f"added:>{since}", len(fresh), unread))
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
         unread = sum(1 for pid in members if state.status_of(pid) == "new")

@@ -4,8 +4,9 @@ knowlege distil            words (typos and prefixes forgiven)
 "exact phrase"             the words, adjacent and in order
 -word  -"a phrase"         must not match
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
-topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
+topic:NAME list:NAME author:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+added:>=2024-09-01 added:>2024-09-12T08:30:00+00:00  first imported (what's new)
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source")
+FILTERS = ("topic", "list", "is", "date", "source", "author", "added")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
+_MOMENT = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2})?)?)?)?)$")
 
 
 class QueryError(ValueError):
@@ -65,6 +67,8 @@ class Query:
     states: list[str] = field(default_factory=list)
     dates: list[DateFilter] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    added: list[DateFilter] = field(default_factory=list)
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
 
@@ -74,7 +78,7 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.sources)
+        return any((self.topics, self.lists, self.states, self.dates, self.sources, self.authors, self.added))
 
 
 def parse_query(text: str) -> Query:
@@ -122,8 +126,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
     if not value:
         raise QueryError(f"`{name}:` needs a value")
     if negated:
-        if name == "date":
-            raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
+        if name in ("date", "added"):
+            raise QueryError(f"write `{name}:<…` or `{name}:>…` instead of `-{name}:`")
         query.negated_filters.append((name, value))
         if name == "is":
             _check_is(value)
@@ -137,6 +141,13 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
+    elif name == "author":
+        query.authors.append(value)
+    elif name == "added":
+        moment = _MOMENT.match(value)
+        if not moment:
+            raise QueryError(f"`added:{value}`: write a date as 2024-09-12 or >=2024-09-01 (a time may follow: T08:30)")
+        query.added.append(DateFilter(moment.group(1) or "=", moment.group(2)))
     elif name == "date":
         match = _DATE.match(value)
         if not match:
@@ -163,6 +174,10 @@ class FilterSource:
         raise QueryError(f"unknown state {state!r}")
 
     def source_members(self, text: str) -> set[str]:
+        return set()
+
+    def added_members(self, moment: DateFilter) -> set[str]:
+        """Papers first imported at a moment the filter accepts."""
         return set()
 
     def note_text(self, paper_id: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,14 +17,15 @@ import pytest
 from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 from textual.worker import WorkerCancelled
 
 from paperterm.library import Library
+from paperterm.settings import load_settings
 from tui.app import PapertermApp
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.note_editor import NoteEditor
-from tui.screens.prompts import ImportPrompt, ListPicker, TextPrompt
+from tui.screens.prompts import ChoicePicker, ImportPrompt, ListPicker, ReportScreen, TextPrompt
 from tui.screens.reader import ReaderScreen
 from tui.screens.triage import TriageScreen
 from tui.widgets.paper_detail import PaperDetail
@@ -355,9 +357,170 @@ async def _main_open(pilot: Pilot, app: PapertermApp) -> None:
 
 
 async def _copy_title(pilot: Pilot, app: PapertermApp) -> None:
+    """`y` offers what to copy: the title first, then (an arXiv paper's) id, the link, BibTeX."""
     target = current_id(app)
     await pilot.press("y")
+    assert isinstance(app.screen, ChoicePicker)
+    await pilot.press("enter")
     assert app.clipboard == app.library.papers[target].title
+    await pilot.press("y", "down", "enter")  # the samples have no arXiv ids: the link is next
+    assert app.clipboard == app.library.papers[target].url
+    await pilot.press("y", "end", "enter")
+    assert app.clipboard.startswith("@misc{")
+
+
+async def _links_paper(app: PapertermApp) -> str:
+    """A paper with an arXiv id and links of every kind (a hostile one among them), made current."""
+    paper = {
+        "title": "Linked Paper With Code",
+        "abstract": "An abstract that talks about many things at length. Code: https://github.com/x/linked",
+        "url": "https://arxiv.org/abs/2409.01234",
+    }
+    return await _import_json(app, paper)
+
+
+async def _import_json(app: PapertermApp, *papers: dict) -> str:
+    """Import papers (as a scraper's JSON list) from another process's view, then reload; the
+    first one's id."""
+    library = Library.open(app.library.root)
+    library.import_bytes(json.dumps({"date": "2024-09-20", "papers": list(papers)}).encode(), "extra.json")
+    app.reload_library()
+    await app.workers.wait_for_complete()
+    return next(p.id for p in Library.open(app.library.root).papers.values() if p.title == papers[0]["title"])
+
+
+async def _open_link(pilot: Pilot, app: PapertermApp, in_reader: bool = False) -> None:
+    target = await _links_paper(app)
+    await settle(pilot)
+    plist(app).cursor = plist(app).ids.index(target)
+    await settle(pilot)
+    if in_reader:
+        await _in_reader(pilot, app)
+    opened: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    await pilot.press("O")
+    assert isinstance(app.screen, ChoicePicker)
+    picker = app.screen.query_one("#choices", OptionList)
+    labels = [rendered(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
+    assert labels[0].startswith("arXiv page") and labels[1].startswith("PDF")
+    assert any(label.startswith("Code") and "github.com/x/linked" in label for label in labels)
+    await pilot.press("down", "enter")
+    assert opened == ["https://arxiv.org/pdf/2409.01234"]
+    await pilot.press("p")
+    assert opened[-1] == "https://arxiv.org/pdf/2409.01234"
+
+
+async def _open_pdf_without_one(pilot: Pilot, app: PapertermApp) -> None:
+    opened: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    await pilot.press("p")  # the samples have no arXiv ids and no PDF links
+    assert opened == []
+    assert any("No PDF" in n.message for n in app._notifications)
+
+
+async def _authors_fold(pilot: Pilot, app: PapertermApp, in_reader: bool = False) -> None:
+    paper = {
+        "title": "A Paper With Fifty Authors",
+        "abstract": "An abstract that talks about many things at length. " * 3,
+        "authors": [f"Author{i} Name{i}" for i in range(50)],
+    }
+    target = await _import_json(app, paper)
+    await settle(pilot)
+    assert len(app.library.papers[target].authors) == 50
+    plist(app).cursor = plist(app).ids.index(target)
+    await settle(pilot)
+
+    def text() -> str:
+        return shown(app.screen.query_one("#reader-text", Static)) if in_reader else detail_text(app)
+
+    if in_reader:
+        await _in_reader(pilot, app)
+    assert "et al." in text() and "45 more" in text() and "Author49" not in text()
+    await pilot.press("a")
+    await settle(pilot)
+    assert "Author49 Name49" in text() and "et al." not in text()
+    await pilot.press("a")
+    await settle(pilot)
+    assert "et al." in text()
+
+
+async def _main_sort(pilot: Pilot, app: PapertermApp) -> None:
+    """`s` cycles the orders; the header says which; each scope remembers its own, across sessions."""
+    await _import_json(
+        app,
+        *({"title": t, "abstract": "Words about things. " * 5, "upvotes": v} for t, v in (("Few", 5), ("Many", 99))),
+    )
+    await settle(pilot)
+    assert "by newest seen" in status_text(app)
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by paper date" in status_text(app)
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by upvotes" in status_text(app)
+    votes = [app.library.papers[pid].extra.get("upvotes", -1) for pid in plist(app).ids]
+    assert votes[:3] == [99, 5, -1]
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by title" in status_text(app)
+    titles = [app.library.papers[pid].title.casefold() for pid in plist(app).ids[:20]]
+    assert titles == sorted(titles)
+    await pilot.press("slash", *"retrieval", "enter")
+    await settle(pilot)
+    assert "by title" in status_text(app)  # chosen for this scope: kept while searching
+    app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "unread")
+    await settle(pilot)
+    assert "by relevance" in status_text(app)  # another scope: searching ranks by relevance
+    assert load_settings(app.library.root).sort_orders == {"all:all": "title"}
+
+
+async def _main_next_unread(pilot: Pilot, app: PapertermApp) -> None:
+    ids = plist(app).ids
+    Library.open(app.library.root).set_status(ids[1], "read")
+    Library.open(app.library.root).set_status(ids[2], "dismissed")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await pilot.press("J")
+    assert plist(app).cursor == 3
+    plist(app).cursor = len(ids) - 1
+    await pilot.press("J")
+    assert plist(app).cursor == 0  # wraps round
+
+
+async def _main_view_read(pilot: Pilot, app: PapertermApp) -> None:
+    """`A` marks every paper of the view (not only the page) read, and one `u` undoes it all."""
+    await pilot.press("slash", *"retrieval", "enter")
+    await settle(pilot)
+    shown_ids = list(plist(app).ids)
+    assert 20 < len(shown_ids) < 174
+    await pilot.press("A")
+    await settle(pilot)
+    saved = state(app)
+    assert all(saved.status_of(pid) == "read" for pid in shown_ids)
+    assert sum(1 for pid in app.library.papers if saved.status_of(pid) == "read") == len(shown_ids)
+    await pilot.press("u")
+    await settle(pilot)
+    assert all(state(app).status_of(pid) == "new" for pid in shown_ids)
+
+
+async def _main_import_report(pilot: Pilot, app: PapertermApp) -> None:
+    """Importing a folder says so once, then once more with the summary; `W` shows its warnings."""
+    folder = app.library.root.parent / "inbox"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"digest-{n}.txt").write_text(
+            f"Daily Papers\n\nSep {n + 1}\n\nPaper Number {n}\n\n" + "An abstract sentence here. " * 10
+        )
+    (folder / "notes.json").write_text('{"not": "a digest"}')
+    app.clear_notifications()
+    await pilot.press("i", *str(folder), "enter")
+    await settle(pilot)
+    messages = [n.message for n in app._notifications]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("Importing") and "6 new" in messages[1] and "W shows" in messages[1]
+    await pilot.press("W")
+    assert isinstance(app.screen, ReportScreen)
+    assert "notes.json" in "\n".join(app.screen.lines)  # type: ignore[attr-defined]
 
 
 async def _copy_bibtex(pilot: Pilot, app: PapertermApp) -> None:
@@ -631,7 +794,7 @@ async def _reader_open(pilot: Pilot, app: PapertermApp) -> None:
 
 async def _reader_copy_title(pilot: Pilot, app: PapertermApp) -> None:
     target = await _in_reader(pilot, app)
-    await pilot.press("y")
+    await pilot.press("y", "enter")
     assert app.clipboard == app.library.papers[target].title
 
 
@@ -722,6 +885,13 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Main screen", "e"): _main_editor,
     ("Main screen", "o"): _main_open,
     ("Main screen", "y"): _copy_title,
+    ("Main screen", "O"): _open_link,
+    ("Main screen", "p"): _open_pdf_without_one,
+    ("Main screen", "a"): _authors_fold,
+    ("Main screen", "s"): _main_sort,
+    ("Main screen", "J"): _main_next_unread,
+    ("Main screen", "A"): _main_view_read,
+    ("Main screen", "W"): _main_import_report,
     ("Main screen", "Y"): _copy_bibtex,
     ("Main screen", "R"): _main_page_read,
     ("Main screen", "i"): _main_import,
@@ -757,6 +927,9 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Reader (enter)", "e"): _reader_editor,
     ("Reader (enter)", "o"): _reader_open,
     ("Reader (enter)", "y"): _reader_copy_title,
+    ("Reader (enter)", "O"): lambda p, a: _open_link(p, a, in_reader=True),
+    ("Reader (enter)", "p"): lambda p, a: _open_link(p, a, in_reader=True),
+    ("Reader (enter)", "a"): lambda p, a: _authors_fold(p, a, in_reader=True),
     ("Reader (enter)", "Y"): _reader_copy_bibtex,
     ("Reader (enter)", "u"): _reader_undo,
     ("Triage (t)", "b"): lambda p, a: _triage_decision(p, a, "b", "read", True),

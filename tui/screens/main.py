@@ -22,8 +22,10 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
+from paperterm import sorting
 from paperterm.library_overview import Scope, overview
 from paperterm.triage import ScopeAction
+from paperterm.wording import plural
 
 from ..heap import settle_heap
 from ..messages import LibraryChange, PaperAction, PaperVerb
@@ -81,8 +83,12 @@ MAIN_BINDINGS = [
     Binding("slash", "search", "Search", priority=True),
     *PAPER_BINDINGS,
     Binding("t", "triage", "Triage"),
+    Binding("s", "cycle_sort", "Sort"),
+    Binding("J", "next_unread", "Next unread", show=False),
     Binding("R", "mark_page_read", "Mark page read", show=False),
+    Binding("A", "mark_view_read", "Mark all shown read", show=False),
     Binding("i", "import_digest", "Import"),
+    Binding("W", "import_report", "Last import's warnings", show=False),
     Binding("ctrl+r", "reload", "Reload from disk", show=False),
     Binding("ctrl+t", "toggle_mark_on_move", "Toggle mark-read-on-move", show=False),
     Binding("question_mark", "help", "Help"),
@@ -103,6 +109,8 @@ class MainScreen(Screen[None]):
         self.index_ready = False
         self._last_highlighted: str | None = None
         self._detail_timer: Timer | None = None
+        self._restore: str | None = None  # the paper the cursor was on at the last quit
+        self._view_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Container(id="body"):
@@ -130,6 +138,7 @@ class MainScreen(Screen[None]):
 
     def library_ready(self) -> None:
         """First paint of real data: the newest papers, without waiting for the search index."""
+        self._restore_view()
         self.rows = LibraryRows(self.library)
         self.rows.refresh_marks()
         ids = [p.id for p in self.library.papers_sorted()]
@@ -157,16 +166,63 @@ class MainScreen(Screen[None]):
         if self.rows is not None:
             self.rows.topic_of = topic_of
         self.refresh_sidebar()
-        self.run_query(keep=self.query_one(PaperList).current)
+        keep, self._restore = self._restore or self.query_one(PaperList).current, None
+        self.run_query(keep=keep)
         settle_heap()
 
     # -- scope and search ----------------------------------------------------------
 
     def watch_scope(self) -> None:
         self.run_query()
+        self._remember_view()
 
     def watch_search_text(self) -> None:
         self.run_query()
+        self._remember_view()
+
+    # -- the view is restored on the next launch ---------------------------------------
+
+    def _restore_view(self) -> None:
+        """The scope, search and paper of the last session (the sidebar confirms the scope later)."""
+        view = paperterm_app(self).settings.last_view
+        if view.get("kind") and view.get("kind") != "all":
+            self.set_reactive(
+                MainScreen.scope,
+                Scope(view["kind"], view.get("key", ""), view.get("label", ""), view.get("query", ""), 0, 0),
+            )
+        if view.get("search"):
+            self.set_reactive(MainScreen.search_text, view["search"])
+            search = self.query_one(SearchBar)
+            with search.prevent(SearchBar.Changed):
+                search.value = view["search"]
+        self._restore = view.get("paper") or None
+
+    def _remember_view(self) -> None:
+        """Saved a moment after the view settles (and at quit), not on every key."""
+        if self.rows is None:
+            return
+        if self._view_timer is not None:
+            self._view_timer.stop()
+        self._view_timer = self.set_timer(1.0, self.save_view)
+
+    def save_view(self) -> None:
+        if self.rows is None:
+            return
+        scope = self.scope
+        view = {
+            "kind": scope.kind,
+            "key": scope.key,
+            "label": scope.label,
+            "query": scope.query,
+            "search": self.search_text,
+            "paper": self._last_highlighted or "",  # not the list's: at quit it is already unmounted
+        }
+        paperterm_app(self).update_settings(last_view=view)
+
+    def on_unmount(self) -> None:
+        if self._view_timer is not None:
+            self._view_timer.stop()
+        self.save_view()
 
     @on(SearchBar.Changed)
     def _search_changed(self, event: SearchBar.Changed) -> None:
@@ -198,30 +254,62 @@ class MainScreen(Screen[None]):
         from paperterm.search_query import QueryError
 
         library = self.library
+        chosen = self.sort_choice
         try:
             with library.lock:
                 results = library.search(text)
+                searching = results.query.has_text
+                order = sorting.effective(chosen, searching)
+                # Without words the search's order is already the newest seen; with words, relevance.
+                if order == sorting.RELEVANCE or (order == sorting.NEWEST and not searching):
+                    ids = results.ids
+                else:
+                    ids = sorting.sort_ids(library, results.ids, order, searching=searching)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_results, results, keep)
+            self.app.call_from_thread(self._show_results, results, ids, order, keep)
 
-    def _show_results(self, results: SearchResults, keep: str | None) -> None:
+    def _show_results(self, results: SearchResults, ids: list[str], order: str, keep: str | None) -> None:
         if self.rows is None:
             return
         self.rows.results = results if results.query.has_text else None
         papers = self.query_one(PaperList)
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
-        papers.set_rows(results.ids, self.rows, keep=keep, empty=empty)
+        papers.set_rows(ids, self.rows, keep=keep, empty=empty)
         label = self.scope.label
-        parts = [f"{label} · {len(results)} papers"]
+        parts = [f"{label} · {plural(len(results), 'paper')}"]
         if results.query.has_text:
-            parts.append(f"{results.full_matches} match every word")
+            parts.append(f"{results.full_matches:,} match every word")
+        parts.append(f"by {order} (s)")
         self._set_status(" · ".join(parts))
         self.show_detail(papers.current)
 
+    # -- sorting (remembered per scope) ------------------------------------------------
+
+    @property
+    def scope_id(self) -> str:
+        return f"{self.scope.kind}:{self.scope.key}"
+
+    @property
+    def sort_choice(self) -> str:
+        return paperterm_app(self).settings.sort_orders.get(self.scope_id, "")
+
+    def action_cycle_sort(self) -> None:
+        searching = bool(self.search_text.strip())
+        self.sort_by(sorting.next_order(self.sort_choice, searching))
+
+    def sort_by(self, order: str) -> None:
+        """Show this view in `order` from now on (kept for this scope across sessions)."""
+        app = paperterm_app(self)
+        orders = dict(app.settings.sort_orders)
+        orders[self.scope_id] = order
+        app.update_settings(sort_orders=orders)
+        self.run_query(keep=self.query_one(PaperList).current)
+
     def _set_status(self, message: str, error: bool = False) -> None:
+        self.query_one("#list-status", Label).set_class(error, "-error")
         self.query_one("#list-status", Label).update(
             Text(strip_controls(message), style="bold red" if error else "dim")
         )
@@ -288,7 +376,7 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="overview")
     def refresh_sidebar(self) -> None:
         with self.library.lock:
-            scopes = overview(self.library, include_topics=self.index_ready)
+            scopes = overview(self.library, include_topics=self.index_ready, since=paperterm_app(self).previous_session)
         self.app.call_from_thread(self._set_scopes, scopes)
 
     def _set_scopes(self, scopes: list[Scope]) -> None:
@@ -332,7 +420,25 @@ class MainScreen(Screen[None]):
     def action_mark_page_read(self) -> None:
         visible = self.query_one(PaperList).visible_ids()
         count = paperterm_app(self).mark_read(visible)
-        self.notify(f"Marked {count} paper(s) read.")
+        self.notify(f"Marked {plural(count, 'paper')} read.")
+
+    def action_mark_view_read(self) -> None:
+        """Every paper of the current scope and search, as one undo step."""
+        shown = self.query_one(PaperList).ids
+        count = paperterm_app(self).mark_read(shown)
+        self.notify(f"Marked {plural(count, 'paper')} of {self.scope.label} read · u undoes it.")
+
+    def action_next_unread(self) -> None:
+        """To the next unread paper below the cursor, wrapping round to the top."""
+        papers = self.query_one(PaperList)
+        state = self.library.state
+        ids = papers.ids
+        for step in range(1, len(ids) + 1):
+            index = (papers.cursor + step) % len(ids)
+            if state.status_of(ids[index]) == "new":
+                papers.cursor = index
+                return
+        self.notify("Nothing unread in this view.", timeout=2)
 
     def action_import_digest(self) -> None:
         from .prompts import ImportPrompt
@@ -342,6 +448,18 @@ class MainScreen(Screen[None]):
                 paperterm_app(self).import_paths([path])
 
         self.app.push_screen(ImportPrompt(), chosen)
+
+    def show_search(self, text: str) -> None:
+        """Show this search (a palette command's), as if typed in the search bar."""
+        self.query_one(SearchBar).value = text
+        self.search_text = text
+
+    def action_import_report(self) -> None:
+        paperterm_app(self).show_import_report()
+
+    def show_progress(self, message: str) -> None:
+        """An import's progress, in the list header until the results replace it."""
+        self._set_status(message)
 
     def action_reload(self) -> None:
         paperterm_app(self).reload_library()
