@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__, bookmark_export, sync
+from . import __version__, bookmark_export, sorting, sync
 from . import cli_output as ui
 from .atomic_io import LibraryFileError
 from .external import ExternalError, edit_text
@@ -59,10 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("list", help="list papers, newest digest first")
+    p = sub.add_parser("list", help="list papers, newest digest first (or --sort)")
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
     p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
+    _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", help="show one paper in full")
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
     p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=20)
+    _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
@@ -115,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("--list", dest="list_name", metavar="NAME")
 
-    p = sub.add_parser("mark", help="mark papers read, unread or dismissed")
-    p.add_argument("ids", nargs="+", metavar="ID")
+    p = sub.add_parser("mark", help="mark papers read, unread or dismissed (by id, or every match of --query)")
+    p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("status", choices=("read", "unread", "dismissed"))
+    p.add_argument("--query", metavar="QUERY", help='every paper this search finds, e.g. "topic:moe date:2024-09"')
 
     p = sub.add_parser("triage", help="keep (bookmark + read), skip (read) or dismiss papers, as the app's triage")
     p.add_argument("decision", choices=[d.value for d in Decision])
@@ -167,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     p.add_argument("file")
     return parser
+
+
+def _sort_option(parser: argparse.ArgumentParser) -> None:
+    names = [name.replace(" ", "-") for name in sorting.ORDERS]
+    parser.add_argument("--sort", choices=names, help="order (default: relevance when searching, else newest-seen)")
 
 
 def _actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
@@ -294,6 +302,9 @@ def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | 
 
 def cmd_list(library: Library, args: argparse.Namespace) -> int:
     papers = library.papers_sorted(date_filter=args.date, source=args.source)
+    if args.sort:
+        ids = sorting.sort_ids(library, [p.id for p in papers], args.sort.replace("-", " "), searching=False)
+        papers = [library.papers[pid] for pid in ids]
     if args.limit > 0:
         papers = papers[: args.limit]
     rows = [library.describe(p) for p in papers]
@@ -317,9 +328,15 @@ def cmd_show(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
-    results = library.search(text, limit=args.limit if args.limit > 0 else None)
+    limit = args.limit if args.limit > 0 else None
+    results = library.search(text, limit=None if args.sort else limit)
+    pairs = list(zip(results.ids, results.scores, strict=True))
+    if args.sort:
+        score_of = dict(pairs)
+        ordered = sorting.sort_ids(library, results.ids, args.sort.replace("-", " "), searching=True)
+        pairs = [(pid, score_of[pid]) for pid in ordered][:limit]
     rows = []
-    for pid, score in zip(results.ids, results.scores, strict=True):
+    for pid, score in pairs:
         row = library.describe(library.papers[pid])
         row["score"] = round(score, 3)
         row["title_spans"] = results.highlight(row["title"])
@@ -490,16 +507,22 @@ def cmd_triage(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_mark(library: Library, args: argparse.Namespace) -> int:
+    if not args.ids and args.query is None:
+        raise BadInput("name the papers: IDs, or --query QUERY for every paper a search finds")
     value = "new" if args.status == "unread" else args.status
-    changed = sum(library.set_status(pid, value) for pid in _papers(library, args.ids))
-    ui.out.print(ui.styled(f"Marked {changed} paper(s) {args.status}."))
+    ids = _papers(library, args.ids)
+    if args.query is not None:
+        ids += library.search(args.query).ids
+    changed = sum(library.set_status(pid, value) for pid in dict.fromkeys(ids))
+    ui.out.print(ui.styled(f"Marked {plural(changed, 'paper')} {args.status}."))
     return OK
 
 
 def cmd_note(library: Library, args: argparse.Namespace) -> int:
     paper = library.resolve(args.id)
-    if args.print_note:
-        ui.out.print(ui.styled(library.state.note_of(paper.id)), soft_wrap=False)
+    if args.print_note:  # as stored, never wrapped: `--print` then `--set` keeps the note
+        note = ui.safe(library.state.note_of(paper.id))
+        sys.stdout.write(note if not note or note.endswith("\n") else note + "\n")
         return OK
     if args.text is not None:
         text = args.text

@@ -163,6 +163,7 @@ def import_inputs(
     inputs: Iterable[DigestInput | str],
     *,
     explicit_date: date | None = None,
+    explicit_source: str = "option",
     format_name: str | None = None,
     total: int = 0,
     progress: Progress | None = None,
@@ -199,6 +200,8 @@ def import_inputs(
                 summary.skipped.append(str(exc))
             continue
         stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
+        if explicit_date is not None:
+            source = explicit_source  # who gave the date: `--date` ("option") or the bundled samples
         summary.warnings.extend(result.warnings)
         already.add(sha)
         parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))

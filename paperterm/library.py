@@ -301,7 +301,13 @@ class Library:
         summary = ImportSummary()
         for path, day in sample_files():
             summary.absorb(
-                import_inputs(self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1)
+                import_inputs(
+                    self.store,
+                    [read_input(path)],
+                    explicit_date=date.fromisoformat(day),
+                    explicit_source="bundled sample",
+                    total=1,
+                )
             )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary

@@ -60,8 +60,8 @@ def test_round_trip_keeps_every_field(data_dir: Path) -> None:
 
 def test_sample_dates_are_fixed(seeded: Library) -> None:
     assert [(d.name, d.date, d.date_source) for d in seeded.digests] == [
-        ("hf-daily-papers-compact.txt", "2025-09-11", "option"),
-        ("hf-daily-papers-blank-lines.txt", "2025-09-12", "option"),
+        ("hf-daily-papers-compact.txt", "2025-09-11", "bundled sample"),
+        ("hf-daily-papers-blank-lines.txt", "2025-09-12", "bundled sample"),
     ]
 
 
