@@ -77,3 +77,21 @@ def test_help_screen(snap_compare, sample_dir: Path) -> None:
 
 def test_narrow_terminal(snap_compare, sample_dir: Path) -> None:
     assert snap_compare(_app(sample_dir), terminal_size=(80, 24), run_before=steady(_ready))
+
+
+def test_main_screen_120x40(snap_compare, sample_dir: Path) -> None:
+    """Sidebar rows one line each even once the sidebar scrolls; the footer shows ? and q."""
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 40), run_before=steady(_ready))
+
+
+def test_wide_terminal(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(250, 70), run_before=steady(_ready))
+
+
+def test_query_error_is_shown_whole_at_80x24(snap_compare, sample_dir: Path) -> None:
+    async def bad_query(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("slash", *"date:September topic:moe")
+        await _settled(pilot)
+
+    assert snap_compare(_app(sample_dir), terminal_size=(80, 24), run_before=steady(bad_query))

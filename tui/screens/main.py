@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 ALL = Scope("all", "all", "All", "", 0, 0)
 NARROW_BELOW = 110
+WIDE_FROM = 180
 DETAIL_DELAY = 0.05  # seconds the cursor rests before the paper pane is redrawn
 
 
@@ -79,6 +80,9 @@ class LibraryRows:
 
 
 MAIN_BINDINGS = [
+    # First, so the footer shows them at any width.
+    Binding("question_mark", "help", "Help"),
+    Binding("q", "app.quit", "Quit"),
     # Priority: it runs before the keys typed right after it are routed, so they reach the search bar.
     Binding("slash", "search", "Search", priority=True),
     *PAPER_BINDINGS,
@@ -91,8 +95,6 @@ MAIN_BINDINGS = [
     Binding("W", "import_report", "Last import's warnings", show=False),
     Binding("ctrl+r", "reload", "Reload from disk", show=False),
     Binding("ctrl+t", "toggle_mark_on_move", "Toggle mark-read-on-move", show=False),
-    Binding("question_mark", "help", "Help"),
-    Binding("q", "app.quit", "Quit"),
 ]
 
 
@@ -133,6 +135,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_BELOW, "-narrow")
+        self.set_class(self.size.width >= WIDE_FROM, "-wide")
 
     # -- the library arrives (from the app's loading worker) ---------------------
 

@@ -19,6 +19,8 @@ from paperterm.library_overview import Scope
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _HEADINGS = {"list": "Reading lists", "topic": "Topics", "day": "Digest days"}
+SCROLLBAR = 1  # cells the option list's vertical scrollbar takes
+TREND_ROOM = 30  # the sidebar width from which topic rows carry a mini trend
 
 
 def mini_trend(values: tuple[int, ...], width: int = 6) -> str:
@@ -79,7 +81,11 @@ class ScopeSidebar(Vertical):
         options: list[Option | None] = []
         heading = ""
         digits = max((len(str(s.total)) for s in scopes), default=1)
-        room = max(10, self.size.width - 2)  # the option list's padding
+        # The option list's padding, and its scrollbar once the scopes outgrow it: a row one cell
+        # too wide wraps onto a second line.
+        room = max(10, self.size.width - 2 - SCROLLBAR)
+        trends = room >= TREND_ROOM  # narrow: names keep their room, no row is wider than another
+        self.query_one("#scope-legend", Label).update(Text("unread/total" if trends else "unread", style="dim"))
         for scope in scopes:
             group = _HEADINGS.get(scope.kind, "")
             if group != heading:
@@ -88,9 +94,13 @@ class ScopeSidebar(Vertical):
                 heading = group
             option_id = f"{scope.kind}:{scope.key}"
             self._option_scope[option_id] = scope
-            counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
-            if scope.kind == "topic" and sum(1 for v in scope.trend if v) >= 3:
-                counts.append(" " + mini_trend(scope.trend, 4), style="green")
+            if trends:
+                counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
+            else:  # narrow: the unread count alone, so names keep most of the row
+                counts = Text(f" {scope.unread:>{digits}}", style="dim")
+            if trends:  # every row keeps the trend's cells, so the counts line up
+                shown = scope.kind == "topic" and sum(1 for v in scope.trend if v) >= 3
+                counts.append(" " + (mini_trend(scope.trend, 4) if shown else " " * 4), style="green")
             name = Text(scope.label, style="bold" if scope.unread else "")  # user text, never markup
             name.truncate(max(4, room - counts.cell_len), overflow="ellipsis", pad=True)
             options.append(Option(name + counts, id=option_id))
@@ -123,7 +133,7 @@ class ScopeSidebar(Vertical):
         label = self.query_one("#trend-label", Label)
         spark = self.query_one(Sparkline)
         if scope is not None and scope.kind == "topic" and scope.trend:
-            label.update(Text(f"{scope.label}: papers per digest day", style="dim"))
+            label.update(Text(f"Papers per digest day in {scope.label}", style="dim"))
             spark.data = list(scope.trend)
             spark.display = True
         else:
