@@ -7,6 +7,7 @@ a | b                      either side (user topic rules: `"mixture of experts" 
 topic:NAME list:NAME author:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
 added:>=2024-09-01 added:>2024-09-12T08:30:00+00:00  first imported (what's new)
+like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source", "author", "added")
+FILTERS = ("topic", "list", "is", "date", "source", "author", "added", "like")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
@@ -69,6 +70,7 @@ class Query:
     sources: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     added: list[DateFilter] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
 
@@ -78,7 +80,9 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return any((self.topics, self.lists, self.states, self.dates, self.sources, self.authors, self.added))
+        return any(
+            (self.topics, self.lists, self.states, self.dates, self.sources, self.authors, self.added, self.likes)
+        )
 
 
 def parse_query(text: str) -> Query:
@@ -148,6 +152,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         if not moment:
             raise QueryError(f"`added:{value}`: write a date as 2024-09-12 or >=2024-09-01 (a time may follow: T08:30)")
         query.added.append(DateFilter(moment.group(1) or "=", moment.group(2)))
+    elif name == "like":
+        query.likes.append(value)
     elif name == "date":
         match = _DATE.match(value)
         if not match:
@@ -182,3 +188,7 @@ class FilterSource:
 
     def note_text(self, paper_id: str) -> str:
         return ""
+
+    def like_scores(self, ref: str) -> dict[str, float]:
+        """The papers most like the paper `ref` names, with their similarity (`like:`)."""
+        raise QueryError(f"`like:{ref}`: no paper similarity here")
