@@ -47,7 +47,7 @@ def overview(library: Library, *, include_topics: bool = True, since: str | None
     if since:
         fresh = [pid for pid, when in library.first_seen().items() if when > since]
         unread = sum(1 for pid in fresh if pid not in touched)
-        scopes.append(Scope("new", "new", "New since last time", f"added:>{since}", len(fresh), unread))
+        scopes.append(Scope("new", "new", "What's new", f"added:>{since}", len(fresh), unread))
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
         unread = sum(1 for pid in members if state.status_of(pid) == "new")

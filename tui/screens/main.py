@@ -39,6 +39,7 @@ from ..widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from paperterm.library import Library
+    from paperterm.paper import Paper
     from paperterm.search import SearchResults
 
 ALL = Scope("all", "all", "All", "", 0, 0)
@@ -56,6 +57,7 @@ class LibraryRows:
     topic_of: dict[str, str] = field(default_factory=dict)
     bookmarked: set[str] = field(default_factory=set)
     noted: set[str] = field(default_factory=set)
+    order: str = sorting.NEWEST  # the list's order: its date column shows what it is sorted by
 
     def refresh_marks(self) -> None:
         state = self.library.state
@@ -68,7 +70,7 @@ class LibraryRows:
             return Row(paper_id, "", "", "new", False, False)
         return Row(
             title=paper.title,
-            date=paper.date,
+            date=self._date_column(paper),
             topic=self.topic_of.get(paper.id, ""),
             status=self.library.state.status_of(paper.id),
             bookmarked=paper.id in self.bookmarked,
@@ -77,6 +79,15 @@ class LibraryRows:
 
     def highlight(self, text: str) -> list[tuple[int, int]]:
         return self.results.highlight(text) if self.results is not None else []
+
+    def _date_column(self, paper: Paper) -> str:
+        """What the list is sorted by, where it is a value: the paper's own date, its upvotes."""
+        if self.order == "paper date":
+            return sorting.paper_date(paper)
+        if self.order == "upvotes":
+            votes = sorting.upvotes(paper)
+            return f"▲ {votes}" if votes >= 0 else ""
+        return paper.date
 
 
 MAIN_BINDINGS = [
@@ -278,6 +289,7 @@ class MainScreen(Screen[None]):
         if self.rows is None:
             return
         self.rows.results = results if results.query.has_text else None
+        self.rows.order = order
         papers = self.query_one(PaperList)
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
         papers.set_rows(ids, self.rows, keep=keep, empty=empty)
@@ -304,12 +316,13 @@ class MainScreen(Screen[None]):
         self.sort_by(sorting.next_order(self.sort_choice, searching))
 
     def sort_by(self, order: str) -> None:
-        """Show this view in `order` from now on (kept for this scope across sessions)."""
+        """Show this view in `order` from now on (kept for this scope across sessions), from its top."""
         app = paperterm_app(self)
         orders = dict(app.settings.sort_orders)
         orders[self.scope_id] = order
         app.update_settings(sort_orders=orders)
-        self.run_query(keep=self.query_one(PaperList).current)
+        self.run_query()
+
 
     def _set_status(self, message: str, error: bool = False) -> None:
         self.query_one("#list-status", Label).set_class(error, "-error")

@@ -20,7 +20,8 @@ from paperterm.library_overview import Scope
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _HEADINGS = {"list": "Reading lists", "topic": "Topics", "day": "Digest days"}
 SCROLLBAR = 1  # cells the option list's vertical scrollbar takes
-TREND_ROOM = 30  # the sidebar width from which topic rows carry a mini trend
+TREND_ROOM = 36  # the sidebar width from which topic rows carry a mini trend
+NAME_ROOM = 15  # cells a scope's name keeps before the counts shrink to the unread one
 
 
 def mini_trend(values: tuple[int, ...], width: int = 6) -> str:
@@ -84,8 +85,11 @@ class ScopeSidebar(Vertical):
         # The option list's padding, and its scrollbar once the scopes outgrow it: a row one cell
         # too wide wraps onto a second line.
         room = max(10, self.size.width - 2 - SCROLLBAR)
-        trends = room >= TREND_ROOM  # narrow: names keep their room, no row is wider than another
-        self.query_one("#scope-legend", Label).update(Text("unread/total" if trends else "unread", style="dim"))
+        # Narrow: no trends, and when names would get fewer than NAME_ROOM cells, the unread count
+        # alone; every row keeps the same columns, so none is wider than another.
+        trends = room >= TREND_ROOM
+        totals = room - (2 * digits + 2) >= NAME_ROOM
+        self.query_one("#scope-legend", Label).update(Text("unread/total" if totals else "unread", style="dim"))
         for scope in scopes:
             group = _HEADINGS.get(scope.kind, "")
             if group != heading:
@@ -94,7 +98,7 @@ class ScopeSidebar(Vertical):
                 heading = group
             option_id = f"{scope.kind}:{scope.key}"
             self._option_scope[option_id] = scope
-            if trends:
+            if totals:
                 counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
             else:  # narrow: the unread count alone, so names keep most of the row
                 counts = Text(f" {scope.unread:>{digits}}", style="dim")
