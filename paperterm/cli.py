@@ -6,7 +6,9 @@ Exit codes: 0 ok, 1 bad input (a file, id or query that cannot be used), 2 usage
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -15,11 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__, bookmark_export, sorting, sync
+from . import __version__, bookmark_export, completion, sorting, sync
 from . import cli_output as ui
-from .atomic_io import LibraryFileError
+from .atomic_io import BackupWarning, LibraryFileError, os_failure, read_stream_capped
 from .external import ExternalError, edit_text
-from .importer import ImportSummary
+from .importer import MAX_DIGEST_BYTES, ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .locations import ENV_VAR
@@ -29,6 +31,7 @@ from .triage import Decision, decide
 from .wording import plural
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
+MAX_NOTE_BYTES = 16 * 1024 * 1024  # a note is typed text; a larger stdin is a mistake (`< /dev/zero`)
 
 
 class BadInput(Exception):
@@ -48,13 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Triage paper digests from the keyboard. Without a command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"paperterm {__version__}")
-    parser.add_argument(
+    data_dir = parser.add_argument(
         "--data-dir", metavar="DIR", help=f"library folder (default: ${ENV_VAR}, else the user data dir)"
     )
+    completion.complete_with(data_dir, "dirs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import digest files, folders or globs (- for stdin)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    completion.complete_with(p.add_argument("paths", nargs="+", metavar="PATH"), "files")
     p.add_argument("--date", type=_iso_date, help="the digests' date (YYYY-MM-DD), when the files lack a year")
     p.add_argument("--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -71,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
-    p.add_argument("query", nargs="+")
+    p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
     p.add_argument("--limit", type=int, default=20)
     _sort_option(p)
     p.add_argument("--json", action="store_true")
@@ -85,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("inbox", help="folders imported on every launch: add or remove one, or import them now")
-    p.add_argument("folder", nargs="?", help="add this folder as an inbox")
-    p.add_argument("--remove", metavar="FOLDER", help="stop importing this folder")
+    completion.complete_with(p.add_argument("folder", nargs="?", help="add this folder as an inbox"), "dirs")
+    completion.complete_with(p.add_argument("--remove", metavar="FOLDER", help="stop importing this folder"), "dirs")
     p.add_argument("--off", action="store_true", help="stop importing every inbox")
 
     p = sub.add_parser("doctor", help="check the library's files; --repair fixes what can be fixed (after a backup)")
@@ -101,26 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(name=None)
     actions = _actions(p)
     a = _action(actions, "show", "the lists with counts, or one list's papers", json=True)
-    a.add_argument("name", nargs="?", metavar="NAME")
+    completion.complete_with(a.add_argument("name", nargs="?", metavar="NAME"), "lists")
     a = _action(actions, "create", "create a reading list")
     a.add_argument("name", metavar="NAME")
     a = _action(actions, "rename", "rename a reading list")
-    a.add_argument("name", metavar="OLD")
+    completion.complete_with(a.add_argument("name", metavar="OLD"), "lists")
     a.add_argument("new_name", metavar="NEW")
     a = _action(actions, "delete", "delete a reading list")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "lists")
     a = _action(actions, "move", "put a list at a position among the lists")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "lists")
     a.add_argument("position", type=_position, metavar="POSITION", help="1 is first")
 
     p = sub.add_parser("bookmark", help="put papers in a reading list (default: to-read)")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("--list", dest="list_name", metavar="NAME")
+    completion.complete_with(p.add_argument("--list", dest="list_name", metavar="NAME"), "lists")
     p.add_argument("--create", action="store_true", help="create the list if it does not exist")
 
     p = sub.add_parser("unbookmark", help="take papers out of a list (default: out of every list)")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("--list", dest="list_name", metavar="NAME")
+    completion.complete_with(p.add_argument("--list", dest="list_name", metavar="NAME"), "lists")
 
     p = sub.add_parser("mark", help="mark papers read, unread or dismissed (by id, or every match of --query)")
     p.add_argument("ids", nargs="*", metavar="ID")
@@ -141,45 +145,79 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bookmarks", help="export or import reading lists, triage and notes")
     bsub = p.add_subparsers(dest="bookmarks_command", metavar="ACTION", required=True)
     e = bsub.add_parser("export", help="write the sync file (JSON), or one list as bibtex/markdown/csv")
-    e.add_argument("file", help="file to write; - for standard output")
+    completion.complete_with(e.add_argument("file", help="file to write; - for standard output"), "files")
     e.add_argument(
         "--format",
         dest="export_format",
         choices=("json", *LIST_FORMATS),
         help="default: from the file's extension (.bib, .md, .csv), else json",
     )
-    e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)")
+    completion.complete_with(
+        e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)"), "lists"
+    )
     i = bsub.add_parser("import", help="merge a sync file into this library")
-    i.add_argument("file")
+    completion.complete_with(i.add_argument("file"), "files")
 
     p = sub.add_parser("topics", help="topics with counts; add, rename, hide, pin, merge or remove one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(name=None)
     actions = _actions(p)
     a = _action(actions, "show", "the topics with counts, or one topic's papers", json=True)
-    a.add_argument("name", nargs="?", metavar="NAME")
+    completion.complete_with(a.add_argument("name", nargs="?", metavar="NAME"), "topics")
     a = _action(actions, "add", "a topic of your own: papers matching RULE (the search language)")
     a.add_argument("name", metavar="NAME")
     a.add_argument("rule", metavar="RULE")
     a = _action(actions, "rename", "rename a topic")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "topics")
     a.add_argument("new_name", metavar="NEW")
     for verb, what in (("hide", "hide a topic"), ("pin", "pin a topic first"), ("unpin", "unpin a topic")):
-        _action(actions, verb, what).add_argument("name", metavar="NAME")
-    _action(actions, "remove", "delete a topic of yours, or hide an automatic one").add_argument("name", metavar="NAME")
+        completion.complete_with(_action(actions, verb, what).add_argument("name", metavar="NAME"), "topics")
+    a = _action(actions, "remove", "delete a topic of yours, or hide an automatic one")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "topics")
     _action(actions, "unhide", "show every hidden topic again")
     a = _action(actions, "merge", "fold one topic into another")
-    a.add_argument("name", metavar="FROM")
-    a.add_argument("target", metavar="INTO")
+    completion.complete_with(a.add_argument("name", metavar="FROM"), "topics")
+    completion.complete_with(a.add_argument("target", metavar="INTO"), "topics")
 
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
-    p.add_argument("file")
+    completion.complete_with(p.add_argument("file"), "files")
+
+    p = sub.add_parser("completion", help="shell completion for bash, zsh or fish: print it, or --install it")
+    p.add_argument("shell", choices=completion.SHELLS)
+    p.add_argument("--install", action="store_true", help="write it where the shell looks (see the README)")
     return parser
 
 
 def _sort_option(parser: argparse.ArgumentParser) -> None:
     names = [name.replace(" ", "-") for name in sorting.ORDERS]
     parser.add_argument("--sort", choices=names, help="order (default: relevance when searching, else newest-seen)")
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line; a search query may hold words that start with `-` (`search -survey`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "search":
+        words = [*args.query, *extra]
+        if any(w.startswith("--") for w in extra):
+            parser.parse_args(argv)  # an unknown --option: argparse's usage error
+        if not words:
+            parser.error("search needs a query, e.g. `paperterm search distillation -survey`")
+        args.query = _in_order(argv[argv.index("search") + 1 :], words)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _in_order(tokens: list[str], words: list[str]) -> list[str]:
+    """`words` in the order the user typed them (argparse puts the ones it did not know last)."""
+    remaining = list(words)
+    ordered = []
+    for token in tokens:
+        if token in remaining:
+            remaining.remove(token)
+            ordered.append(token)
+    return ordered + remaining
 
 
 def _actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
@@ -203,23 +241,39 @@ def _position(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure the user can act on ends here as one line and exit 1."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["__complete"]:
+        return complete(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     root = Path(args.data_dir).expanduser() if args.data_dir else None
-    try:
-        if args.command is None:
-            return open_app(root)
-        handler = COMMANDS[args.command]
-        if args.command in ("formats", "doctor"):  # doctor must run where opening the library fails
-            return handler(root, args)
-        library = Library.open(root)
-        return handler(library, args)
-    except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
-        ui.error(str(exc))
-        return BAD_INPUT
-    except KeyboardInterrupt:
-        ui.error("interrupted; nothing half-written was kept")
-        return 130
+    with warnings.catch_warnings():
+        # A spare copy for backups/ that could not be written: the change itself was saved.
+        warnings.simplefilter("always", BackupWarning)
+        warnings.showwarning = _show_backup_warning
+        try:
+            if args.command is None:
+                return open_app(root)
+            handler = COMMANDS[args.command]
+            # These run without opening the library (doctor must run where opening it fails).
+            if args.command in ("formats", "doctor", "completion"):
+                return handler(root, args)
+            library = Library.open(root)
+            return handler(library, args)
+        except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
+            ui.error(str(exc))
+            return BAD_INPUT
+        except OSError as exc:  # one a core module did not turn into a LibraryFileError itself
+            ui.error(str(os_failure(exc, None, "failed")))
+            return BAD_INPUT
+        except KeyboardInterrupt:
+            ui.error("interrupted; nothing half-written was kept")
+            return 130
+
+
+def _show_backup_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    ui.warning(str(message))
 
 
 def open_app(root: Path | None) -> int:
@@ -250,7 +304,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     files = [p for p in args.paths if p != "-"]
     summary = ImportSummary()
     if "-" in args.paths:
-        data = sys.stdin.buffer.read()
+        data = _read_stdin(MAX_DIGEST_BYTES, "digest")
         part = library.import_bytes(data, "<stdin>", explicit_date=args.date, format_name=args.format_name)
         summary.absorb(part)
     if files:
@@ -282,6 +336,18 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         ui.out.print(ui.styled(f"Imported: {summary.line()}."))
     hard_failures = [s for s in summary.skipped if "not a digest paperterm recognises" not in s]
     return BAD_INPUT if hard_failures else OK
+
+
+def _read_stdin(limit: int, what: str) -> bytes:
+    """Standard input with a cap: `< /dev/zero` is refused at once, an endless pipe at the cap."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test or an embedding program
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise BadInput(f"<stdin>: larger than {limit // 2**20} MiB, more than a {what} can be") from None
+        return data
+    return read_stream_capped(fd, limit, "<stdin>", what)
 
 
 def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | None], ImportSummary]) -> ImportSummary:
@@ -416,9 +482,11 @@ def _size(count: int) -> str:
 
 def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:
     from .doctor import check
-    from .locations import data_dir
+    from .locations import check_data_dir, data_dir
 
-    findings = check(root or data_dir(), repair=args.repair)
+    root = root or data_dir()
+    check_data_dir(root)
+    findings = check(root, repair=args.repair)
     if args.json:
         ui.print_json([f.to_json() for f in findings])
     else:
@@ -561,7 +629,7 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
     if args.text is not None:
         text = args.text
     elif args.stdin:
-        text = sys.stdin.read()
+        text = _read_stdin(MAX_NOTE_BYTES, "note").decode("utf-8", errors="replace")
     else:
         try:
             text = edit_text(library.state.note_of(paper.id))
@@ -659,6 +727,38 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_completion(_root: Path | None, args: argparse.Namespace) -> int:
+    if not args.install:
+        sys.stdout.write(completion.SCRIPTS[args.shell])
+        return OK
+    try:
+        done = completion.install(args.shell, Path.home())
+    except OSError as exc:
+        raise BadInput(f"cannot install the {args.shell} completion: {exc}") from None
+    for line in done:
+        ui.out.print(line, markup=False, highlight=False)
+    return OK
+
+
+def complete(argv: Sequence[str]) -> int:
+    """`paperterm __complete SHELL -- WORD…`, the completion scripts' callback (kept out of argparse,
+    which would read the user's half-typed options as its own): one candidate a line out."""
+    shell, words = (argv[0] if argv else ""), list(argv[1:])
+    if words[:1] == ["--"]:
+        words = words[1:]
+    if shell not in completion.SHELLS:
+        return USAGE
+    data_dir = None
+    for flag, value in itertools.pairwise(words):  # `paperterm --data-dir D …` completes D's names
+        if flag == "--data-dir":
+            data_dir = Path(value).expanduser()
+    from .locations import data_dir as default_data_dir
+
+    names = completion.library_names(default_data_dir(data_dir))
+    sys.stdout.write(completion.answer(shell, completion.candidates(build_parser(), words, names)))
+    return OK
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -678,6 +778,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "bookmarks": cmd_bookmarks,
     "sync": cmd_sync,
     "topics": cmd_topics,
+    "completion": cmd_completion,
 }
 
 

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, read_upgraded, write_json
+from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, kept_at, read_upgraded, write_json
 from .library_state import KIND, SCHEMA_VERSION, LibraryState
 from .state_schema import SchemaError, validate_state
 
@@ -67,7 +67,7 @@ class StateStore:
             raise LibraryFileError(
                 self.path,
                 problem,
-                f"Nothing was changed; a copy is kept at {backup}. "
+                f"Nothing was changed. {kept_at(backup)} "
                 + (
                     own_advice
                     or "`paperterm doctor --repair` restores the last good state from backups/ "

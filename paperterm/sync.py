@@ -22,6 +22,7 @@ import orjson
 from loaders import PaperRecord, ParseResult
 
 from .atomic_io import LibraryFileError, read_json, write_json
+from .cache_rebuild import SYNC_FORMAT, keep_input, records_payload
 from .library import Library
 from .library_state import SCHEMA_VERSION as STATE_SCHEMA
 from .library_state import LibraryState
@@ -66,13 +67,8 @@ class SyncReport:
 
 def read_sync_file(path: Path) -> SyncFile:
     """Read and validate a sync file completely before anything is changed."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LibraryFileError(path, f"cannot be read ({exc.strerror})") from None
-    if size > MAX_BYTES:
-        raise LibraryFileError(path, f"is {size // 2**20} MiB, too large for a sync file")
-    payload = read_json(path, kind=KIND, schema_version=SCHEMA_VERSION)
+    # Capped whatever the path is: a FIFO or a link to /dev/urandom has no size to check first.
+    payload = read_json(path, kind=KIND, schema_version=SCHEMA_VERSION, max_bytes=MAX_BYTES)
     try:
         state_version = payload.get("state_schema_version", STATE_SCHEMA)
         if not isinstance(state_version, int) or isinstance(state_version, bool) or state_version < 1:
@@ -214,11 +210,13 @@ def _import_unknown_papers(library: Library, incoming: SyncFile, path: Path) -> 
     if not records:
         return 0
     body = orjson.dumps([[r.title, r.abstract, r.arxiv_id] for r in records])
+    # The sync file changes with every sync: its papers are kept under inputs/ for `doctor --repair`.
+    kept = keep_input(library.root, records_payload(records), "sync")
     digest = ParsedDigest(
         name=f"sync: {path.name}",
-        path=str(path),
+        path=str(kept),
         sha256=hashlib.sha256(b"sync\0" + body).hexdigest(),
-        result=ParseResult(format="paperterm-sync", papers=records),
+        result=ParseResult(format=SYNC_FORMAT, papers=records),
         date=datetime.now(UTC).date().isoformat(),
         date_source="sync",
     )

@@ -323,7 +323,6 @@ class MainScreen(Screen[None]):
         app.update_settings(sort_orders=orders)
         self.run_query()
 
-
     def _set_status(self, message: str, error: bool = False) -> None:
         self.query_one("#list-status", Label).set_class(error, "-error")
         self.query_one("#list-status", Label).update(
