@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from tui.app import PapertermApp
 from tui.screens.main import DETAIL_DELAY
+from tui.widgets.key_footer import KeyFooter
 
 from .test_tui import settle
 
@@ -32,7 +33,9 @@ def steady(run_before: Steps) -> Steps:
         await run_before(pilot)
         for field in pilot.app.screen.query("Input, TextArea"):
             field.cursor_blink = False
-        await pilot.pause(0.05)
+        for footer in pilot.app.screen.query(KeyFooter):  # the keys as they are now, not as a late
+            footer.call_later(footer.recompose)  # rebuild on a busy machine would leave them
+        await pilot.pause(0.2)
 
     return run
 
