@@ -406,6 +406,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         score_of = dict(pairs)
         ordered = sorting.sort_ids(library, results.ids, args.sort.replace("-", " "), searching=True)
         pairs = [(pid, score_of[pid]) for pid in ordered][:limit]
+    if "topic:" in text:
+        for problem in library.topic_problems():
+            ui.warning(problem)
     rows = []
     for pid, score in pairs:
         row = library.describe(library.papers[pid])
@@ -547,7 +550,8 @@ def cmd_lists(library: Library, args: argparse.Namespace) -> int:
         elif action == "rename":
             library.rename_list(args.name, args.new_name)
         elif action == "delete":
-            library.delete_list(args.name)
+            held = library.delete_list(args.name)
+            ui.out.print(ui.styled(f"Deleted list {args.name!r} and its {plural(len(held), 'paper')}."))
         elif action == "move":
             library.move_list(args.name, args.position - 1)
     except BadAction as exc:
@@ -717,6 +721,8 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
     ui.err.print(f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread.")
+    for problem in library.topic_problems():
+        ui.warning(problem)
     return OK
 
 

@@ -217,6 +217,9 @@ class LibraryState:
         while list_id in self.lists and not self.lists[list_id].deleted:
             list_id, n = f"{base}-{n}", n + 1
         position = max((rl.position for rl in self.live_lists()), default=-1) + 1
+        if list_id in self.lists:  # a deleted list's id: entries it held when deleted stay out
+            for paper_id in self.list_papers(list_id):
+                self.set_in_list(list_id, paper_id, False)
         made = ReadingList(list_id, name, position, False, clock.now(), self.device)
         self.lists[list_id] = made
         return made
@@ -233,18 +236,30 @@ class LibraryState:
     def move_list(self, list_id: str, position: int) -> None:
         self.lists[list_id] = replace(self.lists[list_id], position=position, changed=clock.now(), by=self.device)
 
-    def delete_list(self, list_id: str) -> None:
+    def delete_list(self, list_id: str) -> list[str]:
+        """Delete a list and its entries (as tombstones, so the removal syncs): a list made later
+        with the same name starts empty. Returns the papers it held."""
+        held = self.list_papers(list_id)
+        for paper_id in held:
+            self.set_in_list(list_id, paper_id, False)
         self.lists[list_id] = replace(self.lists[list_id], deleted=True, changed=clock.now(), by=self.device)
+        return held
 
-    def set_in_list(self, list_id: str, paper_id: str, present: bool) -> bool:
-        """Add or remove a paper; False when it was already so (nothing is written)."""
+    def restore_list(self, list_id: str) -> None:
+        """Bring a deleted list back under its old name (undo); its entries are restored one by one."""
+        self.lists[list_id] = replace(self.lists[list_id], deleted=False, changed=clock.now(), by=self.device)
+
+    def set_in_list(self, list_id: str, paper_id: str, present: bool, added: str | None = None) -> bool:
+        """Add or remove a paper; False when it was already so (nothing is written).
+
+        `added` puts a paper back at its old place in the list (undo); a new add is stamped now."""
         current = self.entries.get((list_id, paper_id))
         if current is not None and current.removed != present:
             return False
         if current is None and not present:
             return False
         stamp = clock.now()
-        added = stamp if present else (current.added if current else stamp)
+        added = (added or stamp) if present else (current.added if current else stamp)
         self.entries[(list_id, paper_id)] = ListEntry(list_id, paper_id, added, not present, stamp, self.device)
         return True
 
@@ -278,6 +293,19 @@ class LibraryState:
         updated = replace(current, **changes, changed=clock.now(), by=self.device)  # type: ignore[arg-type]
         self.topics[key] = updated
         return updated
+
+    def copy(self) -> LibraryState:
+        """An independent copy, for comparing the state before and after a change (undo).
+
+        Records are immutable, so the maps are copied shallowly; only notes are mutable."""
+        return LibraryState(
+            device=self.device,
+            lists=dict(self.lists),
+            entries=dict(self.entries),
+            status=dict(self.status),
+            notes={pid: Note(dict(n.versions), set(n.superseded)) for pid, n in self.notes.items()},
+            topics=dict(self.topics),
+        )
 
     def mark_shared(self) -> None:
         for note in self.notes.values():

@@ -259,6 +259,42 @@ async def test_works_at_250x70(data_dir: Path) -> None:
         assert len(plist(app).visible_ids()) >= 60
 
 
+async def test_undo_in_the_app_keeps_what_the_cli_wrote_since(data_dir: Path) -> None:
+    """`b` in the app; the CLI notes the paper and files it in another list; the app reloads; `u`."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("b")
+        cli = Library.open(data_dir)
+        cli.set_note(target, "written by the CLI")
+        cli.create_list("thesis")
+        cli.bookmark(target, "thesis")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        saved = state(app)
+        assert saved.note_of(target) == "written by the CLI"
+        assert saved.lists_of(target) == ["thesis"]
+        assert "written by the CLI" in detail_text(app)
+        assert "Undid: bookmark" in notifications(app)
+
+
+async def test_a_saved_topic_rule_naming_itself_is_left_out_with_a_message(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_samples()
+    library.edit_state(lambda state: state.set_topic("user:loop", name="loop", rule="topic:loop"))
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("topic loop → loop names itself" in m for m in notifications(app))
+        assert all(t.key != "user:loop" for t in app.library.topics())
+        await pilot.press("slash", *"topic:distillation")
+        await settle(pilot)
+        assert plist(app).ids
+
+
 async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -268,6 +304,72 @@ async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "All · 175 papers" in status_text(app)
+
+
+async def test_reopening_restores_scope_search_and_cursor(sample_dir: Path) -> None:
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "topic")
+        await settle(pilot)
+        await pilot.press("slash", *"distil", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await pilot.pause(0.1)
+        scope, chosen = app.main.scope, current_id(app)
+        await pilot.press("q")
+    again = PapertermApp(sample_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert (again.main.scope.kind, again.main.scope.key) == (scope.kind, scope.key)
+        assert again.main.query_one(SearchBar).value == "distil"
+        assert current_id(again) == chosen
+        assert f"{scope.label} · " in status_text(again)
+
+
+async def test_whats_new_holds_papers_imported_since_the_last_start(sample_dir: Path) -> None:
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert all(s.kind != "new" for s in app.main.query_one("ScopeSidebar").scopes)  # no earlier session
+    await _import_json_now(sample_dir, "A Paper Imported Between Sessions")
+    again = PapertermApp(sample_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        new = next(s for s in again.main.query_one("ScopeSidebar").scopes if s.kind == "new")
+        assert (new.label, new.total) == ("What's new", 1)
+        again.main.scope = new
+        await settle(pilot)
+        assert [again.library.papers[pid].title for pid in plist(again).ids] == ["A Paper Imported Between Sessions"]
+
+
+async def _import_json_now(root: Path, title: str) -> None:
+    import asyncio
+
+    await asyncio.sleep(1.1)  # import times are kept to the second: after the session's start
+    paper = {"title": title, "abstract": "Words about things. " * 5}
+    Library.open(root).import_bytes(json.dumps({"date": "2024-09-20", "papers": [paper]}).encode(), "new.json")
+
+
+async def test_palette_unhides_topics_and_exports(sample_dir: Path, tmp_path: Path) -> None:
+    library = Library.open(sample_dir)
+    library.set_topic_flag("retrieval", "hidden", True)
+    library.bookmark(library.papers_sorted()[0].id)
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Unhide every topic", "Export bookmarks to a file…", "Sync with a file…", "Sort by title"} <= titles
+        assert all(s.label != "retrieval" for s in app.main.query_one("ScopeSidebar").scopes)
+        app.unhide_topics()
+        await settle(pilot)
+        assert any(s.label == "retrieval" for s in app.main.query_one("ScopeSidebar").scopes)
+        target = tmp_path / "refs.bib"
+        app.export_bookmarks(str(target))
+        await settle(pilot)
+        assert target.read_text().startswith("@misc{")
+        keys = {c.help for c in app.get_system_commands(app.main) if c.title == "Help"}
+        assert keys == {"key: ?"}
 
 
 # -- one test per key in the help screen --------------------------------------------------
@@ -488,8 +590,7 @@ async def _main_next_unread(pilot: Pilot, app: PapertermApp) -> None:
 
 
 async def _main_view_read(pilot: Pilot, app: PapertermApp) -> None:
-    """`A` marks every paper of the view (not only the page) read, through the app's `mark_read`
-    (one undo step)."""
+    """`A` marks every paper of the view (not only the page) read, and one `u` undoes it all."""
     await pilot.press("slash", *"retrieval", "enter")
     await settle(pilot)
     shown_ids = list(plist(app).ids)
@@ -499,6 +600,9 @@ async def _main_view_read(pilot: Pilot, app: PapertermApp) -> None:
     saved = state(app)
     assert all(saved.status_of(pid) == "read" for pid in shown_ids)
     assert sum(1 for pid in app.library.papers if saved.status_of(pid) == "read") == len(shown_ids)
+    await pilot.press("u")
+    await settle(pilot)
+    assert all(state(app).status_of(pid) == "new" for pid in shown_ids)
 
 
 async def _main_import_report(pilot: Pilot, app: PapertermApp) -> None:
@@ -531,6 +635,9 @@ async def _main_page_read(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("R")
     saved = state(app)
     assert len(visible) > 10 and all(saved.status_of(pid) == "read" for pid in visible)
+    await pilot.press("u")  # the whole page is one step
+    saved = state(app)
+    assert all(saved.status_of(pid) == "new" for pid in visible)
 
 
 async def _main_import(pilot: Pilot, app: PapertermApp) -> None:
@@ -679,11 +786,19 @@ async def _sidebar_pin(pilot: Pilot, app: PapertermApp) -> None:
     assert app.library.topics()[0].key == "auto:summariz"
 
 
+def notifications(app: PapertermApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
 async def _sidebar_hide(pilot: Pilot, app: PapertermApp) -> None:
     await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("h")
     await settle(pilot)
     assert all(t.key != "auto:summariz" for t in app.library.topics())
+    assert any(m.startswith("Hid topic") and m.endswith("u to undo") for m in notifications(app))
+    await pilot.press("u")
+    await settle(pilot)
+    assert any(t.key == "auto:summariz" for t in app.library.topics())
 
 
 async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
@@ -691,16 +806,35 @@ async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("m", *"dataset distillation", "enter")
     await settle(pilot)
     assert all(t.key != "auto:dataset condens" for t in app.library.topics())
+    await pilot.press("u")
+    await settle(pilot)
+    assert any(t.key == "auto:dataset condens" for t in app.library.topics())
 
 
 async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:
     app.library.create_list("old list")
+    held = plist(app).ids[:2]
+    for paper_id in held:
+        app.library.bookmark(paper_id, "old list")
     app.main.refresh_sidebar()
     await settle(pilot)
     await _highlight_scope(pilot, app, "old-list")
     await pilot.press("delete")
     await settle(pilot)
     assert state(app).find_list("old list") is None
+    assert "Deleted list old list (2 papers) — u to undo" in notifications(app)
+
+    await pilot.press("u")
+    await settle(pilot)
+    saved = state(app)
+    found = saved.find_list("old list")
+    assert found is not None and saved.list_papers(found.id) == held
+
+    await _highlight_scope(pilot, app, "old-list")
+    await pilot.press("delete")
+    await settle(pilot)
+    made = app.library.create_list("old list")
+    assert state(app).list_papers(made.id) == []  # a list made anew starts empty
 
 
 async def _in_reader(pilot: Pilot, app: PapertermApp) -> str:

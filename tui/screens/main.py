@@ -397,7 +397,8 @@ class MainScreen(Screen[None]):
     def _set_scopes(self, scopes: list[Scope]) -> None:
         self.query_one(ScopeSidebar).set_scopes(scopes, f"{self.scope.kind}:{self.scope.key}")
         current = next((s for s in scopes if (s.kind, s.key) == (self.scope.kind, self.scope.key)), None)
-        if current is None and self.scope.kind != "all":
+        topics_known = self.index_ready or self.scope.kind != "topic"  # topics are counted once indexed
+        if current is None and self.scope.kind != "all" and topics_known:
             self.scope = ALL  # the list or topic shown was removed
 
     # -- actions -----------------------------------------------------------------------
