@@ -666,9 +666,10 @@ class Library:
 
     def topic_members(self, name: str) -> set[str]:
         """Papers of the topics `topic:NAME` means: forgiving, as the rest of the search (see topic_match)."""
-        found = match_topics(self.topics(), name)
+        # While user topics are being composed, a rule sees the topics made so far (`_composing`).
+        found = match_topics(self._composing if self._composing is not None else self.topics(), name)
         if not found:
-            raise QueryError(f"no topic matches {name!r} (see `paperterm topics`)")
+            raise QueryError(f"no topic named {name!r} (see `paperterm topics`)")
         return set().union(*(t.members for t in found))
 
     def _topic_changed(self) -> None:

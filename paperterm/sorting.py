@@ -35,10 +35,14 @@ class Order:
 
 
 def paper_date(paper: Paper) -> str:
-    """The paper's own date: published (as the digest gave it), else its arXiv id's month, else seen."""
+    """The paper's own date: published (as the digest gave it), else its year (BibTeX, RIS), else its
+    arXiv id's month, else when it was seen."""
     published = paper.extra.get("published") if paper.extra else None
     if isinstance(published, str) and published[:4].isdigit():
         return published[:10]
+    year = paper.extra.get("year") if paper.extra else None
+    if isinstance(year, str | int) and str(year)[:4].isdigit():
+        return str(year)[:4]
     if paper.arxiv_id and (match := _ARXIV_MONTH.match(paper.arxiv_id)):
         return f"20{match.group(1)}-{match.group(2)}"
     return paper.date

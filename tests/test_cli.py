@@ -268,4 +268,4 @@ def test_author_and_forgiving_topic_filters(data_dir: Path, tmp_path: Path) -> N
     for forgiving in ("topic:moe", 'topic:"mixture of experts"', "topic:mixture", "topic:mixtrue"):
         assert titles(forgiving) == moe, forgiving
     done = run(data_dir, "search", "topic:zzzz")
-    assert done.returncode == 1 and b"no topic matches 'zzzz'" in done.stderr
+    assert done.returncode == 1 and b"no topic named 'zzzz'" in done.stderr

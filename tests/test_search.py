@@ -111,7 +111,7 @@ def test_filters(library: Library) -> None:
         ("is:maybe", "use one of"),
         ("date:yesterday", "write a date"),
         ("list:nowhere", "no reading list named 'nowhere'"),
-        ("topic:nothing", "no topic matches 'nothing'"),
+        ("topic:nothing", "no topic named 'nothing'"),
         ("source:zzz", "no imported digest file matches"),
     ],
 )

@@ -708,6 +708,29 @@ async def _list_page_up(pilot: Pilot, app: PapertermApp) -> None:
     assert 20 < plist(app).cursor < 60
 
 
+async def _list_select(pilot: Pilot, app: PapertermApp) -> None:
+    """`v` selects papers (✓); `b` then bookmarks the selection, as one undo step."""
+    ids = plist(app).ids
+    await pilot.press("v", "j", "v")  # the first and the third
+    assert plist(app).selected == {ids[0], ids[2]}
+    await pilot.press("b")
+    await settle(pilot)
+    assert state(app).list_papers("to-read") == [ids[0], ids[2]]
+    assert plist(app).selected == set()
+    await pilot.press("u")
+    await settle(pilot)
+    assert state(app).list_papers("to-read") == []
+
+
+async def _list_clear_selection(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("v", "v")
+    assert len(plist(app).selected) == 2
+    await pilot.press("escape")
+    assert plist(app).selected == set()
+    await pilot.press("b")  # no selection: the paper under the cursor only
+    assert state(app).list_papers("to-read") == [current_id(app)]
+
+
 async def _list_open(pilot: Pilot, app: PapertermApp) -> None:
     target = current_id(app)
     await pilot.press("enter")
@@ -1038,6 +1061,8 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Paper list", "pagedown, space"): _list_page_down,
     ("Paper list", "pageup"): _list_page_up,
     ("Paper list", "enter"): _list_open,
+    ("Paper list", "v"): _list_select,
+    ("Paper list", "esc"): _list_clear_selection,
     ("Search bar", "esc"): _search_escape,
     ("Search bar", "down, enter"): _search_leave,
     ("Sidebar", "j"): _sidebar_move,

@@ -229,6 +229,13 @@ class PapertermApp(App[None]):
         if inside is not None:
             self.notify(("Bookmarked in " if inside else "Removed from ") + "to-read", timeout=2)
 
+    def bookmark_many(self, paper_ids: list[str]) -> None:
+        """Bookmark a selection of papers in to-read: one undo step."""
+        label = f"bookmark {plural(len(paper_ids), 'paper')}"
+        added = self._act(label, paper_ids[0], lambda: triage.bookmark_all(self.library, paper_ids))
+        if added is not None:
+            self.notify(f"Bookmarked {plural(added, 'paper')} in to-read.", timeout=3)
+
     def pick_list(self, paper_id: str) -> None:
         from .screens.prompts import ListPicker
 

@@ -419,7 +419,12 @@ class MainScreen(Screen[None]):
         self.set_focus(search)
 
     def action_paper(self, verb: str) -> None:
-        current = self.query_one(PaperList).current
+        papers = self.query_one(PaperList)
+        current = papers.current
+        if PaperVerb(verb) is PaperVerb.BOOKMARK and papers.selected:
+            paperterm_app(self).bookmark_many([pid for pid in papers.ids if pid in papers.selected])
+            papers.clear_selection()
+            return
         if current is None:
             self.notify("No paper selected.", severity="warning")
             return
