@@ -5,8 +5,10 @@ knowlege distil            words (typos and prefixes forgiven)
 -word  -"a phrase"         must not match
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
 topic:NAME list:NAME author:NAME is:unread|read|dismissed|bookmarked|noted
-date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+date:2024-09-12 date:2024-09 date:>=2024-09-01   the day a digest showed it (seen)
+published:2015 year:>=2020 published:2024-01     the paper's own date (as its source states it)
 added:>=2024-09-01 added:>2024-09-12T08:30:00+00:00  first imported (what's new)
+source:FILE
 like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
@@ -17,7 +19,8 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source", "author", "added", "like")
+FILTERS = ("topic", "list", "is", "date", "published", "year", "source", "author", "added", "like")
+_PAPER_DATE = ("published", "year")  # the paper's own date; `date:` is the day it was seen
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _EMPTY_FILTER = re.compile(r"(?:^|\s)-?(\w+):(?=\s|$)")  # `topic:` with nothing after it
@@ -67,7 +70,8 @@ class Query:
     topics: list[str] = field(default_factory=list)
     lists: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
-    dates: list[DateFilter] = field(default_factory=list)
+    dates: list[DateFilter] = field(default_factory=list)  # seen on (a digest's date)
+    published: list[DateFilter] = field(default_factory=list)  # the paper's own date
     sources: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     added: list[DateFilter] = field(default_factory=list)
@@ -81,9 +85,8 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return any(
-            (self.topics, self.lists, self.states, self.dates, self.sources, self.authors, self.added, self.likes)
-        )
+        filters = (self.topics, self.lists, self.states, self.dates, self.published, self.sources, self.authors)
+        return any(filters) or bool(self.added or self.likes)
 
 
 def parse_query(text: str) -> Query:
@@ -134,7 +137,7 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
     if not value:
         raise QueryError(_needs_value(name))
     if negated:
-        if name in ("date", "added"):
+        if name in ("date", "added") or name in _PAPER_DATE:
             raise QueryError(f"write `{name}:<…` or `{name}:>…` instead of `-{name}:`")
         query.negated_filters.append((name, value))
         if name == "is":
@@ -158,11 +161,11 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.added.append(DateFilter(moment.group(1) or "=", moment.group(2)))
     elif name == "like":
         query.likes.append(value)
-    elif name == "date":
+    elif name == "date" or name in _PAPER_DATE:
         match = _DATE.match(value)
         if not match:
-            raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
-        query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+            raise QueryError(f"`{name}:{value}`: write a date as 2024-09-12, 2024-09, 2024 or >=2024-09-01")
+        (query.dates if name == "date" else query.published).append(DateFilter(match.group(1) or "=", match.group(2)))
 
 
 def _needs_value(name: str) -> str:

@@ -1,15 +1,14 @@
 """The orders a view of papers can be sorted in, for the app's sort key and `--sort` in the CLI.
 
-`relevance` keeps the search's ranking (only meaningful while searching); `newest seen` is the
-library's own order (newest digest first, then as the digest listed them); `paper date` uses
-the paper's own date (published, else the month in its arXiv id, else when it was seen);
+`relevance` keeps the search's ranking (only meaningful while searching); `newest seen` the day a
+digest first showed the paper (then as the digest listed them); `paper date` the paper's own
+date (as its source stated it, else its arXiv id's month, else when it was seen);
 `upvotes` the Daily Papers upvotes; `title` A–Z. Other modules may add an order with
 `register_order` (a ranking of their own, such as a "for you" order).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 RELEVANCE = "relevance"
 NEWEST = "newest seen"
-_ARXIV_MONTH = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}")
 
 Arrange = Callable[["Library", list[str]], list[str]]
 
@@ -35,17 +33,8 @@ class Order:
 
 
 def paper_date(paper: Paper) -> str:
-    """The paper's own date: published (as the digest gave it), else its year (BibTeX, RIS), else its
-    arXiv id's month, else when it was seen."""
-    published = paper.extra.get("published") if paper.extra else None
-    if isinstance(published, str) and published[:4].isdigit():
-        return published[:10]
-    year = paper.extra.get("year") if paper.extra else None
-    if isinstance(year, str | int) and str(year)[:4].isdigit():
-        return str(year)[:4]
-    if paper.arxiv_id and (match := _ARXIV_MONTH.match(paper.arxiv_id)):
-        return f"20{match.group(1)}-{match.group(2)}"
-    return paper.date
+    """The paper's own date (as its source stated it, or its arXiv id's month), else when it was seen."""
+    return paper.published or paper.date
 
 
 def upvotes(paper: Paper) -> int:
@@ -63,11 +52,10 @@ def _by(key: Callable[[Paper], object], *, reverse: bool) -> Arrange:
     return arrange
 
 
-def _newest(library: Library, ids: list[str]) -> list[str]:
-    from .library import newest_first
-
-    papers = library.papers
-    return sorted((pid for pid in ids if pid in papers), key=lambda pid: newest_first(papers[pid]), reverse=True)
+def _newest_seen(paper: Paper) -> tuple[str, int, int]:
+    """The day it was first seen, then digest order, then line order (use with reverse=True)."""
+    number, line = paper.sightings[0] if paper.sightings else (0, 0)
+    return (paper.date, -number, -line)
 
 
 ORDERS: dict[str, Order] = {}
@@ -79,7 +67,7 @@ def register_order(order: Order) -> None:
 
 
 register_order(Order(RELEVANCE, lambda _library, ids: ids, needs_search=True))
-register_order(Order(NEWEST, _newest))
+register_order(Order(NEWEST, _by(_newest_seen, reverse=True)))
 register_order(Order("paper date", _by(paper_date, reverse=True)))
 register_order(Order("upvotes", _by(upvotes, reverse=True)))
 register_order(Order("title", _by(lambda p: fold_text(p.title), reverse=False)))

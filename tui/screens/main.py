@@ -274,8 +274,7 @@ class MainScreen(Screen[None]):
                 results = library.search(text)
                 searching = results.query.has_text
                 order = sorting.effective(chosen, searching)
-                # Without words the search's order is already the newest seen; with words, relevance.
-                if order == sorting.RELEVANCE or (order == sorting.NEWEST and not searching):
+                if order == sorting.RELEVANCE:
                     ids = results.ids
                 else:
                     ids = sorting.sort_ids(library, results.ids, order, searching=searching)
