@@ -31,11 +31,11 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def overview(library: Library, *, include_topics: bool = True, since: str | None = None) -> list[Scope]:
+def overview(library: Library, *, since: str | None = None) -> list[Scope]:
     """Every scope with its paper and unread counts, in sidebar order.
 
-    Topics need the search index; the app asks without them until it is ready. `since` (when
-    the last session started) adds "New since last session": papers first imported after it.
+    Topics are the ones computed so far (`TopicCatalogue.cached`): counting never waits for them.
+    `since` (when the last session started) adds "What's new": papers first imported after it.
     """
     state = library.state
     papers = library.papers
@@ -53,7 +53,7 @@ def overview(library: Library, *, include_topics: bool = True, since: str | None
         unread = sum(1 for pid in members if state.status_of(pid) == "new")
         query = f"list:{quote(reading_list.name)}"
         scopes.append(Scope("list", reading_list.id, reading_list.name, query, len(members), unread))
-    for topic in library.topics() if include_topics else []:
+    for topic in library.topics.cached():
         unread = sum(1 for pid in topic.members if pid not in touched)
         query = f"topic:{quote(topic.name)}"
         scopes.append(Scope("topic", topic.key, topic.name, query, len(topic.members), unread, topic.trend))

@@ -201,3 +201,18 @@ def test_paper_links_name_each_link_and_refuse_what_is_not_http() -> None:
     assert pdf_url(paper) == "https://arxiv.org/pdf/2409.01234"
     assert pdf_url(Paper("t:1", "No id", links=["https://x.org/paper.pdf"])) == "https://x.org/paper.pdf"
     assert pdf_url(Paper("t:2", "Nothing")) is None
+
+
+def test_a_large_import_is_written_in_bounded_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every COMMIT_EVERY papers become a segment as the import goes: memory stays bounded."""
+    from paperterm import importer
+
+    whole = Library.open(tmp_path / "whole")
+    expected = whole.import_paths([str(BLANK), str(COMPACT)])
+    monkeypatch.setattr(importer, "COMMIT_EVERY", 5)
+    library = Library.open(tmp_path / "batched")
+    summary = library.import_paths([str(BLANK), str(COMPACT)])
+    assert (summary.new, summary.known, summary.merged) == (expected.new, expected.known, expected.merged)
+    assert len(library.store._segments) == 2  # one per digest file here, each past 5 papers
+    reopened = Library.open(tmp_path / "batched")
+    assert set(reopened.papers) == set(whole.papers)

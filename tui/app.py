@@ -151,7 +151,7 @@ class PapertermApp(App[None]):
 
     def tell_topic_problems(self) -> None:
         """Say once which user topics are left out because their rules name themselves."""
-        for problem in self.library.topic_problems():
+        for problem in self.library.topics.problems():
             if problem not in self._told:
                 self._told.add(problem)
                 self.notify(problem, severity="warning", timeout=15, markup=False)
@@ -177,7 +177,7 @@ class PapertermApp(App[None]):
         paper = self.library.paper_for(paper_id)
         assert paper is not None
         info = self.library.describe(paper)
-        info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
+        info["topics"] = [t.name for t in self.library.topics.cached() if paper.id in t.members]
         info["all_authors"] = self.all_authors
         return info
 
@@ -490,7 +490,7 @@ class PapertermApp(App[None]):
     def add_topic(self, name: str, rule: str) -> None:
         try:
             with self.library.lock, self.undo_history.step(f"add topic {name}"):
-                topic = self.library.add_topic(name, rule)
+                topic = self.library.topics.add(name, rule)
         except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -620,7 +620,7 @@ class PapertermApp(App[None]):
     @work(thread=True, group="topics")
     def unhide_topics(self) -> None:
         with self.library.lock:
-            count = self.library.unhide_topics()
+            count = self.library.topics.unhide_all()
         self.call_from_thread(self.notify, f"{plural(count, 'topic')} shown again.", timeout=3)
         self.call_from_thread(self.library_changed, reloaded=True)
 

@@ -120,6 +120,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.rows: LibraryRows | None = None
         self.index_ready = False
+        self.topics_ready = False
         self._last_highlighted: str | None = None
         self._detail_timer: Timer | None = None
         self._restore: str | None = None  # the paper the cursor was on at the last quit
@@ -165,23 +166,31 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="index")
     def prepare_index(self) -> None:
+        """The search engine, then the topics: search answers as soon as the index is loaded, and
+        topics (read back, or placed or discovered in this worker) never hold a lock it needs."""
         library = self.library
-        with library.lock:
-            library.search_engine()
-            topics = library.topics()
+        library.search_engine()
+        self.app.call_from_thread(self._index_done)
+        topics = library.topics.all()
         topic_of: dict[str, str] = {}
         for topic in reversed(topics):  # the first (largest, pinned) topic wins
             for pid in topic.members:
                 topic_of[pid] = topic.name
-        self.app.call_from_thread(self._index_done, topic_of)
+        self.app.call_from_thread(self._topics_done, topic_of)
 
-    def _index_done(self, topic_of: dict[str, str]) -> None:
+    def _index_done(self) -> None:
         self.index_ready = True
-        if self.rows is not None:
-            self.rows.topic_of = topic_of
-        self.refresh_sidebar()
         keep, self._restore = self._restore or self.query_one(PaperList).current, None
         self.run_query(keep=keep)
+
+    def _topics_done(self, topic_of: dict[str, str]) -> None:
+        self.topics_ready = True
+        if self.rows is not None:
+            self.rows.topic_of = topic_of
+            papers = self.query_one(PaperList)
+            papers.refresh()
+            self.show_detail(papers.current)  # the pane names the paper's topics
+        self.refresh_sidebar()
         settle_heap()
 
     # -- scope and search ----------------------------------------------------------
@@ -270,14 +279,13 @@ class MainScreen(Screen[None]):
         library = self.library
         chosen = self.sort_choice
         try:
-            with library.lock:
-                results = library.search(text)
-                searching = results.query.has_text
-                order = sorting.effective(chosen, searching)
-                if order == sorting.RELEVANCE:
-                    ids = results.ids
-                else:
-                    ids = sorting.sort_ids(library, results.ids, order, searching=searching)
+            results = library.search(text)  # no library lock: an import or topics never hold it up
+            searching = results.query.has_text
+            order = sorting.effective(chosen, searching)
+            if order == sorting.RELEVANCE:
+                ids = results.ids
+            else:
+                ids = sorting.sort_ids(library, results.ids, order, searching=searching)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
@@ -390,13 +398,13 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="overview")
     def refresh_sidebar(self) -> None:
         with self.library.lock:
-            scopes = overview(self.library, include_topics=self.index_ready, since=paperterm_app(self).previous_session)
+            scopes = overview(self.library, since=paperterm_app(self).previous_session)
         self.app.call_from_thread(self._set_scopes, scopes)
 
     def _set_scopes(self, scopes: list[Scope]) -> None:
         self.query_one(ScopeSidebar).set_scopes(scopes, f"{self.scope.kind}:{self.scope.key}")
         current = next((s for s in scopes if (s.kind, s.key) == (self.scope.kind, self.scope.key)), None)
-        topics_known = self.index_ready or self.scope.kind != "topic"  # topics are counted once indexed
+        topics_known = self.topics_ready or self.scope.kind != "topic"  # topics are listed once computed
         if current is None and self.scope.kind != "all" and topics_known:
             self.scope = ALL  # the list or topic shown was removed
 
