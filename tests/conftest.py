@@ -57,7 +57,7 @@ def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     library = Library.open(root)
     library.import_samples()
     library.search_engine()
-    library.topics()
+    library.topics.all()
     return root
 
 

@@ -393,7 +393,7 @@ async def _import_json_now(root: Path, title: str) -> None:
 
 async def test_palette_unhides_topics_and_exports(sample_dir: Path, tmp_path: Path) -> None:
     library = Library.open(sample_dir)
-    library.set_topic_flag("retrieval", "hidden", True)
+    library.topics.set_flag("retrieval", "hidden", True)
     library.bookmark(library.papers_sorted()[0].id)
     app = PapertermApp(sample_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
