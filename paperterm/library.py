@@ -131,6 +131,7 @@ class Library:
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
         before = set(self.papers) if self._search is not None else set()
+        noted_before = set(self.state.notes)  # a note removed elsewhere must leave the index too
         papers = self.store.refresh()
         state = self.state_store.refresh()
         if papers:
@@ -142,8 +143,8 @@ class Library:
                 self._search.index.add_papers(p for pid, p in self.papers.items() if pid not in before)
                 self._search.invalidate()
             if state:
-                for pid, note in self.state.notes.items():
-                    self._search.index.set_note(pid, note.text)
+                for pid in noted_before | set(self.state.notes):
+                    self._search.index.set_note(pid, self.state.note_of(pid))
         return papers or state
 
     # -- papers --------------------------------------------------------------
@@ -369,19 +370,20 @@ class Library:
     def snapshot(self, paper_id: str) -> PaperState:
         """What the user has said about a paper, to restore it on undo."""
         state = self.state
-        lists = frozenset(e.list for e in state.entries.values() if e.paper == paper_id and not e.removed)
-        return PaperState(paper_id, state.status_of(paper_id), lists, state.note_of(paper_id))
+        return PaperState(
+            paper_id, state.status_of(paper_id), frozenset(state.list_ids_of(paper_id)), state.note_of(paper_id)
+        )
 
     def restore(self, saved: PaperState) -> None:
         """Put a paper's status, lists and note back as they were in `saved` (one write)."""
 
         def change(state: LibraryState) -> None:
             state.set_status(saved.paper_id, saved.status)
-            now = {e.list for e in state.entries.values() if e.paper == saved.paper_id and not e.removed}
+            now = state.list_ids_of(saved.paper_id)
             for list_id in now - saved.lists:
                 state.set_in_list(list_id, saved.paper_id, False)
             for list_id in saved.lists - now:
-                if list_id in state.lists and not state.lists[list_id].deleted:
+                if state.find_list(list_id) is not None:
                     state.set_in_list(list_id, saved.paper_id, True)
             if state.note_of(saved.paper_id) != saved.note:
                 state.set_note(saved.paper_id, saved.note)
@@ -412,7 +414,7 @@ class Library:
             )
             for pid, note in self.state.notes.items():
                 if note.versions:
-                    index.set_note(pid, note.text)
+                    index.set_note(pid, self.state.note_of(pid))
         return self._search
 
     def _load_index(self) -> SearchIndex | None:
@@ -445,7 +447,7 @@ class Library:
             self._search.invalidate()
             for pid, note in self.state.notes.items():
                 if note.versions:
-                    index.set_note(pid, note.text)
+                    index.set_note(pid, self.state.note_of(pid))
         return index
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
