@@ -7,9 +7,12 @@ from .records import (
     ParseError,
     ParseResult,
     ParseWarning,
+    arxiv_id_of_doi,
     normalise_arxiv_id,
+    normalise_doi,
     normalise_title,
     paper_id,
+    partial_day,
 )
 from .registry import detect, formats, get_format, parse_bytes, parse_text
 
@@ -20,12 +23,15 @@ __all__ = [
     "ParseError",
     "ParseResult",
     "ParseWarning",
+    "arxiv_id_of_doi",
     "detect",
     "formats",
     "get_format",
     "normalise_arxiv_id",
+    "normalise_doi",
     "normalise_title",
     "paper_id",
     "parse_bytes",
     "parse_text",
+    "partial_day",
 ]

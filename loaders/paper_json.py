@@ -23,6 +23,13 @@ _ABSTRACT_KEYS = (("abstract",), ("summary",), ("details", "abstract"), ("descri
 _LINK_KEYS = (("url",), ("paper_url",), ("details", "arxiv_page_url"), ("details", "page_url"), ("link",), ("pdf_url",))
 _REPO = re.compile(r"https://github\.com/[^/]+/[^/]+")
 _DATE_KEYS = (("date",), ("scraped_date",), ("published",), ("publishedAt",))
+# Keys this loader reads or knowingly ignores: items made mostly of other keys (CSL-JSON's `author`,
+# `issued`, `DOI`; Semantic Scholar's `externalIds`) belong to the generic reader, which knows them.
+_KNOWN_KEYS = {
+    "title", "abstract", "summary", "details", "description", "url", "paper_url", "link", "pdf_url", "authors",
+    "upvotes", "stars", "published", "publishedAt", "id", "arxiv_id", "date", "scraped_date", "thumbnail",
+    "comments", "numComments", "github", "github_url", "code", "votes",
+}  # fmt: skip
 
 
 def _items(data: Any) -> list[Any] | None:
@@ -44,6 +51,9 @@ def sniff(text: str) -> float:
     sample = items[:5]
     if not all(_is_paper(item) for item in sample):
         return 0.0
+    keys = [key for item in sample for key in item]
+    if sum(key in _KNOWN_KEYS for key in keys) < 0.6 * len(keys):
+        return 0.3
     has_text = any(any(text_of(path(item, *key)) for key in _ABSTRACT_KEYS) for item in sample)
     return 0.8 if has_text else 0.5
 

@@ -15,6 +15,9 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ID_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:(?:export\.)?arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)", re.I)
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/\d{7}$")
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>`']+)", re.I)
+_DOI_ARXIV = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
+_PARTIAL_DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 class ParseError(Exception):
@@ -68,12 +71,14 @@ class PaperRecord:
     authors: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     arxiv_id: str | None = None
-    published: str | None = None
+    published: str | None = None  # the paper's own date: `2015`, `2015-06` or `2015-06-01` (never a seen date)
     extra: dict[str, str | int | float] = field(default_factory=dict)
+    doi: str | None = None  # normalised by `normalise_doi`
+    pmid: str | None = None
 
     @property
     def paper_id(self) -> str:
-        return paper_id(self.title, self.arxiv_id)
+        return paper_id(self.title, self.arxiv_id, self.doi, self.pmid)
 
 
 @dataclass(slots=True)
@@ -106,9 +111,39 @@ def normalise_arxiv_id(raw: str) -> str | None:
     return None
 
 
-def paper_id(title: str, arxiv_id: str | None) -> str:
-    """Stable id: the arXiv id when known, else `t:` and 12 hex digits of the title key's hash."""
+def normalise_doi(raw: str) -> str | None:
+    """`https://doi.org/10.1000/X.Y` or `doi:10.1000/x.y` → `10.1000/x.y` (DOIs are case-insensitive)."""
+    match = _DOI.search(raw.strip())
+    if not match:
+        return None
+    return match.group(1).rstrip(".,;)]}").lower()
+
+
+def arxiv_id_of_doi(doi: str | None) -> str | None:
+    """arXiv's own DOIs (`10.48550/arxiv.1312.6114`) name an arXiv paper."""
+    match = _DOI_ARXIV.match(doi or "")
+    return normalise_arxiv_id(match.group(1)) if match else None
+
+
+def partial_day(raw: str) -> str | None:
+    """`2015`, `2015-06` or `2015-06-01` when `raw` is one (a plausible year, real month and day)."""
+    match = _PARTIAL_DAY.match(raw.strip())
+    if not match or not 1000 <= int(match[1]) <= 2999:
+        return None
+    if match[2] and not 1 <= int(match[2]) <= 12:
+        return match[1]
+    if match[3] and not 1 <= int(match[3]) <= 31:
+        return f"{match[1]}-{match[2]}"
+    return match.group(0)
+
+
+def paper_id(title: str, arxiv_id: str | None, doi: str | None = None, pmid: str | None = None) -> str:
+    """Stable id: the arXiv id, else `doi:…`, else `pmid:…`, else `t:` and 12 hex digits of the title key's hash."""
     if arxiv_id:
         return arxiv_id
+    if doi:
+        return f"doi:{doi}"
+    if pmid:
+        return f"pmid:{pmid}"
     digest = hashlib.sha256(normalise_title(title).encode("utf-8")).hexdigest()
     return f"t:{digest[:12]}"

@@ -26,6 +26,8 @@ from .list_export import render as render_list
 from .locations import ENV_VAR
 from .search_query import QueryError
 from .settings import load_settings, save_settings
+from .triage import Decision, decide
+from .wording import plural
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
 
@@ -89,14 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("lists", help="reading lists: show them, or create, rename, delete, move one")
-    p.add_argument("action", nargs="?", choices=("show", "create", "rename", "delete", "move"), default="show")
-    p.add_argument(
-        "names",
-        nargs="*",
-        metavar="ARG",
-        help="create NAME | rename OLD NEW | delete NAME | move NAME POSITION (1 = first) | show [NAME]",
-    )
     p.add_argument("--json", action="store_true")
+    p.set_defaults(name=None)
+    actions = _actions(p)
+    a = _action(actions, "show", "the lists with counts, or one list's papers", json=True)
+    a.add_argument("name", nargs="?", metavar="NAME")
+    a = _action(actions, "create", "create a reading list")
+    a.add_argument("name", metavar="NAME")
+    a = _action(actions, "rename", "rename a reading list")
+    a.add_argument("name", metavar="OLD")
+    a.add_argument("new_name", metavar="NEW")
+    a = _action(actions, "delete", "delete a reading list")
+    a.add_argument("name", metavar="NAME")
+    a = _action(actions, "move", "put a list at a position among the lists")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("position", type=_position, metavar="POSITION", help="1 is first")
 
     p = sub.add_parser("bookmark", help="put papers in a reading list (default: to-read)")
     p.add_argument("ids", nargs="+", metavar="ID")
@@ -111,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("status", choices=("read", "unread", "dismissed"))
 
+    p = sub.add_parser("triage", help="keep (bookmark + read), skip (read) or dismiss papers, as the app's triage")
+    p.add_argument("decision", choices=[d.value for d in Decision])
+    p.add_argument("ids", nargs="+", metavar="ID")
+
     p = sub.add_parser("note", help="edit a paper's Markdown note in $EDITOR (or --set / --stdin)")
     p.add_argument("id")
     group = p.add_mutually_exclusive_group()
@@ -122,29 +135,59 @@ def build_parser() -> argparse.ArgumentParser:
     bsub = p.add_subparsers(dest="bookmarks_command", metavar="ACTION", required=True)
     e = bsub.add_parser("export", help="write the sync file (JSON), or one list as bibtex/markdown/csv")
     e.add_argument("file", help="file to write; - for standard output")
-    e.add_argument("--format", dest="export_format", choices=("json", *LIST_FORMATS), default="json")
+    e.add_argument(
+        "--format",
+        dest="export_format",
+        choices=("json", *LIST_FORMATS),
+        help="default: from the file's extension (.bib, .md, .csv), else json",
+    )
     e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)")
     i = bsub.add_parser("import", help="merge a sync file into this library")
     i.add_argument("file")
 
     p = sub.add_parser("topics", help="topics with counts; add, rename, hide, pin, merge or remove one")
-    p.add_argument(
-        "action",
-        nargs="?",
-        default="show",
-        choices=("show", "add", "rename", "hide", "unhide", "pin", "unpin", "merge", "remove"),
-    )
-    p.add_argument(
-        "args",
-        nargs="*",
-        metavar="ARG",
-        help="add NAME RULE | rename NAME NEW | hide/pin/unpin/remove NAME | merge FROM INTO | show [NAME] | unhide",
-    )
     p.add_argument("--json", action="store_true")
+    p.set_defaults(name=None)
+    actions = _actions(p)
+    a = _action(actions, "show", "the topics with counts, or one topic's papers", json=True)
+    a.add_argument("name", nargs="?", metavar="NAME")
+    a = _action(actions, "add", "a topic of your own: papers matching RULE (the search language)")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("rule", metavar="RULE")
+    a = _action(actions, "rename", "rename a topic")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("new_name", metavar="NEW")
+    for verb, what in (("hide", "hide a topic"), ("pin", "pin a topic first"), ("unpin", "unpin a topic")):
+        _action(actions, verb, what).add_argument("name", metavar="NAME")
+    _action(actions, "remove", "delete a topic of yours, or hide an automatic one").add_argument("name", metavar="NAME")
+    _action(actions, "unhide", "show every hidden topic again")
+    a = _action(actions, "merge", "fold one topic into another")
+    a.add_argument("name", metavar="FROM")
+    a.add_argument("target", metavar="INTO")
 
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     p.add_argument("file")
     return parser
+
+
+def _actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """A command's actions (`paperterm lists create NAME`); without one, the command shows."""
+    return parser.add_subparsers(dest="action", metavar="ACTION")
+
+
+def _action(
+    actions: argparse._SubParsersAction, name: str, help_text: str, *, json: bool = False
+) -> argparse.ArgumentParser:
+    action = actions.add_parser(name, help=help_text, description=help_text)
+    if json:  # SUPPRESS: `lists --json show` keeps the --json given before the action
+        action.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    return action
+
+
+def _position(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("the position is a number from 1 (first)")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -378,41 +421,24 @@ def cmd_inbox(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
-LIST_ARITY = {"show": (0, 1), "create": (1, 1), "rename": (2, 2), "delete": (1, 1), "move": (2, 2)}
-TOPIC_ARITY = {
-    "show": (0, 1), "add": (2, 2), "rename": (2, 2), "hide": (1, 1), "unhide": (0, 0),
-    "pin": (1, 1), "unpin": (1, 1), "merge": (2, 2), "remove": (1, 1),
-}  # fmt: skip
-
-
-def _check_arity(command: str, action: str, given: list[str], table: dict[str, tuple[int, int]]) -> None:
-    least, most = table[action]
-    if not least <= len(given) <= most:
-        wanted = str(least) if least == most else f"{least} to {most}"
-        raise BadInput(f"`{command} {action}` takes {wanted} argument(s); see `paperterm {command} --help`")
-
-
 def cmd_lists(library: Library, args: argparse.Namespace) -> int:
-    names = args.names
-    _check_arity("lists", args.action, names, LIST_ARITY)
+    action = args.action or "show"
     try:
-        if args.action == "create":
-            library.create_list(names[0])
-        elif args.action == "rename":
-            library.rename_list(names[0], names[1])
-        elif args.action == "delete":
-            library.delete_list(names[0])
-        elif args.action == "move":
-            if not names[1].isdigit() or int(names[1]) < 1:
-                raise BadInput("the position is a number from 1 (first)")
-            library.move_list(names[0], int(names[1]) - 1)
+        if action == "create":
+            library.create_list(args.name)
+        elif action == "rename":
+            library.rename_list(args.name, args.new_name)
+        elif action == "delete":
+            library.delete_list(args.name)
+        elif action == "move":
+            library.move_list(args.name, args.position - 1)
     except BadAction as exc:
         raise BadInput(str(exc)) from None
     state = library.state
-    if args.action == "show" and names:
-        found = state.find_list(names[0])
+    if action == "show" and args.name:
+        found = state.find_list(args.name)
         if found is None:
-            raise BadInput(f"no reading list named {names[0]!r}")
+            raise BadInput(f"no reading list named {args.name!r}")
         rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
         if args.json:
             ui.print_json(rows)
@@ -455,6 +481,15 @@ def cmd_unbookmark(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_triage(library: Library, args: argparse.Namespace) -> int:
+    decision = Decision(args.decision)
+    ids = _papers(library, args.ids)
+    for pid in ids:
+        decide(library, pid, decision)
+    ui.out.print(ui.styled(f"{decision.value.capitalize()}: {plural(len(ids), 'paper')}."))
+    return OK
+
+
 def cmd_mark(library: Library, args: argparse.Namespace) -> int:
     value = "new" if args.status == "unread" else args.status
     changed = sum(library.set_status(pid, value) for pid in _papers(library, args.ids))
@@ -489,7 +524,8 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
         report = sync.import_file(library, Path(args.file).expanduser())
         ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
         return OK
-    if args.export_format == "json":
+    export_format = args.export_format or EXTENSION_FORMATS.get(Path(args.file).suffix.lower(), "json")
+    if export_format == "json":
         if args.file == "-":
             ui.print_json(sync.export_payload(library))
             return OK
@@ -502,7 +538,7 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
     if found is None:
         raise BadInput(f"no reading list named {name!r}")
     rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
-    text = render_list(rows, args.export_format, found.name)
+    text = render_list(rows, export_format, found.name)
     if args.file == "-":
         sys.stdout.write(text)
     else:
@@ -511,28 +547,32 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+EXTENSION_FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".md": "markdown", ".markdown": "markdown", ".csv": "csv"}
+
+
 def cmd_topics(library: Library, args: argparse.Namespace) -> int:
-    _check_arity("topics", args.action, args.args, TOPIC_ARITY)
-    a = args.args
+    action = args.action or "show"
     try:
-        if args.action == "add":
-            topic = library.add_topic(a[0], a[1])
-            ui.out.print(ui.styled(f"Added topic {topic.name!r}: {len(topic.members)} papers match {a[1]!r}."))
-        elif args.action == "rename":
-            library.rename_topic(a[0], a[1])
-        elif args.action in ("hide", "pin", "unpin"):
-            flag = "hidden" if args.action == "hide" else "pinned"
-            library.set_topic_flag(a[0], flag, args.action != "unpin")
-        elif args.action == "unhide":
-            ui.out.print(ui.styled(f"{library.unhide_topics()} topic(s) shown again."))
-        elif args.action == "merge":
-            library.merge_topics(a[0], a[1])
-        elif args.action == "remove":
-            library.remove_topic(a[0])
+        if action == "add":
+            topic = library.add_topic(args.name, args.rule)
+            ui.out.print(
+                ui.styled(f"Added topic {topic.name!r}: {plural(len(topic.members), 'paper')} match {args.rule!r}.")
+            )
+        elif action == "rename":
+            library.rename_topic(args.name, args.new_name)
+        elif action in ("hide", "pin", "unpin"):
+            flag = "hidden" if action == "hide" else "pinned"
+            library.set_topic_flag(args.name, flag, action != "unpin")
+        elif action == "unhide":
+            ui.out.print(ui.styled(f"{plural(library.unhide_topics(), 'topic')} shown again."))
+        elif action == "merge":
+            library.merge_topics(args.name, args.target)
+        elif action == "remove":
+            library.remove_topic(args.name)
     except BadAction as exc:
         raise BadInput(str(exc)) from None
-    if args.action == "show" and a:
-        topic = library.find_topic(a[0])
+    if action == "show" and args.name:
+        topic = library.find_topic(args.name)
         rows = [library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers]
         rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
         if args.json:
@@ -540,7 +580,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         else:
             ui.out.print(ui.paper_table(rows))
         return OK
-    if args.action != "show" and not args.json:
+    if action != "show" and not args.json:
         return OK
     state = library.state
     rows = []
@@ -589,6 +629,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "bookmark": cmd_bookmark,
     "unbookmark": cmd_unbookmark,
     "mark": cmd_mark,
+    "triage": cmd_triage,
     "note": cmd_note,
     "bookmarks": cmd_bookmarks,
     "sync": cmd_sync,

@@ -23,9 +23,9 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search_query import STOPWORDS, FilterSource, QueryError, parse_query
+from .search_query import FilterSource, QueryError, parse_query
 from .state_store import StateStore
-from .text_tokens import spans, words
+from .text_tokens import QUERY_STOPWORDS, spans, words
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
@@ -509,10 +509,10 @@ class Library:
         too_common = max(2000, len(self.papers) // 50)
         for form in forms:
             parts = words(form)
-            if not parts or all(w in STOPWORDS or w in HARD_GENERIC for w in parts):
+            if not parts or all(w in QUERY_STOPWORDS or w in HARD_GENERIC for w in parts):
                 continue  # nothing specific in it: papers join through their titles only
             pattern = _phrase_pattern(parts)
-            candidates = engine.abstracts_repeating([w for w in parts if w not in STOPWORDS])
+            candidates = engine.abstracts_repeating([w for w in parts if w not in QUERY_STOPWORDS])
             if within is not None:
                 candidates = [pid for pid in candidates if pid in within]
             if len(candidates) > too_common:
@@ -593,7 +593,7 @@ class Library:
                         wanted.update(phrase)
             elif topic.pinned:
                 wanted.update(words(topic.name.split(" (")[0]))
-        wanted -= STOPWORDS
+        wanted -= QUERY_STOPWORDS
         if not wanted:
             return []
         return [(start, end) for token, start, end, _ in spans(text) if token in wanted]

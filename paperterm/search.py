@@ -16,8 +16,8 @@ import numpy as np
 
 from .paper import Paper
 from .search_index import FIELDS, REPEATED, SearchIndex
-from .search_query import STOPWORDS, Clause, FilterSource, Query, parse_query
-from .text_tokens import fold_text, spans, words
+from .search_query import Clause, FilterSource, Query, parse_query
+from .text_tokens import QUERY_STOPWORDS, fold_text, spans, words
 
 PROXIMITY_CANDIDATES = 40
 PHRASE_VERIFY_LIMIT = 1500  # phrase checks read abstracts: the best-scoring candidates only
@@ -177,7 +177,7 @@ class PaperSearch:
         total = np.zeros(size, dtype=np.float32)
         matched = np.zeros(size, dtype=np.int16)
         in_title = np.ones(size, dtype=bool)
-        required = [w for w in clause.words if w not in STOPWORDS] or list(clause.words)
+        required = [w for w in clause.words if w not in QUERY_STOPWORDS] or list(clause.words)
         last = clause.words[-1] if clause.words and query.ends_in_word else None
         for word in clause.words:
             as_prefix = word == last
@@ -248,7 +248,7 @@ class PaperSearch:
 
     def _rerank_by_proximity(self, ranked: np.ndarray, score: np.ndarray, query: Query) -> np.ndarray:
         """Among the best candidates with equal word coverage, words close together rank higher."""
-        clause_words = [w for c in query.clauses for w in c.words if w not in STOPWORDS]
+        clause_words = [w for c in query.clauses for w in c.words if w not in QUERY_STOPWORDS]
         if len(clause_words) < 2:
             return ranked
         head = ranked[:PROXIMITY_CANDIDATES].tolist()

@@ -149,14 +149,6 @@ def _check_is(value: str) -> None:
         raise QueryError(f"`is:{value}`: use one of {', '.join(IS_VALUES)}")
 
 
-STOPWORDS = frozenset(
-    (
-        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"),
-        *("of", "on", "or", "the", "to", "via", "vs", "with", "without"),
-    )
-)
-
-
 class FilterSource:
     """What filters need to know beyond the papers: lists, topics, triage status, notes, digests."""
 

@@ -18,6 +18,23 @@ _WORD = re.compile(r"[^\W_]+")
 _PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
 MIN_SUFFIX = 2
 
+# Too common to require in a search (a query's `of` need not appear in every match).
+QUERY_STOPWORDS = frozenset(
+    (
+        *("a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"),
+        *("of", "on", "or", "the", "to", "via", "vs", "with", "without"),
+    )
+)
+# Words a topic's name never starts or ends with (and never is): the query ones and more.
+STOPWORDS = QUERY_STOPWORDS | frozenset(
+    "can do does has have how its our than "
+    "that their them these this those towards toward was we what when where which while who "
+    "why will within your you not no all any both each more most other over under up out one "
+    "two three first new novel beyond across through between using based et al eg ie also such during "
+    "regarding concerning".split()
+)
+_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|\d+[A-Za-z][A-Za-z0-9]*")
+
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
@@ -92,6 +109,11 @@ def spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
         if not word.islower():
             for suffix, offset in compound_suffixes(word):
                 yield suffix, start + offset, match.end(), True
+
+
+def title_words(title: str) -> list[str]:
+    """A title's words as written (case kept, `'s` and hyphens split off): what topic names are made of."""
+    return _TITLE_WORD.findall(title.replace("'s ", " ").replace("’s ", " ").replace("-", " "))
 
 
 def fold_text(text: str) -> str:

@@ -33,14 +33,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .paper import Paper
+from .text_tokens import STOPWORDS, title_words
 
-STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from has have how in into is it its of on or our than "
-    "that the their them these this those to towards toward via vs was we what when where which while who "
-    "why will with within without your you not no all any both each more most other over under up out one "
-    "two three first new novel beyond across through between using based et al eg ie also such during "
-    "regarding concerning".split()
-)
 # Words a topic may hold inside but never start or end with: they qualify, they do not name.
 GENERIC_EDGE = frozenset(
     "efficient effective improved improving improve enhancing enhance enhanced better simple scalable "
@@ -156,7 +150,6 @@ MAX_BROAD = 30
 EVALUATED_PER_TOPIC = 3
 MAX_GENERIC_RATIO = 0.25
 MIN_PAPERS = 2
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|\d+[A-Za-z][A-Za-z0-9]*")
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,7}s?)\)")
 
 
@@ -197,10 +190,6 @@ class Topic:
 
 ABSTRACT_SAMPLE = 3000
 SAMPLE_PAPERS = 5000  # topics are found among this many newest papers
-
-
-def _words(title: str) -> list[str]:
-    return _WORD.findall(title.replace("'s ", " ").replace("’s ", " ").replace("-", " "))
 
 
 def _is_name(word: str) -> bool:
@@ -262,7 +251,7 @@ def acronym_aliases(texts: Iterable[str]) -> dict[str, tuple[Key, str]]:
         for match in _ACRONYM.finditer(text):
             acronym = match.group(1)
             letters = [c.lower() for c in acronym if c.isupper()] or [acronym[0].lower()]
-            words = _words(text[max(0, match.start() - 80) : match.start()])[-5:]
+            words = title_words(text[max(0, match.start() - 80) : match.start()])[-5:]
             for n in range(len(words), 0, -1):
                 tail = words[-n:]
                 content = [w for w in tail if w.lower() not in STOPWORDS]
@@ -308,7 +297,7 @@ def discover(
     title_docs: dict[Key, set[str]] = defaultdict(set)
     surfaces: dict[Key, Counter[str]] = defaultdict(Counter)
     for paper in papers:
-        for key, surface in _phrases(_words(paper.title)):
+        for key, surface in _phrases(title_words(paper.title)):
             title_docs[key].add(paper.id)
             surfaces[key][surface] += 1
     # Abstracts of the newest papers propose phrases too, when a phrase is central to one
@@ -318,7 +307,7 @@ def discover(
     for paper in newest:
         seen: Counter[Key] = Counter()
         for sentence in re.split(r"[.;:!?()]", paper.abstract):
-            for key, surface in _phrases(_words(sentence)):
+            for key, surface in _phrases(title_words(sentence)):
                 if len(key) > 1:
                     seen[key] += 1
                     surfaces[key][surface] += 0  # known surface, no title weight
@@ -404,7 +393,7 @@ def _broad_topics(papers: list[Paper], covered: set[str], taken: set[Key], total
     docs: dict[str, set[str]] = defaultdict(set)
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     for paper in papers:
-        for word in _words(paper.title):
+        for word in title_words(paper.title):
             lower = word.lower()
             if lower in STOPWORDS or lower in HARD_GENERIC or lower in GENERIC_EDGE or len(lower) < 4:
                 continue

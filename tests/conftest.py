@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,50 @@ def cli_env(data_dir: Path) -> dict[str, str]:
     env["PAPERTERM_DATA_DIR"] = str(data_dir)
     env.pop("COLUMNS", None)
     return env
+
+
+@dataclass(frozen=True, slots=True)
+class CliResult:
+    """What one `paperterm` command line printed and returned, as `subprocess.run` reports it."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_cli(data_dir: Path, *args: str, stdin: bytes = b"") -> CliResult:
+    """Run `paperterm ARGS…` in this process (`main(argv)`, output captured), on `data_dir`.
+
+    A subprocess costs an interpreter start and the imports (about a second on a loaded
+    machine); only tests where a real process is the point (kills, locks, the entry point)
+    start one.
+    """
+    from paperterm.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    saved_env = os.environ.get("PAPERTERM_DATA_DIR")
+    wrappers = [
+        io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+        io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+    ]
+    sys.stdin, sys.stdout, sys.stderr = wrappers
+    os.environ["PAPERTERM_DATA_DIR"] = str(data_dir)
+    try:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: usage errors and --help
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        for stream in wrappers[1:]:
+            stream.flush()
+        printed, complained = out.getvalue(), err.getvalue()
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = streams
+        if saved_env is None:
+            os.environ.pop("PAPERTERM_DATA_DIR", None)
+        else:
+            os.environ["PAPERTERM_DATA_DIR"] = saved_env
+        for stream in wrappers:
+            stream.detach()  # closing a wrapper would close its buffer
+    return CliResult(code, printed, complained)

@@ -1,4 +1,5 @@
-"""The `paperterm` command, run as a user runs it: a subprocess on a temp data dir."""
+"""The `paperterm` command on a temp data dir: in-process (`main(argv)`), and as a real
+process where the process is the point (the console script, a kill mid-import)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ import pytest
 
 from paperterm.library import Library
 
-from .conftest import BLANK, COMPACT, SHARED, cli_env
+from .conftest import BLANK, COMPACT, SHARED, CliResult, cli_env, run_cli
 
 ENTRY = shutil.which("paperterm")
 
 
-def run(data_dir: Path, *args: str, stdin: bytes | None = None, entry: bool = False) -> subprocess.CompletedProcess:
-    command = [ENTRY] if entry and ENTRY else [sys.executable, "-m", "paperterm"]
+def run(data_dir: Path, *args: str, stdin: bytes = b"", entry: bool = False) -> CliResult | subprocess.CompletedProcess:
+    if not entry:
+        return run_cli(data_dir, *args, stdin=stdin)
+    command = [ENTRY] if ENTRY else [sys.executable, "-m", "paperterm"]
     return subprocess.run(
         [*command, *args], input=stdin, capture_output=True, env=cli_env(data_dir), timeout=120, check=False
     )
@@ -115,11 +118,74 @@ def test_bad_file_is_named_and_changes_nothing(data_dir: Path, tmp_path: Path) -
     assert (data_dir / "library" / "manifest.json").read_bytes() == before
 
 
-def test_every_command_has_help(data_dir: Path) -> None:
-    for command in ("import", "list", "show", "search", "stats", "formats"):
-        done = run(data_dir, command, "--help")
-        assert done.returncode == 0
-        assert b"usage: paperterm " + command.encode() in done.stdout
+def test_every_command_and_action_has_help(data_dir: Path) -> None:
+    from paperterm.cli import build_parser
+
+    commands: list[tuple[str, ...]] = []
+    for action in build_parser()._subparsers._group_actions[0].choices.items():  # type: ignore[union-attr]
+        name, parser = action
+        commands.append((name,))
+        if parser._subparsers is not None:
+            commands += [(name, sub) for sub in parser._subparsers._group_actions[0].choices]
+    assert ("lists", "create") in commands and ("topics", "merge") in commands and ("bookmarks", "export") in commands
+    for command in commands:
+        done = run(data_dir, *command, "--help")
+        assert done.returncode == 0, command
+        assert b"usage: paperterm " + " ".join(command).encode() in done.stdout
+
+
+def test_lists_and_topics_command_lines_of_the_readme(data_dir: Path) -> None:
+    """Every form the README documents, in the one nested-subcommand style."""
+    run(data_dir, "import", str(BLANK))
+    assert run(data_dir, "lists", "create", "thesis").returncode == 0
+    assert run(data_dir, "lists", "move", "thesis", "1").returncode == 0
+    assert [r["name"] for r in json.loads(run(data_dir, "lists", "--json").stdout)] == ["thesis", "to-read"]
+    assert run(data_dir, "lists", "rename", "thesis", "Thesis").returncode == 0
+    assert json.loads(run(data_dir, "lists", "show", "Thesis", "--json").stdout) == []
+    assert json.loads(run(data_dir, "lists", "--json", "show", "Thesis").stdout) == []
+    assert run(data_dir, "lists", "delete", "Thesis").returncode == 0
+    assert b"thesis" not in run(data_dir, "lists").stdout.lower()
+    done = run(data_dir, "lists", "move", "to-read", "0")
+    assert done.returncode == 2 and b"a number from 1" in done.stderr
+    done = run(data_dir, "lists", "rename", "to-read")
+    assert done.returncode == 2 and b"required: NEW" in done.stderr
+    assert b"Added topic 'MoE'" in run(data_dir, "topics", "add", "MoE", '"mixture of experts" | moe').stdout
+    assert run(data_dir, "topics", "pin", "MoE").returncode == 0
+    assert json.loads(run(data_dir, "topics", "--json").stdout)[0]["name"] == "MoE"
+    assert json.loads(run(data_dir, "topics", "show", "MoE", "--json").stdout)
+    assert run(data_dir, "topics", "hide", "MoE").returncode == 0
+    assert b"1 topic shown again" in run(data_dir, "topics", "unhide").stdout
+    assert run(data_dir, "topics", "unpin", "MoE").returncode == 0
+    assert run(data_dir, "topics", "rename", "MoE", "Experts").returncode == 0
+    assert run(data_dir, "topics", "remove", "Experts").returncode == 0
+    done = run(data_dir, "topics", "merge", "retrieval")
+    assert done.returncode == 2 and b"required: INTO" in done.stderr
+
+
+def test_triage_from_the_cli_follows_the_apps_rules(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    ids = [r["id"] for r in json.loads(run(data_dir, "list", "--json", "--limit", "3").stdout)]
+    assert b"Keep: 1 paper." in run(data_dir, "triage", "keep", ids[0]).stdout
+    assert b"Skip: 1 paper." in run(data_dir, "triage", "skip", ids[1]).stdout
+    assert b"Dismiss: 1 paper." in run(data_dir, "triage", "dismiss", ids[2]).stdout
+    state = Library.open(data_dir).state
+    assert [state.status_of(pid) for pid in ids] == ["read", "read", "dismissed"]
+    assert state.list_papers("to-read") == [ids[0]]
+
+
+@pytest.mark.parametrize(
+    "name, start",
+    [("refs.bib", "@misc{"), ("list.md", "# to-read"), ("list.csv", "id,"), ("sync.json", "{")],
+)
+def test_bookmarks_export_infers_the_format_from_the_extension(
+    data_dir: Path, tmp_path: Path, name: str, start: str
+) -> None:
+    run(data_dir, "import", str(BLANK))
+    first = json.loads(run(data_dir, "list", "--json", "--limit", "1").stdout)[0]["id"]
+    run(data_dir, "bookmark", first)
+    target = tmp_path / name
+    assert run(data_dir, "bookmarks", "export", str(target)).returncode == 0
+    assert target.read_text().startswith(start)
 
 
 def test_hostile_titles_print_literally(data_dir: Path) -> None:

@@ -151,3 +151,128 @@ def test_scholar_alert_takes_the_real_link_out_of_the_redirect() -> None:
     assert paper.links == ["https://arxiv.org/pdf/1912.02015"] and paper.arxiv_id == "1912.02015"
     assert paper.authors == ["Z Chen", "S Kommrusch", "M Monperrus"]
     assert paper.abstract.endswith("…")
+
+
+# real2/SOURCES.md: file: (format, records, distinct ids, with abstract, with authors, with arXiv id, with DOI)
+REAL2_COUNTS = {
+    "arxiv_bot_json_markdown-rows_cv-arxiv-daily_2022-12-26.json": ("json-records", 1024, 948, 0, 1024, 1024, 0),
+    "arxiv_bot_readme_abstract-details_dailyarxiv_2026-08-21.md": ("text-records", 251, 249, 251, 0, 251, 2),
+    "arxiv_bot_readme_tables_cv-arxiv-daily_2022-12-26.md": ("text-records", 1024, 948, 0, 1024, 1024, 0),
+    # 1300 rows, 1101 with an arXiv link (1098 distinct); the rest link to blogs and journals
+    "awesome_weekly_tables_ml-papers-of-the-week_2025-07-20.md": ("text-records", 1300, 1297, 1269, 0, 1101, 0),
+    "csl-json_manubot_context-review_2026-07-24.json": ("json-records", 258, 253, 183, 257, 149, 212),
+    "medline_text_biopython_pubmed_result2.txt": ("medline", 4, 4, 4, 4, 0, 3),
+    "oai-pmh_arxiv-format_getrecord-12-records_hepcrawl_2016.xml": ("xml-records", 12, 12, 12, 12, 12, 1),
+    "oai-pmh_arxiv-format_hep-th_2017-12-14.xml": ("xml-records", 3, 3, 3, 3, 3, 2),
+    "pubmed_efetch_xml_biopython_2025-dtd.xml": ("xml-records", 2, 2, 2, 2, 0, 2),
+    "pubmed_xml_web-export_pubmr_2019.xml": ("xml-records", 93, 93, 92, 93, 0, 93),
+    "ris_ovid-psycinfo_numbered_asreview_2019.ris": ("ris", 6, 6, 6, 6, 0, 6),
+    "ris_scopus_export_asreview_2019-11-18.ris": ("ris", 6, 6, 6, 6, 0, 6),
+    "ris_zotero_crlf_asreview-baseline_2024.ris": ("ris", 100, 100, 98, 100, 0, 100),
+    "s2_api_paper-batch_with-null_2024-12.json": ("json-records", 3, 3, 3, 3, 0, 3),
+    "wos_tagged-plaintext_rispy-example_2004.ris": ("ris", 2, 2, 2, 2, 0, 2),
+}
+
+
+def test_every_real2_sample_is_listed() -> None:
+    assert {p.name for p in REAL2.iterdir() if p.name != "SOURCES.md"} == set(REAL2_COUNTS)
+
+
+@pytest.mark.parametrize("name", sorted(REAL2_COUNTS))
+def test_real2_sample_counts(name: str) -> None:
+    fmt, records, distinct, abstracts, authors, arxiv, doi = REAL2_COUNTS[name]
+    papers = parse(REAL2 / name).papers
+    assert parse(REAL2 / name).format == fmt
+    assert (len(papers), len({p.paper_id for p in papers})) == (records, distinct)
+    assert sum(bool(p.abstract) for p in papers) == abstracts
+    assert sum(bool(p.authors) for p in papers) == authors
+    assert (sum(bool(p.arxiv_id) for p in papers), sum(bool(p.doi) for p in papers)) == (arxiv, doi)
+    for paper in papers:  # every record has a line, a clean one-line title, and a paper date where the file gives one
+        assert paper.line and paper.title and "\n" not in paper.title and "  " not in paper.title
+        assert "**" not in paper.title and "<" not in paper.title[:1]
+        assert "<details" not in paper.abstract and "<br>" not in paper.abstract
+
+
+def test_bot_readme_and_its_json_agree() -> None:
+    readme = parse(REAL2 / "arxiv_bot_readme_tables_cv-arxiv-daily_2022-12-26.md")
+    rows = parse(REAL2 / "arxiv_bot_json_markdown-rows_cv-arxiv-daily_2022-12-26.json")
+    first = by_id(readme, "2212.11770")
+    assert first.title == "S-Graphs+: Real-time Localization and Mapping leveraging Hierarchical Representations"
+    assert first.authors == ["Hriday Bavle"] and first.published == "2022-12-22" and first.extra["section"] == "SLAM"
+    assert first.links == ["http://arxiv.org/abs/2212.11770v1"]  # the literal `null` code cell is no link
+    older = by_id(rows, "2110.07546")
+    assert older.title.startswith("Active SLAM over Continuous Trajectory") and older.published == "2021-10-14"
+    common = {p.paper_id for p in readme.papers} & {p.paper_id for p in rows.papers}
+    assert len(common) > 900
+    titles = {p.paper_id: "".join(p.title.split()) for p in rows.papers}  # the bot spaces `Mu$^{2}$ SLAM` in one
+    differ = [p.title for p in readme.papers if p.paper_id in common and titles[p.paper_id] != "".join(p.title.split())]
+    assert differ == ["DYP-SLAM: A Real-time Visual SLAM Based on YOLO and Probability in Dynamic Environments"]
+    # (retitled in the three days between the JSON's last change and the README's)
+
+
+def test_abstracts_in_details_and_titles_run_into_summaries() -> None:
+    details = by_id(parse(REAL2 / "arxiv_bot_readme_abstract-details_dailyarxiv_2026-08-21.md"), "2608.19171")
+    assert details.title.startswith("Lévy Attention: Single-Pass Predictive Uncertainty")
+    assert details.abstract.startswith("Deep models for irregularly-sampled time series") and not details.authors
+    assert details.published == "2026-08-19" and details.extra["comment"] == "23 pages, 2 figures. Under review at TMLR"
+    weekly = parse(REAL2 / "awesome_weekly_tables_ml-papers-of-the-week_2025-07-20.md").papers
+    assert weekly[0].title == "Ultra-Fast Diffusion-based Language Models" and weekly[0].arxiv_id == "2506.17298"
+    assert weekly[0].abstract.startswith("This paper introduces Mercury")
+    assert weekly[1].title == "MEM1"
+    last = weekly[-2]  # an old week: `**Title** - summary`, `Q\&A` escaped
+    assert last.title == "Iterated Decomposition: Improving Science Q&A by Supervising Reasoning Processes"
+    assert last.arxiv_id == "2301.01751"
+
+
+def test_tagged_exports_ris_wos_medline() -> None:
+    zotero = parse(REAL2 / "ris_zotero_crlf_asreview-baseline_2024.ris").papers[0]
+    assert zotero.title == "An open source machine learning framework for efficient and transparent systematic reviews"
+    assert zotero.authors[:2] == ["Rens van de Schoot", "Jonathan de Bruin"]
+    assert (zotero.doi, zotero.published, zotero.paper_id) == (
+        "10.1038/s42256-020-00287-7",
+        "2021-02-01",
+        "doi:10.1038/s42256-020-00287-7",
+    )
+    scopus = parse(REAL2 / "ris_scopus_export_asreview_2019-11-18.ris").papers[0]
+    assert scopus.authors[0] == "A. Labanski" and scopus.extra["venue"] == "Psychoneuroendocrinology"
+    assert scopus.abstract.endswith("© 2019 Elsevier Ltd")
+    ovid = parse(REAL2 / "ris_ovid-psycinfo_numbered_asreview_2019.ris").papers[0]
+    assert ovid.doi == "10.1002/cpp.2398" and ovid.published == "2019"
+    assert ovid.abstract.startswith("Considering that self-criticism")  # N2, not AB
+    wos = parse(REAL2 / "wos_tagged-plaintext_rispy-example_2004.ris").papers[0]
+    assert wos.title == (
+        "Interactions stabilizing the structure of the core light-harvesting complex (LHl) of photosynthetic "
+        "bacteria and its subunit (B820)"
+    )
+    assert wos.published == "2004" and wos.extra["venue"] == "Biochemistry" and wos.authors[0] == "PS Parkes-Loach"
+    medline = parse(REAL2 / "medline_text_biopython_pubmed_result2.txt").papers[0]
+    assert (medline.pmid, medline.published, medline.authors[0]) == ("16403221", "2006", "James A Casbon")
+    assert medline.abstract.startswith("BACKGROUND: Benchmarking algorithms") and "  " not in medline.abstract
+
+
+def test_oai_pmh_and_pubmed_xml() -> None:
+    hep = by_id(parse(REAL2 / "oai-pmh_arxiv-format_hep-th_2017-12-14.xml"), "1412.8323")
+    assert hep.title == "Toolbox for reconstructing quantum theory from rules on information acquisition"
+    assert hep.authors == ["Philipp A Hoehn"] and hep.published == "2014-12-29"  # created, not the datestamp
+    assert hep.extra["categories"].startswith("quant-ph gr-qc hep-th") and hep.abstract.startswith("We develop")
+    twelve = parse(REAL2 / "oai-pmh_arxiv-format_getrecord-12-records_hepcrawl_2016.xml").papers
+    assert twelve[0].arxiv_id == "1601.03238"  # the one <arXiv> without a namespace
+    assert any("Günter" in a for p in twelve for a in p.authors)
+    pubmed = parse(REAL2 / "pubmed_xml_web-export_pubmr_2019.xml").papers[0]
+    assert (pubmed.pmid, pubmed.doi, pubmed.published) == ("30527807", "10.1016/j.bbrc.2018.11.161", "2019-01-15")
+    assert pubmed.paper_id == "doi:10.1016/j.bbrc.2018.11.161"
+    efetch = parse(REAL2 / "pubmed_efetch_xml_biopython_2025-dtd.xml").papers
+    assert efetch[0].published == "2001-06" and "<" in efetch[0].abstract  # `&lt;` decoded, not markup
+
+
+def test_csl_json_and_semantic_scholar() -> None:
+    csl = parse(REAL2 / "csl-json_manubot_context-review_2026-07-24.json").papers
+    vae = next(p for p in csl if p.arxiv_id == "1312.6114")  # from `DOI: 10.48550/arxiv.1312.6114`
+    assert vae.title == "Auto-Encoding Variational Bayes" and vae.published == "2013"
+    assert any(p.arxiv_id == "1610.01644" for p in csl)  # from `container-title: ArXiv`, `volume: abs/…`
+    assert any(a == "Léon Bottou" for p in csl for a in p.authors)
+    bellman = next(p for p in csl if p.title == "A Markovian Decision Process")
+    assert bellman.authors == ["Richard Bellman"] and bellman.published == "1957"
+    s2 = parse(REAL2 / "s2_api_paper-batch_with-null_2024-12.json")
+    assert [p.authors[1] for p in s2.papers][:1] == ["E. Duflo"] and s2.papers[0].published == "2001-10-01"
+    assert "null" in str(s2.warnings[0])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from paperterm import sync
 from paperterm.atomic_io import LibraryFileError
 from paperterm.library import Library
 
-from .conftest import BLANK, COMPACT, cli_env
+from .conftest import BLANK, COMPACT, CliResult, run_cli
 
 
 @pytest.fixture
@@ -134,10 +132,8 @@ def test_bad_sync_files_change_nothing(machines, tmp_path: Path, content: bytes,
 def test_cli_two_machines(tmp_path: Path) -> None:
     one, two, shared = tmp_path / "one", tmp_path / "two", tmp_path / "sync.json"
 
-    def run(root: Path, *args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [sys.executable, "-m", "paperterm", *args], capture_output=True, env=cli_env(root), check=False
-        )
+    def run(root: Path, *args: str) -> CliResult:
+        done = run_cli(root, *args)
         assert done.returncode == 0, done.stderr
         return done
 

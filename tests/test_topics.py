@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from paperterm.library import Library
-from paperterm.topics import GENERIC_PHRASES, _phrases, _words, acronym_aliases, stem
+from paperterm.text_tokens import title_words
+from paperterm.topics import GENERIC_PHRASES, _phrases, acronym_aliases, stem
 
-from .conftest import BLANK, cli_env
+from .conftest import BLANK, run_cli
 
 ACCEPTED = {
     "distillation", "retrieval", "mixture of experts (MoE)", "knowledge distillation (KD)", "ranking",
@@ -72,7 +71,7 @@ def test_variants_merge_and_acronyms_alias() -> None:
     assert stem("experts") == stem("expert")
     aliases = acronym_aliases(["We study Mixture-of-Experts (MoE) layers.", "sparse Mixture of Experts (MoEs)"])
     assert aliases["moe"] == (("mixture", "of", "expert"), "MoE")
-    assert [s for _, s in _phrases(_words("Efficient Knowledge Distillation via Graphs"))] == [
+    assert [s for _, s in _phrases(title_words("Efficient Knowledge Distillation via Graphs"))] == [
         "knowledge",
         "knowledge distillation",
         "distillation",
@@ -124,8 +123,7 @@ def test_rename_hide_merge_pin(seeded: Library) -> None:
 
 
 def test_topics_cli_json(data_dir: Path) -> None:
-    env = cli_env(data_dir)
-    subprocess.run([sys.executable, "-m", "paperterm", "import", str(BLANK)], env=env, check=True, capture_output=True)
-    done = subprocess.run([sys.executable, "-m", "paperterm", "topics", "--json"], env=env, capture_output=True)
+    assert run_cli(data_dir, "import", str(BLANK)).returncode == 0
+    done = run_cli(data_dir, "topics", "--json")
     rows = json.loads(done.stdout)
     assert rows and {"name", "papers", "unread", "trend"} <= set(rows[0])

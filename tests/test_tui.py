@@ -567,19 +567,28 @@ async def _reader_prev(pilot: Pilot, app: PapertermApp) -> None:
     assert app.screen.index == 1  # type: ignore[attr-defined]
 
 
-async def _reader_scroll(pilot: Pilot, app: PapertermApp) -> None:
+async def _scrolled(pilot: Pilot, app: PapertermApp, where: str, down: tuple[str, ...], up: tuple[str, ...]) -> None:
+    """In the reader, triage and the paper pane alike, `down` scrolls the text down and `up` back."""
     await pilot.resize_terminal(60, 12)  # small enough that the abstract must scroll
     await pilot.pause(0.1)
-    await _in_reader(pilot, app)
-    body = app.screen.query_one("#reader-body")
+    if where == "reader":
+        await _in_reader(pilot, app)
+        body = app.screen.query_one("#reader-body")
+    elif where == "triage":
+        await _in_triage(pilot, app)
+        body = app.screen.query_one("#triage-body")
+    else:
+        body = app.main.query_one(PaperDetail)
+        body.focus()
+    await pilot.pause(0.1)
     assert body.max_scroll_y > 0
-    await pilot.press("j", "j")
+    await pilot.press(*down)
     await pilot.pause(0.3)
-    down = body.scroll_y
-    assert down > 0
-    await pilot.press("k")
+    below = body.scroll_y
+    assert below > 0
+    await pilot.press(*up)
     await pilot.pause(0.3)
-    assert body.scroll_y < down
+    assert body.scroll_y < below
 
 
 async def _reader_status(pilot: Pilot, app: PapertermApp, key: str, expect: str) -> None:
@@ -656,7 +665,7 @@ async def _triage_decision(pilot: Pilot, app: PapertermApp, key: str, status: st
 
 async def _triage_later(pilot: Pilot, app: PapertermApp) -> None:
     target = await _in_triage(pilot, app)
-    await pilot.press("l")
+    await pilot.press("w")
     screen = app.screen
     assert screen.queue[-1] == target and state(app).status_of(target) == "new"  # type: ignore[attr-defined]
 
@@ -677,20 +686,6 @@ async def _triage_undo(pilot: Pilot, app: PapertermApp) -> None:
 async def _triage_open(pilot: Pilot, app: PapertermApp) -> None:
     await _in_triage(pilot, app)
     await _open(pilot, app)
-
-
-async def _triage_scroll(pilot: Pilot, app: PapertermApp) -> None:
-    await pilot.resize_terminal(60, 12)
-    await pilot.pause(0.1)
-    await _in_triage(pilot, app)
-    body = app.screen.query_one("#triage-body")
-    await pilot.press("j", "j")
-    await pilot.pause(0.3)
-    down = body.scroll_y
-    assert down > 0
-    await pilot.press("up")
-    await pilot.pause(0.3)
-    assert body.scroll_y < down
 
 
 async def _triage_close(pilot: Pilot, app: PapertermApp) -> None:
@@ -754,8 +749,6 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Reader (enter)", "esc, q"): _reader_close,
     ("Reader (enter)", "right, l"): _reader_next,
     ("Reader (enter)", "left, h"): _reader_prev,
-    ("Reader (enter)", "j, down"): _reader_scroll,
-    ("Reader (enter)", "k, up"): _reader_scroll,
     ("Reader (enter)", "r"): lambda p, a: _reader_status(p, a, "r", "read"),
     ("Reader (enter)", "x"): lambda p, a: _reader_status(p, a, "x", "dismissed"),
     ("Reader (enter)", "b"): _reader_bookmark,
@@ -766,16 +759,26 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Reader (enter)", "y"): _reader_copy_title,
     ("Reader (enter)", "Y"): _reader_copy_bibtex,
     ("Reader (enter)", "u"): _reader_undo,
-    ("Triage (t)", "k, b"): lambda p, a: _triage_decision(p, a, "k", "read", True),
-    ("Triage (t)", "s, space"): lambda p, a: _triage_decision(p, a, "s", "read", False),
+    ("Triage (t)", "b"): lambda p, a: _triage_decision(p, a, "b", "read", True),
+    ("Triage (t)", "s"): lambda p, a: _triage_decision(p, a, "s", "read", False),
     ("Triage (t)", "x"): lambda p, a: _triage_decision(p, a, "x", "dismissed", False),
-    ("Triage (t)", "l"): _triage_later,
+    ("Triage (t)", "w"): _triage_later,
     ("Triage (t)", "n"): _triage_note,
     ("Triage (t)", "u"): _triage_undo,
     ("Triage (t)", "o"): _triage_open,
-    ("Triage (t)", "j, down"): _triage_scroll,
-    ("Triage (t)", "up"): _triage_scroll,
     ("Triage (t)", "esc, q"): _triage_close,
+    ("Scrolling (paper pane, reader, triage)", "j, down"): lambda p, a: _scrolled(
+        p, a, "reader", ("j", "down"), ("k",)
+    ),
+    ("Scrolling (paper pane, reader, triage)", "k, up"): lambda p, a: _scrolled(p, a, "triage", ("j", "j"), ("up",)),
+    ("Scrolling (paper pane, reader, triage)", "pagedown, space"): lambda p, a: _scrolled(
+        p, a, "detail", ("space",), ("k",)
+    ),
+    ("Scrolling (paper pane, reader, triage)", "pageup"): lambda p, a: _scrolled(
+        p, a, "reader", ("pagedown", "pagedown"), ("pageup",)
+    ),
+    ("Scrolling (paper pane, reader, triage)", "g, home"): lambda p, a: _scrolled(p, a, "triage", ("G",), ("g",)),
+    ("Scrolling (paper pane, reader, triage)", "G, end"): lambda p, a: _scrolled(p, a, "detail", ("end",), ("home",)),
     ("Note editor (n)", "esc"): _note_close,
     ("Note editor (n)", "ctrl+s"): _note_save,
 }

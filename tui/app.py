@@ -1,7 +1,8 @@
 """paperterm's Textual app: owns the library (the core), the undo history and the workers.
 
-Screens ask the app to act on a paper (`toggle_read`, `bookmark`, `edit_note`, …);
-the app calls the core, records undo, and tells the screens to redraw. The library
+Screens post `PaperAction` messages; the app calls the core (triage rules live in
+`paperterm.triage`), records undo, and publishes `library_changed_signal`, which the
+screens subscribe to. The library
 loads in a worker so the first screen paints at once.
 """
 
@@ -10,24 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.signal import Signal
 
+from paperterm import triage
 from paperterm.atomic_io import LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
 
 from .heap import settle_heap
+from .messages import LibraryChange, PaperAction, PaperVerb
 from .screens.main import MAIN_BINDINGS, MainScreen
 from .screens.reader import READER_BINDINGS
 from .screens.triage import TRIAGE_BINDINGS
 from .widgets.paper_list import PaperList
 from .widgets.scope_sidebar import ScopeList
+from .widgets.scroll_keys import SCROLL_BINDINGS
 from .widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
@@ -37,6 +42,7 @@ if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on 
 
     from .screens.prompts import ListChoice
 
+T = TypeVar("T")
 WATCH_SECONDS = 2.0  # how often to look for other processes' imports and edits
 
 
@@ -56,6 +62,7 @@ class PapertermApp(App[None]):
         self.main = MainScreen()
         self.load_error: str | None = None
         self._watch = watch
+        self.library_changed_signal: Signal[LibraryChange] = Signal(self, "library-changed")
 
     # -- start-up ------------------------------------------------------------------
 
@@ -103,7 +110,7 @@ class PapertermApp(App[None]):
             message += f"\nskipped {skipped}"
         self.call_from_thread(self.notify, message, severity="warning" if summary.skipped else "information")
         if summary.new:
-            self.call_from_thread(self.main.library_reloaded)
+            self.call_from_thread(self.library_changed, reloaded=True)
 
     def _loaded(self, samples: int) -> None:
         self.ready = True
@@ -133,7 +140,7 @@ class PapertermApp(App[None]):
             self.settings.theme = theme
             save_settings(self.library.root, self.settings)
 
-    # -- acting on papers (screens call these) -------------------------------------------
+    # -- acting on papers (screens post `PaperAction`) -----------------------------------
 
     def paper_info(self, paper_id: str) -> dict[str, Any]:
         paper = self.library.paper_for(paper_id)
@@ -142,40 +149,51 @@ class PapertermApp(App[None]):
         info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
         return info
 
-    def _act(self, label: str, paper_id: str, change: Callable[[], object]) -> None:
-        """Run one triage action through the core, remembering how to undo it."""
+    def on_paper_action(self, message: PaperAction) -> None:
+        if not self.ready:
+            return
+        handlers: dict[PaperVerb, Callable[[str], object]] = {
+            PaperVerb.TOGGLE_READ: self.toggle_read,
+            PaperVerb.DISMISS: self.dismiss_paper,
+            PaperVerb.BOOKMARK: self.bookmark,
+            PaperVerb.PICK_LIST: self.pick_list,
+            PaperVerb.EDIT_NOTE: self.edit_note,
+            PaperVerb.NOTE_IN_EDITOR: self.note_in_editor,
+            PaperVerb.OPEN: self.open_paper,
+            PaperVerb.COPY_TITLE: self.copy_title,
+            PaperVerb.COPY_BIBTEX: self.copy_bibtex,
+        }
+        handlers[message.verb](message.paper_id)
+
+    def _act(self, label: str, paper_id: str, change: Callable[[], T]) -> T | None:
+        """Run one triage action through the core, remembering how to undo it; its result, or
+        None when the core refused it (said in a notification)."""
         self.undo_history.remember(label, paper_id)
         try:
-            change()
+            result = change()
         except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
-            return
+            return None
         self.library_changed(paper_id)
+        return result
 
-    def library_changed(self, paper_id: str | None = None) -> None:
-        self.main.library_changed(paper_id)
-        top = self.screen
-        if top is not self.main and hasattr(top, "library_changed"):
-            top.library_changed()
+    def library_changed(self, paper_id: str | None = None, *, reloaded: bool = False) -> None:
+        """Tell every screen showing library data (they subscribe to `library_changed_signal`)."""
+        self.library_changed_signal.publish(LibraryChange(paper_id, reloaded))
 
     def set_status(self, paper_id: str, value: str) -> None:
         self._act(f"mark {value}", paper_id, lambda: self.library.set_status(paper_id, value))
 
     def toggle_read(self, paper_id: str) -> None:
-        value = "new" if self.library.state.status_of(paper_id) == "read" else "read"
-        self.set_status(paper_id, value)
+        self._act("read/unread", paper_id, lambda: triage.toggle_read(self.library, paper_id))
 
     def dismiss_paper(self, paper_id: str) -> None:
-        value = "new" if self.library.state.status_of(paper_id) == "dismissed" else "dismissed"
-        self.set_status(paper_id, value)
+        self._act("dismiss", paper_id, lambda: triage.toggle_dismissed(self.library, paper_id))
 
     def bookmark(self, paper_id: str) -> None:
-        state = self.library.state
-        default = state.ensure_default_list().id
-        inside = paper_id in state.list_papers(default)
-        action = self.library.unbookmark if inside else self.library.bookmark
-        self._act("bookmark", paper_id, lambda: action(paper_id, default))
-        self.notify(("Removed from " if inside else "Bookmarked in ") + "to-read", timeout=2)
+        inside = self._act("bookmark", paper_id, lambda: triage.toggle_in_list(self.library, paper_id))
+        if inside is not None:
+            self.notify(("Bookmarked in " if inside else "Removed from ") + "to-read", timeout=2)
 
     def pick_list(self, paper_id: str) -> None:
         from .screens.prompts import ListPicker
@@ -196,34 +214,23 @@ class PapertermApp(App[None]):
             found = self.library.state.find_list(choice.name)
             if found is None:
                 return
-            inside = paper_id in self.library.state.list_papers(found.id)
-            action = self.library.unbookmark if inside else self.library.bookmark
-            self._act("list", paper_id, lambda: action(paper_id, found.name))
-            self.notify(("Removed from " if inside else "Added to ") + found.name, timeout=2)
+            inside = self._act("list", paper_id, lambda: triage.toggle_in_list(self.library, paper_id, found.name))
+            if inside is not None:
+                self.notify(("Added to " if inside else "Removed from ") + found.name, timeout=2)
 
         self.push_screen(ListPicker(lists), chosen)
 
-    def triage_decision(self, paper_id: str, decision: str) -> None:
-        def change() -> None:
-            if decision == "keep":
-                self.library.bookmark(paper_id)
-                self.library.set_status(paper_id, "read")
-            elif decision == "skip":
-                self.library.set_status(paper_id, "read")
-            elif decision == "dismiss":
-                self.library.set_status(paper_id, "dismissed")
-
-        self._act(decision, paper_id, change)
+    def triage_decision(self, paper_id: str, decision: triage.Decision) -> None:
+        self._act(decision.value, paper_id, lambda: triage.decide(self.library, paper_id, decision))
 
     def mark_read(self, paper_ids: Iterable[str]) -> int:
-        count = 0
-        for paper_id in paper_ids:
+        ids = list(paper_ids)
+        for paper_id in ids:
             if self.library.state.status_of(paper_id) == "new":
                 self.undo_history.remember("mark read", paper_id)
-                self.library.set_status(paper_id, "read")
-                count += 1
+        changed = triage.mark_read(self.library, ids)
         self.library_changed()
-        return count
+        return len(changed)
 
     def undo(self) -> UndoStep | None:
         step = self.undo_history.undo()
@@ -288,7 +295,7 @@ class PapertermApp(App[None]):
             self.copy_to_clipboard(bibtex([self.library.describe(paper)]))
             self.notify("BibTeX entry copied to the clipboard.", timeout=2)
 
-    # -- library-wide actions ----------------------------------------------------------------
+    # -- library-wide actions (each takes the library lock: always in a worker) ------------------
 
     @work(thread=True, exclusive=True, group="import")
     def import_paths(self, paths: list[str]) -> None:
@@ -306,21 +313,25 @@ class PapertermApp(App[None]):
             message += f"\nskipped {skipped}"
         severity = "warning" if summary.skipped or summary.warnings else "information"
         self.call_from_thread(self.notify, message, severity=severity, timeout=8)
-        self.call_from_thread(self.main.library_reloaded)
+        self.call_from_thread(self.library_changed, reloaded=True)
 
     def reload_library(self) -> None:
         """Pick up what other paperterm processes (the CLI importing, another window) wrote."""
+        self._reload_worker()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def _reload_worker(self) -> None:
         if not self.library.lock.acquire(blocking=False):
             return  # a worker is importing or indexing: look again on the next tick
         try:
             changed = self.library.refresh()
         except LibraryFileError as exc:
-            self.notify(str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error")
             return
         finally:
             self.library.lock.release()
         if changed:
-            self.main.library_reloaded()
+            self.call_from_thread(self.library_changed, reloaded=True)
 
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
@@ -328,40 +339,28 @@ class PapertermApp(App[None]):
         save_settings(self.library.root, self.settings)
         self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
 
-    def topic_action(self, what: str, name: str, value: str = "") -> None:
+    @work(thread=True, group="topics")
+    def add_topic(self, name: str, rule: str) -> None:
         try:
-            if what == "add":
-                topic = self.library.add_topic(name, value)
-                self.notify(f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
+            with self.library.lock:
+                topic = self.library.add_topic(name, rule)
         except (BadAction, ValueError) as exc:
-            self.notify(str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.main.library_reloaded()
+        self.call_from_thread(self.notify, f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
+        self.call_from_thread(self.library_changed, reloaded=True)
 
-    def scope_action(self, what: str, scope: Scope, value: str = "") -> None:
+    @work(thread=True, group="topics")
+    def scope_action(self, action: triage.ScopeAction, scope: Scope, value: str = "") -> None:
         """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar."""
-        library = self.library
+        name = scope.label if scope.kind == "list" else scope.key
         try:
-            if scope.kind == "list":
-                if what == "rename":
-                    library.rename_list(scope.label, value)
-                elif what == "remove":
-                    library.delete_list(scope.label)
-            elif scope.kind == "topic":
-                if what == "rename":
-                    library.rename_topic(scope.key, value)
-                elif what in ("pin", "hide"):
-                    topic = library.find_topic(scope.key)
-                    flag = "pinned" if what == "pin" else "hidden"
-                    library.set_topic_flag(scope.key, flag, not topic.pinned if what == "pin" else True)
-                elif what == "merge":
-                    library.merge_topics(scope.key, value)
-                elif what == "remove":
-                    library.remove_topic(scope.key)
+            with self.library.lock:
+                triage.act_on_scope(self.library, scope.kind, name, action, value)
         except BadAction as exc:
-            self.notify(str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.main.library_reloaded()
+        self.call_from_thread(self.library_changed, reloaded=True)
 
     # -- help and the command palette ------------------------------------------------------
 
@@ -375,6 +374,7 @@ class PapertermApp(App[None]):
             ("Sidebar", ScopeList.BINDINGS),
             ("Reader (enter)", READER_BINDINGS),
             ("Triage (t)", TRIAGE_BINDINGS),
+            ("Scrolling (paper pane, reader, triage)", SCROLL_BINDINGS),
             ("Note editor (n)", NoteEditor.BINDINGS),
         ]
 

@@ -23,8 +23,12 @@ from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
 from paperterm.library_overview import Scope, overview
+from paperterm.triage import ScopeAction
 
 from ..heap import settle_heap
+from ..messages import LibraryChange, PaperAction, PaperVerb
+from ..paper_actions import PAPER_BINDINGS
+from ..typed_app import paperterm_app
 from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import PaperDetail
 from ..widgets.paper_list import PaperList, Row
@@ -75,17 +79,8 @@ class LibraryRows:
 MAIN_BINDINGS = [
     # Priority: it runs before the keys typed right after it are routed, so they reach the search bar.
     Binding("slash", "search", "Search", priority=True),
-    Binding("r", "paper('toggle_read')", "Read/unread"),
-    Binding("x", "paper('dismiss_paper')", "Dismiss"),
-    Binding("b", "paper('bookmark')", "Bookmark"),
-    Binding("B", "paper('pick_list')", "Lists…"),
-    Binding("u", "app.undo", "Undo"),
+    *PAPER_BINDINGS,
     Binding("t", "triage", "Triage"),
-    Binding("n", "paper('edit_note')", "Note"),
-    Binding("e", "paper('note_in_editor')", "Note in $EDITOR", show=False),
-    Binding("o", "paper('open_paper')", "Open in browser", show=False),
-    Binding("y", "paper('copy_title')", "Copy title", show=False),
-    Binding("Y", "paper('copy_bibtex')", "Copy BibTeX", show=False),
     Binding("R", "mark_page_read", "Mark page read", show=False),
     Binding("i", "import_digest", "Import"),
     Binding("ctrl+r", "reload", "Reload from disk", show=False),
@@ -121,11 +116,12 @@ class MainScreen(Screen[None]):
 
     @property
     def library(self) -> Library:
-        return self.app.library  # type: ignore[attr-defined]
+        return paperterm_app(self).library
 
     def on_mount(self) -> None:
         self.query_one(PaperList).loading = True
         self.query_one(PaperList).focus()
+        paperterm_app(self).library_changed_signal.subscribe(self, self.library_changed, immediate=True)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_BELOW, "-narrow")
@@ -236,7 +232,8 @@ class MainScreen(Screen[None]):
     def _highlighted(self, event: PaperList.Highlighted) -> None:
         previous = self._last_highlighted
         self._last_highlighted = event.paper_id
-        settings = self.app.settings  # type: ignore[attr-defined]
+        app = paperterm_app(self)
+        settings = app.settings
         if (
             settings.mark_read_on_move
             and self.scope.kind == "unread"
@@ -244,7 +241,7 @@ class MainScreen(Screen[None]):
             and previous != event.paper_id
             and self.library.state.status_of(previous) == "new"
         ):
-            self.app.set_status(previous, "read")  # type: ignore[attr-defined]
+            app.set_status(previous, "read")
         # The paper pane follows once the cursor rests: redrawing it re-lays out the screen,
         # and moving through the list (holding `j`) should redraw two lines, not everything.
         if self._detail_timer is not None:
@@ -268,28 +265,25 @@ class MainScreen(Screen[None]):
         if paper_id is None or self.library.paper_for(paper_id) is None:
             detail.show(None)
             return
-        info = self.app.paper_info(paper_id)  # type: ignore[attr-defined]
+        info = paperterm_app(self).paper_info(paper_id)
         detail.show(info, *self.spans_of(info))
 
     # -- after the library changed ---------------------------------------------------
 
-    def library_changed(self, paper_id: str | None = None) -> None:
-        """Redraw marks and the detail now; recount the sidebar in a worker."""
+    def library_changed(self, change: LibraryChange) -> None:
+        """Marks changed: redraw them and the detail now, recount the sidebar in a worker.
+        Papers or topics changed (`reloaded`): redo the query and the topics."""
         if self.rows is None:
             return
         self.rows.refresh_marks()
+        if change.reloaded:
+            self.prepare_index()
+            return
         papers = self.query_one(PaperList)
         papers.refresh()
-        if paper_id is None or paper_id == papers.current:
+        if change.paper_id is None or change.paper_id == papers.current:
             self.show_detail(papers.current)
         self.refresh_sidebar()
-
-    def library_reloaded(self) -> None:
-        """Other processes imported or edited: redo the query and the topics."""
-        if self.rows is None:
-            return
-        self.rows.refresh_marks()
-        self.prepare_index()
 
     @work(thread=True, exclusive=True, group="overview")
     def refresh_sidebar(self) -> None:
@@ -320,12 +314,12 @@ class MainScreen(Screen[None]):
         # the search bar, not trigger list actions.
         self.set_focus(search)
 
-    def action_paper(self, name: str) -> None:
+    def action_paper(self, verb: str) -> None:
         current = self.query_one(PaperList).current
         if current is None:
             self.notify("No paper selected.", severity="warning")
             return
-        getattr(self.app, name)(current)
+        self.post_message(PaperAction(PaperVerb(verb), current))
 
     def action_triage(self) -> None:
         from .triage import TriageScreen
@@ -337,7 +331,7 @@ class MainScreen(Screen[None]):
 
     def action_mark_page_read(self) -> None:
         visible = self.query_one(PaperList).visible_ids()
-        count = self.app.mark_read(visible)  # type: ignore[attr-defined]
+        count = paperterm_app(self).mark_read(visible)
         self.notify(f"Marked {count} paper(s) read.")
 
     def action_import_digest(self) -> None:
@@ -345,18 +339,18 @@ class MainScreen(Screen[None]):
 
         def chosen(path: str | None) -> None:
             if path:
-                self.app.import_paths([path])  # type: ignore[attr-defined]
+                paperterm_app(self).import_paths([path])
 
         self.app.push_screen(ImportPrompt(), chosen)
 
     def action_reload(self) -> None:
-        self.app.reload_library()  # type: ignore[attr-defined]
+        paperterm_app(self).reload_library()
 
     def action_toggle_mark_on_move(self) -> None:
-        self.app.toggle_setting("mark_read_on_move")  # type: ignore[attr-defined]
+        paperterm_app(self).toggle_setting("mark_read_on_move")
 
     def action_help(self) -> None:
-        self.app.action_help()  # type: ignore[attr-defined]
+        paperterm_app(self).action_help()
 
     # -- sidebar actions (keys on the sidebar) -------------------------------------------
 
@@ -372,7 +366,7 @@ class MainScreen(Screen[None]):
 
             def done(rule: str | None) -> None:
                 if rule:
-                    self.app.topic_action("add", name, rule)  # type: ignore[attr-defined]
+                    paperterm_app(self).add_topic(name, rule)
 
             self.app.push_screen(
                 TextPrompt(f"Papers in {name!r} match (search language):", placeholder='"mixture of experts" | moe'),
@@ -391,22 +385,22 @@ class MainScreen(Screen[None]):
 
         def done(name: str | None) -> None:
             if name:
-                self.app.scope_action("rename", scope, name)  # type: ignore[attr-defined]
+                paperterm_app(self).scope_action(ScopeAction.RENAME, scope, name)
 
         self.app.push_screen(TextPrompt(f"Rename {scope.label!r} to:", value=scope.label), done)
 
     def action_pin_topic(self) -> None:
-        self._topic_flag("pin")
+        self._topic_flag(ScopeAction.PIN)
 
     def action_hide_topic(self) -> None:
-        self._topic_flag("hide")
+        self._topic_flag(ScopeAction.HIDE)
 
-    def _topic_flag(self, what: str) -> None:
+    def _topic_flag(self, what: ScopeAction) -> None:
         scope = self._sidebar_scope()
         if scope is None or scope.kind != "topic":
             self.notify("Highlight a topic in the sidebar first.", severity="warning")
             return
-        self.app.scope_action(what, scope)  # type: ignore[attr-defined]
+        paperterm_app(self).scope_action(what, scope)
 
     def action_merge_topic(self) -> None:
         from .prompts import TextPrompt
@@ -418,7 +412,7 @@ class MainScreen(Screen[None]):
 
         def done(target: str | None) -> None:
             if target:
-                self.app.scope_action("merge", scope, target)  # type: ignore[attr-defined]
+                paperterm_app(self).scope_action(ScopeAction.MERGE, scope, target)
 
         self.app.push_screen(TextPrompt(f"Merge {scope.label!r} into which topic?"), done)
 
@@ -427,4 +421,4 @@ class MainScreen(Screen[None]):
         if scope is None or scope.kind not in ("list", "topic"):
             self.notify("Highlight a reading list or a topic to remove it.", severity="warning")
             return
-        self.app.scope_action("remove", scope)  # type: ignore[attr-defined]
+        paperterm_app(self).scope_action(ScopeAction.REMOVE, scope)

@@ -12,6 +12,7 @@ from textual.widgets import Label, TextArea
 
 from loaders.text_cleanup import strip_controls
 
+from ..typed_app import paperterm_app
 from ..widgets.key_footer import KeyFooter
 
 SAVE_AFTER = 0.4  # seconds of quiet before an autosave
@@ -55,7 +56,7 @@ class NoteEditor(Screen[None]):
 
     def _save(self) -> None:
         if self._latest != self._saved:
-            self.app.save_note(self.paper_id, self._latest)  # type: ignore[attr-defined]
+            paperterm_app(self).save_note(self.paper_id, self._latest)
             self._saved = self._latest
 
     def action_save(self) -> None:

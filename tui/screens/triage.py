@@ -1,8 +1,10 @@
 """`t`: triage — one unread paper at a time, full screen, one key per decision.
 
 keep (bookmark to the default list and mark read), skip (mark read), dismiss, later
-(stays unread, goes to the back of the queue), note, undo. The counter says how many
-papers are left.
+(stays unread, goes to the back of the queue), note, undo. What each decision does is
+`paperterm.triage`'s rule, shared with `paperterm triage`. No decision key moves or
+scrolls anywhere else in the app (j/k/space scroll here as everywhere). The counter says
+how many papers are left.
 """
 
 from __future__ import annotations
@@ -10,29 +12,32 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
+from paperterm.triage import Decision
+
+from ..messages import LibraryChange, PaperAction, PaperVerb
+from ..typed_app import paperterm_app
 from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import paper_renderable
+from ..widgets.scroll_keys import ScrollBody
 
 TRIAGE_BINDINGS = [
-    Binding("k,b", "decide('keep')", "Keep"),
-    Binding("s,space", "decide('skip')", "Skip (read)"),
+    Binding("b", "decide('keep')", "Keep (bookmark)"),
+    Binding("s", "decide('skip')", "Skip (read)"),
     Binding("x", "decide('dismiss')", "Dismiss"),
-    Binding("l", "later", "Later"),
+    Binding("w", "later", "Later"),
     Binding("n", "note", "Note"),
     Binding("u", "undo", "Undo"),
     Binding("o", "open", "Open"),
-    Binding("j,down", "scroll_down", "Scroll", show=False),
-    Binding("up", "scroll_up", "Scroll up", show=False),
     Binding("escape,q", "close", "Done"),
 ]
 
 
 class TriageScreen(Screen[None]):
     BINDINGS = TRIAGE_BINDINGS
+    AUTO_FOCUS = "#triage-body"
 
     def __init__(self, queue: list[str], scope_label: str) -> None:
         super().__init__()
@@ -42,11 +47,12 @@ class TriageScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label(id="triage-counter")
-        with VerticalScroll(id="triage-body"):
+        with ScrollBody(id="triage-body"):
             yield Static(id="triage-text")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        paperterm_app(self).library_changed_signal.subscribe(self, self.library_changed, immediate=True)
         self.show_current()
 
     @property
@@ -73,8 +79,9 @@ class TriageScreen(Screen[None]):
                 f" · {len(self.done)} done",
             )
         )
-        info = self.app.paper_info(self.current)  # type: ignore[attr-defined]
-        spans = self.app.library.interest_spans  # type: ignore[attr-defined]
+        app = paperterm_app(self)
+        info = app.paper_info(self.current)
+        spans = app.library.interest_spans
         body.update(paper_renderable(info, spans(info["title"]), spans(info["abstract"])))
         self.query_one("#triage-body").scroll_home(animate=False)
 
@@ -82,7 +89,7 @@ class TriageScreen(Screen[None]):
         paper_id = self.current
         if paper_id is None:
             return
-        self.app.triage_decision(paper_id, decision)  # type: ignore[attr-defined]
+        paperterm_app(self).triage_decision(paper_id, Decision(decision))
         self.done.append(self.queue.pop(0))
         self.show_current()
 
@@ -93,26 +100,21 @@ class TriageScreen(Screen[None]):
 
     def action_note(self) -> None:
         if self.current is not None:
-            self.app.edit_note(self.current)  # type: ignore[attr-defined]
+            self.post_message(PaperAction(PaperVerb.EDIT_NOTE, self.current))
 
     def action_open(self) -> None:
         if self.current is not None:
-            self.app.open_paper(self.current)  # type: ignore[attr-defined]
+            self.post_message(PaperAction(PaperVerb.OPEN, self.current))
 
     def action_undo(self) -> None:
-        step = self.app.undo()  # type: ignore[attr-defined]
+        step = paperterm_app(self).undo()
         if step is not None and self.done and self.done[-1] == step.before.paper_id:
             self.queue.insert(0, self.done.pop())
             self.show_current()
 
-    def action_scroll_down(self) -> None:
-        self.query_one("#triage-body").scroll_down()
-
-    def action_scroll_up(self) -> None:
-        self.query_one("#triage-body").scroll_up()
-
-    def library_changed(self) -> None:
-        self.show_current()
+    def library_changed(self, change: LibraryChange) -> None:
+        if self.is_current:
+            self.show_current()
 
     def action_close(self) -> None:
         self.dismiss(None)

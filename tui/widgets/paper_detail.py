@@ -9,12 +9,13 @@ from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from loaders.text_cleanup import strip_controls
+
+from .scroll_keys import SCROLL_BINDINGS
 
 Spans = list[tuple[int, int]]
 
@@ -91,14 +92,7 @@ class PaperDetail(ScrollView, can_focus=True):
     here would re-lay out the whole screen on every cursor move through the list.
     """
 
-    BINDINGS = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False),
-        Binding("k,up", "scroll_up", "Scroll up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
-    ]
+    BINDINGS = SCROLL_BINDINGS
     DEFAULT_CSS = """
     PaperDetail { overflow-y: scroll; overflow-x: hidden; }
     """

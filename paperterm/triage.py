@@ -1,0 +1,108 @@
+"""What a triage decision means, in one place for the app and the CLI.
+
+`keep` bookmarks in the default list and marks read; `skip` marks read; `dismiss` hides the
+paper from unread views. Toggles (read, dismissed, bookmarked) and the sidebar's actions on
+a list or topic live here too, so `paperterm triage` and the app's keys change the library
+the same way. Nothing here records undo: the caller remembers the paper first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .errors import BadAction
+
+if TYPE_CHECKING:
+    from .library import Library
+
+
+class Decision(StrEnum):
+    KEEP = "keep"
+    SKIP = "skip"
+    DISMISS = "dismiss"
+
+
+def decide(library: Library, paper_id: str, decision: Decision) -> None:
+    """Apply one triage decision to a paper."""
+    if decision is Decision.KEEP:
+        library.bookmark(paper_id)
+        library.set_status(paper_id, "read")
+    elif decision is Decision.SKIP:
+        library.set_status(paper_id, "read")
+    else:
+        library.set_status(paper_id, "dismissed")
+
+
+def toggle_read(library: Library, paper_id: str) -> str:
+    """Read ↔ unread; returns the new status."""
+    value = "new" if library.state.status_of(paper_id) == "read" else "read"
+    library.set_status(paper_id, value)
+    return value
+
+
+def toggle_dismissed(library: Library, paper_id: str) -> str:
+    """Dismissed ↔ unread; returns the new status."""
+    value = "new" if library.state.status_of(paper_id) == "dismissed" else "dismissed"
+    library.set_status(paper_id, value)
+    return value
+
+
+def toggle_in_list(library: Library, paper_id: str, list_name: str | None = None) -> bool:
+    """Put the paper in the list (default: to-read) or take it out; True when it is in it now."""
+    state = library.state
+    found = state.find_list(list_name) if list_name is not None else state.ensure_default_list()
+    if found is None:
+        raise BadAction(f"no reading list named {list_name!r}")
+    inside = paper_id in state.list_papers(found.id)
+    if inside:
+        library.unbookmark(paper_id, found.name)
+    else:
+        library.bookmark(paper_id, found.name)
+    return not inside
+
+
+def mark_read(library: Library, paper_ids: Iterable[str]) -> list[str]:
+    """Mark the unread ones among `paper_ids` read; returns those that changed."""
+    state = library.state
+    unread = [pid for pid in paper_ids if state.status_of(pid) == "new"]
+    for pid in unread:
+        library.set_status(pid, "read")
+    return unread
+
+
+class ScopeAction(StrEnum):
+    RENAME = "rename"
+    PIN = "pin"
+    HIDE = "hide"
+    MERGE = "merge"
+    REMOVE = "remove"
+
+
+def act_on_scope(library: Library, kind: str, name: str, action: ScopeAction, value: str = "") -> None:
+    """Rename, pin, hide, merge or remove a reading list (`kind` "list") or a topic (`kind` "topic").
+
+    `name` is the list's name or the topic's key or name. Topic actions take the library lock
+    (they recompute topics): call them from a worker in the app.
+    """
+    if kind == "list":
+        if action is ScopeAction.RENAME:
+            library.rename_list(name, value)
+        elif action is ScopeAction.REMOVE:
+            library.delete_list(name)
+        else:
+            raise BadAction(f"a reading list cannot be {action.value}ed")
+        return
+    if kind != "topic":
+        raise BadAction(f"only reading lists and topics can be {action.value}d")
+    if action is ScopeAction.RENAME:
+        library.rename_topic(name, value)
+    elif action is ScopeAction.PIN:
+        library.set_topic_flag(name, "pinned", not library.find_topic(name).pinned)
+    elif action is ScopeAction.HIDE:
+        library.set_topic_flag(name, "hidden", True)
+    elif action is ScopeAction.MERGE:
+        library.merge_topics(name, value)
+    else:
+        library.remove_topic(name)
