@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("recommend", help="For you: unread papers ranked by what you keep, with the reason")
+    p.add_argument("--list", dest="list_name", metavar="NAME", help="learn from this reading list only")
+    p.add_argument("--limit", type=int, default=20, help="at most this many (default 20; 0: all)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
     p.add_argument("--json", action="store_true")
 
@@ -332,6 +337,35 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         ui.out.print(ui.paper_table(rows, score=True))
     else:
         ui.err.print("No papers match.")
+    return OK
+
+
+def cmd_recommend(library: Library, args: argparse.Namespace) -> int:
+    recommender = library.recommender
+    try:
+        found = recommender.for_you(args.list_name, limit=args.limit if args.limit > 0 else None)
+    except LookupError as exc:
+        raise BadInput(str(exc.args[0])) from None
+    rows = []
+    for item in found.items:
+        row = library.describe(library.papers[item.paper_id])
+        row["score"] = round(item.score, 4)
+        row["why"] = recommender.reason(item, width=max(40, ui.out.width - 40))
+        row["like"] = item.like
+        row["terms"] = list(item.terms)
+        row["topic"] = item.topic
+        rows.append(row)
+    if args.json:
+        ui.print_json({"kept": found.kept, "dismissed": found.dismissed, "notice": found.notice, "papers": rows})
+        return OK
+    if found.notice:
+        ui.err.print(ui.styled(found.notice, "yellow"))
+    if rows:
+        ui.out.print(ui.paper_table(rows, why=True))
+    elif not found.notice:
+        ui.err.print("No unread papers left to recommend.")
+    else:
+        ui.err.print("No unread papers to show.")
     return OK
 
 
@@ -621,6 +655,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "list": cmd_list,
     "show": cmd_show,
     "search": cmd_search,
+    "recommend": cmd_recommend,
     "stats": cmd_stats,
     "formats": cmd_formats,
     "inbox": cmd_inbox,

@@ -42,7 +42,8 @@ def warning(message: str) -> None:
     err.print(Text("warning: ", style="yellow") + Text(safe(message)))
 
 
-def paper_table(rows: list[dict[str, Any]], *, score: bool = False) -> Table:
+def paper_table(rows: list[dict[str, Any]], *, score: bool = False, why: bool = False) -> Table:
+    """Papers one a row; with `why`, each title is followed by the reason it is recommended (dim)."""
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     id_width = max((len(r["id"]) for r in rows), default=2)
     table.add_column("id", style="cyan", no_wrap=True, min_width=id_width)
@@ -62,7 +63,7 @@ def paper_table(rows: list[dict[str, Any]], *, score: bool = False) -> Table:
             styled(row["id"]),
             row["date"] or "",
             marks,
-            styled(row["title"], style),
+            styled(row["title"], style) + (styled(f"\n  {row['why']}", "dim") if why and row.get("why") else ""),
         ]
         if score:
             cells.insert(3, f"{row['score']:.1f}")

@@ -30,6 +30,7 @@ from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
+    from .recommender import Recommender
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
 
@@ -96,6 +97,13 @@ class _LibraryFilters(FilterSource):
     def note_text(self, paper_id: str) -> str:
         return self.library.state.note_of(paper_id)
 
+    def like_scores(self, ref: str) -> dict[str, float]:
+        try:
+            paper = self.library.resolve(ref)
+        except PaperNotFound as exc:
+            raise QueryError(f"`like:{ref}`: {exc}") from None
+        return self.library.recommender.like_scores(paper.id)
+
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
@@ -115,6 +123,7 @@ class Library:
         self._search: PaperSearch | None = None
         self._auto_topics_cache: list[Topic] | None = None
         self._topics: list[Topic] | None = None
+        self._recommender: Recommender | None = None
         # Workers (imports, index builds, searches) and the UI share one library: they take this.
         self.lock = threading.RLock()
 
@@ -130,7 +139,7 @@ class Library:
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
-        before = set(self.papers) if self._search is not None else set()
+        before = set(self.papers) if self._search is not None or self._recommender is not None else set()
         noted_before = set(self.state.notes)  # a note removed elsewhere must leave the index too
         papers = self.store.refresh()
         state = self.state_store.refresh()
@@ -138,6 +147,8 @@ class Library:
             self._auto_topics_cache = None
         if papers or state:
             self._topics = None
+        if papers and self._recommender is not None:
+            self._recommender.papers_changed([p for pid, p in self.papers.items() if pid not in before])
         if self._search is not None:
             if papers:
                 self._search.index.add_papers(p for pid, p in self.papers.items() if pid not in before)
@@ -458,10 +469,23 @@ class Library:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self._auto_topics_cache = None
         self._topics = None
+        changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
+        self.recommender.papers_changed(changed)
         if self._search is None:
             return
         self._search.index.add_papers(self.papers[i] for i in dict.fromkeys(ids) if i in self.papers)
         self._search.invalidate()
+
+    # -- for you ---------------------------------------------------------------
+
+    @property
+    def recommender(self) -> Recommender:
+        """For you, related papers and `like:` (vectors loaded or built on first use)."""
+        if self._recommender is None:
+            from .recommender import Recommender
+
+            self._recommender = Recommender(self)
+        return self._recommender
 
     # -- topics --------------------------------------------------------------
 

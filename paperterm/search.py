@@ -134,6 +134,8 @@ class PaperSearch:
             for clause in query.clauses:
                 mask &= ~self._excluded(clause, size)
             score = recency.copy()
+            if query.likes:  # more like this: most similar first, recency breaks ties
+                score = self._like_scores(query.likes, size) + recency * 1e-4
             full = int(mask.sum())
         else:
             score = np.zeros(size, dtype=np.float32)
@@ -281,6 +283,8 @@ class PaperSearch:
             mask &= ~part if complement else part
         for text in query.sources:
             mask &= self._id_mask(source.source_members(text), size)
+        if query.likes:
+            mask &= self._like_scores(query.likes, size) > 0
         for date_filter in query.dates:
             part = _date_mask(dates, date_filter.op, date_filter.value)
             for doc, others in self._repeats.items():  # also seen in another day's digest
@@ -292,6 +296,7 @@ class PaperSearch:
                 "list": source.list_members,
                 "topic": source.topic_members,
                 "source": source.source_members,
+                "like": lambda ref: set(source.like_scores(ref)),
             }
             if name == "is":
                 ids, complement = source.state_members(value.lower())
@@ -300,6 +305,20 @@ class PaperSearch:
             else:
                 mask &= ~self._id_mask(lookup[name](value), size)
         return mask
+
+    def _like_scores(self, refs: list[str], size: int) -> np.ndarray:
+        """Per document: its similarity to the `like:` papers (the least of them, so all must hold)."""
+        total: np.ndarray | None = None
+        doc_of = self.index.doc_of
+        for ref in refs:
+            part = np.zeros(size, dtype=np.float32)
+            for pid, sim in self.filters.like_scores(ref).items():
+                doc = doc_of.get(pid)
+                if doc is not None:
+                    part[doc] = sim
+            total = part if total is None else np.minimum(total, part)
+        assert total is not None
+        return total
 
     def _id_mask(self, ids: set[str], size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)

@@ -6,6 +6,7 @@ knowlege distil            words (typos and prefixes forgiven)
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
 topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source")
+FILTERS = ("topic", "list", "is", "date", "source", "like")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
@@ -65,6 +66,7 @@ class Query:
     states: list[str] = field(default_factory=list)
     dates: list[DateFilter] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
 
@@ -74,7 +76,7 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.sources)
+        return bool(self.topics or self.lists or self.states or self.dates or self.sources or self.likes)
 
 
 def parse_query(text: str) -> Query:
@@ -137,6 +139,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
+    elif name == "like":
+        query.likes.append(value)
     elif name == "date":
         match = _DATE.match(value)
         if not match:
@@ -167,3 +171,7 @@ class FilterSource:
 
     def note_text(self, paper_id: str) -> str:
         return ""
+
+    def like_scores(self, ref: str) -> dict[str, float]:
+        """The papers most like the paper `ref` names, with their similarity (`like:`)."""
+        raise QueryError(f"`like:{ref}`: no paper similarity here")

@@ -1,0 +1,344 @@
+"""For you, measured: ranking quality on real digests, and speed and memory at 100k papers.
+
+    python benchmarks/recommend.py quality [--seeds 20] [--json]
+    python benchmarks/recommend.py speed --data-dir DIR [--json]
+
+quality: imports every real digest in ../shared/digests/real and real2 into a temp library.
+The papers whose digest carries arXiv categories (listing mails, API Atom, OAI-PMH, …) stand in
+for readers: for each category with at least 20 papers, a reader who kept 5 of them (drawn
+`--seeds` times). Every other paper of the library is ranked; a paper is relevant when it is
+listed in the category. Reported per category and averaged over categories:
+- precision@10 over the papers whose category is known ("judged": a paper without categories
+  can be neither right nor wrong) and strictly (unjudged papers count as misses);
+- recall@50: relevant papers in the first 50 over all relevant papers (at most 50/n for n
+  relevant papers, so small for large categories);
+for For you, newest-first, random order and arxiv-sanity's method (TF-IDF of unigrams and
+bigrams, sublinear tf, then a linear SVM with balanced class weights, C = 0.01, kept = +1, the
+rest = −1): implemented here in numpy; with scikit-learn installed its LinearSVC is run too,
+as a check of the numpy one. Target: For you ≥ 0.8 judged precision@10 and ≥ the SVM.
+
+speed: on an imported library (e.g. /work/corpora/100k imported with `paperterm import`):
+building the vectors, loading them, ranking all unread papers, related papers for one paper,
+updating the taste after one bookmark, vectorising and saving a 200-paper import, and the RSS
+the vectors add. Targets at 100k: rank ≤ 200 ms, related ≤ 20 ms, update ≤ 50 ms,
+200-paper import ≤ 1 s, ≤ 300 MB added RSS.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread: the SVM's small products gain nothing from threads and lose much on a shared machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import itertools
+import json
+import random
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from paperterm.library import Library, _newest_first
+from paperterm.paper import Paper
+from paperterm.recommend import PaperVectors, Taste, rank
+
+REPO = Path(__file__).resolve().parent.parent
+REAL = [REPO.parent / "shared" / "digests" / "real", REPO.parent / "shared" / "digests" / "real2"]
+MIN_CATEGORY = 20
+KEPT = 5
+
+
+# -- quality ---------------------------------------------------------------------
+
+
+def real_library(folder: Path) -> Library:
+    library = Library(folder)
+    library.load()
+    library.import_paths([str(p) for p in REAL if p.exists()])
+    return library
+
+
+def categories_of(paper: Paper) -> set[str]:
+    raw = paper.extra.get("categories") if paper.extra else None
+    return set(str(raw).replace(",", " ").split()) if raw else set()
+
+
+# arxiv-sanity-lite's features (compute.py): TfidfVectorizer(strip_accents, lowercase, stop_words="english",
+# token_pattern=[a-zA-Z_][a-zA-Z0-9_]+, ngram_range=(1, 2), max_features=20000, sublinear_tf, max_df=0.1,
+# min_df=5), then svm.LinearSVC(class_weight="balanced", C=0.01) per tag (serve.py).
+_SANITY_TOKEN = re.compile(r"\b[a-zA-Z_][a-zA-Z0-9_]+\b")
+_ENGLISH = frozenset(
+    """a about above across after afterwards again against all almost alone along already also although
+    always am among amongst an and another any anyhow anyone anything anyway anywhere are around as at
+    be became because become becomes been before beforehand behind being below beside besides between
+    beyond both but by can cannot could de describe do done down due during each eg either else
+    elsewhere enough etc even ever every everyone everything everywhere except few first for former
+    formerly from further get give go had has have he hence her here hereafter hereby herein hers
+    herself him himself his how however i ie if in inc indeed interest into is it its itself keep last
+    latter latterly least less ltd made many may me meanwhile might more moreover most mostly move much
+    must my myself namely neither never nevertheless next no nobody none noone nor not nothing now
+    nowhere of off often on once one only onto or other others otherwise our ours ourselves out over
+    own part per perhaps please put rather re same see seem seemed seeming seems several she should
+    show side since so some somehow someone something sometime sometimes somewhere still such than that
+    the their them themselves then thence there thereafter thereby therefore therein thereupon these
+    they this those though through throughout thru thus to together too toward towards under until up
+    upon us very via was we well were what whatever when whence whenever where whereafter whereas
+    whereby wherein whereupon wherever whether which while who whoever whole whom whose why will with
+    within without would yet you your yours yourself yourselves""".split()
+)
+
+
+def sanity_features(texts: list[str]) -> np.ndarray:
+    """Dense L2-normalised TF-IDF rows, as arxiv-sanity-lite computes them (small libraries only)."""
+    docs = []
+    for text in texts:
+        tokens = [t for t in _SANITY_TOKEN.findall(text.lower()) if t not in _ENGLISH]
+        docs.append(Counter([*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]))
+    n = len(docs)
+    df = Counter(term for doc in docs for term in doc)
+    kept = [t for t, d in df.items() if d >= 5 and d <= 0.1 * n]
+    kept.sort(key=lambda t: (-sum(doc.get(t, 0) for doc in docs), t))
+    vocab = {t: i for i, t in enumerate(kept[:20000])}
+    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1 for t in vocab], dtype=np.float32)
+    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
+    for row, doc in enumerate(docs):
+        for term, tf in doc.items():
+            col = vocab.get(term)
+            if col is not None:
+                matrix[row, col] = (1 + np.log(tf)) * idf[col]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1)
+
+
+def svm_scores(gram: np.ndarray, positives: list[int], c: float = 0.01, steps: int = 400) -> np.ndarray:
+    """LinearSVC's problem (squared hinge, L2, balanced class weights, a bias feature) by gradient descent.
+
+    Done in the span of the papers (w = Xᵀα), so one step costs a product with the n × n Gram matrix
+    `gram` = X Xᵀ + 1 (the 1 is the bias feature) instead of one with the n × vocabulary features.
+    """
+    n = len(gram)
+    y = -np.ones(n, dtype=np.float32)
+    y[positives] = 1.0
+    weight = np.where(y > 0, n / (2 * len(positives)), n / (2 * (n - len(positives)))).astype(np.float32)
+    alpha = np.zeros(n, dtype=np.float32)
+    step = np.float32(1.0 / (1.0 + 2.0 * c * float((weight * np.diag(gram)).sum())))
+    scores = np.zeros(n, dtype=np.float32)
+    for _ in range(steps):
+        margin = np.maximum(0.0, 1 - y * scores)
+        alpha = (1 - step) * alpha + step * 2 * c * weight * y * margin
+        scores = gram @ alpha
+    return scores
+
+
+def sklearn_svm_scores(features: np.ndarray, positives: list[int]) -> np.ndarray | None:
+    try:
+        from sklearn import svm
+    except ImportError:
+        return None
+    y = np.zeros(len(features))
+    y[positives] = 1
+    clf = svm.LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01)
+    clf.fit(features, y)
+    return clf.decision_function(features)
+
+
+def _metrics(order: list[int], relevant: set[int], judged: set[int]) -> tuple[float, float, float]:
+    """Judged precision@10, strict precision@10, recall@50 for one ranking (kept papers excluded)."""
+    judged_order = [d for d in order if d in judged]
+    judged_p10 = sum(d in relevant for d in judged_order[:10]) / 10
+    strict_p10 = sum(d in relevant for d in order[:10]) / 10
+    recall50 = sum(d in relevant for d in order[:50]) / max(1, len(relevant))
+    return judged_p10, strict_p10, recall50
+
+
+def quality(seeds: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="paperterm-recommend-") as tmp:
+        library = real_library(Path(tmp))
+        papers = list(library.papers.values())
+        started = time.perf_counter()
+        vectors = PaperVectors.build(papers)
+        build_s = time.perf_counter() - started
+        docs = [library.papers[pid] for pid in vectors.doc_ids]
+        cats = [categories_of(p) for p in docs]
+        judged = {i for i, c in enumerate(cats) if c}
+        counts = Counter(c for cs in cats for c in cs)
+        chosen = sorted(c for c, n in counts.items() if n >= MIN_CATEGORY)
+        newest = sorted(range(len(docs)), key=lambda i: _newest_first(docs[i]), reverse=True)
+        features = sanity_features([f"{p.title} {p.abstract}" for p in docs])
+        gram = features @ features.T + 1.0
+        methods = ["for_you", "svm", "newest", "random"]
+        check_sklearn = sklearn_svm_scores(features[:50], [0]) is not None
+        agreement: list[float] = []  # top-10 overlap of the numpy SVM with scikit-learn's, first reader each
+        per_category: dict[str, dict[str, list[float]]] = {}
+        for category in chosen:
+            members = sorted(i for i, c in enumerate(cats) if category in c)
+            rows: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
+            for seed in range(seeds):
+                rng = random.Random(f"{category}:{seed}")
+                kept = rng.sample(members, KEPT)
+                relevant = set(members) - set(kept)
+                rest = [i for i in range(len(docs)) if i not in set(kept)]
+                taste = Taste(vectors)
+                taste.update([vectors.doc_ids[i] for i in kept], [])
+                ranked = rank(taste, None, None, explain=0)
+                orders = {"for_you": [vectors.doc_of[r.paper_id] for r in ranked]}
+                svm = svm_scores(gram, kept)
+                orders["svm"] = sorted(rest, key=lambda i: (-svm[i], i))
+                if check_sklearn and seed == 0:
+                    sk = sklearn_svm_scores(features, kept)
+                    assert sk is not None
+                    theirs = sorted(rest, key=lambda i: (-sk[i], i))
+                    agreement.append(len(set(theirs[:10]) & set(orders["svm"][:10])) / 10)
+                orders["newest"] = [i for i in newest if i not in set(kept)]
+                shuffled = rest[:]
+                rng.shuffle(shuffled)
+                orders["random"] = shuffled
+                for method in methods:
+                    rows[method].append(_metrics(orders[method], relevant, judged))
+            per_category[category] = {
+                "papers": len(members),
+                **{
+                    method: [round(statistics.fmean(v[k] for v in rows[method]), 3) for k in range(3)]
+                    for method in methods
+                },
+            }
+        average = {
+            method: [round(statistics.fmean(per_category[c][method][k] for c in chosen), 3) for k in range(3)]
+            for method in methods
+        }
+        return {
+            "library_papers": len(docs),
+            "papers_with_categories": len(judged),
+            "categories": len(chosen),
+            "seeds": seeds,
+            "build_s": round(build_s, 3),
+            "columns": ["judged_p@10", "strict_p@10", "recall@50"],
+            "per_category": per_category,
+            "average": average,
+            "svm_top10_agreement_with_sklearn": round(statistics.fmean(agreement), 3) if agreement else None,
+        }
+
+
+def print_quality(result: dict) -> None:
+    methods = list(result["average"])
+    print(
+        f"{result['library_papers']} papers, {result['papers_with_categories']} with arXiv categories; "
+        f"{result['categories']} categories with ≥ {MIN_CATEGORY} papers; {result['seeds']} readers each, "
+        f"{KEPT} kept"
+    )
+    print("cells: judged precision@10 / strict precision@10 / recall@50")
+    header = f"{'category':<14}{'n':>5}  " + "".join(f"{m:>20}" for m in methods)
+    print(header)
+    for category, row in result["per_category"].items():
+        cells = "".join(f"{'/'.join(f'{x:.2f}' for x in row[m]):>20}" for m in methods)
+        print(f"{category:<14}{row['papers']:>5}  {cells}")
+    cells = "".join(f"{'/'.join(f'{x:.2f}' for x in result['average'][m]):>20}" for m in methods)
+    print(f"{'average':<14}{'':>5}  {cells}")
+    if result["svm_top10_agreement_with_sklearn"] is not None:
+        share = result["svm_top10_agreement_with_sklearn"]
+        print(f"numpy SVM vs scikit-learn LinearSVC: {share:.0%} of the top 10 the same (first reader per category)")
+
+
+# -- speed -----------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _timed(action, repeat: int = 5) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result
+
+
+def speed(data_dir: Path) -> dict:
+    library = Library.open(data_dir)
+    papers = list(library.papers.values())
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    vectors = PaperVectors.build(papers[:-200])
+    build_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="paperterm-recommend-") as tmp:
+        folder = Path(tmp)
+        vectors.save(folder, "bench")
+        del vectors
+        started = time.perf_counter()
+        loaded = PaperVectors.load(folder, "bench")
+        load_ms = (time.perf_counter() - started) * 1000
+        assert loaded is not None
+        vectors = loaded
+        rng = random.Random(1)
+        kept = [p.id for p in rng.sample(papers[:-200], 20)]
+        taste = Taste(vectors)
+        taste.update(kept[:19], [])
+        update_ms, _ = _timed(lambda: (taste.update(kept, []), taste.update(kept[:19], [])), 5)
+        taste.update(kept, [])
+        rank_ms, ranked = _timed(lambda: rank(taste, None, 50), 5)
+        rank_all_ms, _ = _timed(lambda: rank(taste, None, None, explain=50), 3)
+        probes = [p.id for p in rng.sample(papers[:-200], 20)]
+        related = []
+        for pid in probes:
+            started = time.perf_counter()
+            vectors.related(pid, 5)
+            related.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        vectors.add_papers(papers[-200:])
+        vectors.save_delta(folder)
+        import_ms = (time.perf_counter() - started) * 1000
+        rss_after = _rss_mb()
+        return {
+            "papers": len(papers),
+            "vocabulary": len(vectors.vocab),
+            "nonzeros": len(vectors.terms),
+            "build_s": round(build_s, 2),
+            "load_ms": round(load_ms, 1),
+            "rank_top50_ms": round(rank_ms, 1),
+            "rank_all_ms": round(rank_all_ms, 1),
+            "related_median_ms": round(statistics.median(related), 2),
+            "related_max_ms": round(max(related), 2),
+            "update_one_bookmark_ms": round(update_ms / 2, 1),
+            "import_200_ms": round(import_ms, 1),
+            "files_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 2**20, 1),
+            "added_rss_mb": round(rss_after - rss_before, 1),
+            "first": ranked[0].paper_id if ranked else None,  # type: ignore[union-attr]
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    q = sub.add_parser("quality", help="precision and recall on the real digests")
+    q.add_argument("--seeds", type=int, default=20, help="readers per category (default 20)")
+    q.add_argument("--json", action="store_true")
+    s = sub.add_parser("speed", help="timings and memory on an imported library")
+    s.add_argument("--data-dir", type=Path, required=True)
+    s.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.what == "quality":
+        result = quality(args.seeds)
+        print(json.dumps(result, indent=2) if args.json else "", end="")
+        if not args.json:
+            print_quality(result)
+    else:
+        result = speed(args.data_dir)
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
