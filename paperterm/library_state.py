@@ -234,8 +234,13 @@ class LibraryState:
         return found.value if found else "new"
 
     def device_name(self, device_id: str) -> str:
+        """The readable name of a device (two with one name, e.g. one hostname, are told apart by id)."""
         record = self.devices.get(device_id)
-        return record.name if record is not None and record.name else device_id
+        if record is None or not record.name:
+            return device_id
+        if any(r.name == record.name for d, r in self.devices.items() if d != device_id):
+            return f"{record.name} ({device_id[:4]})"
+        return record.name
 
     def note_of(self, paper_id: str) -> str:
         note = self.notes.get(paper_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from .library_state import SCHEMA_VERSION as STATE_SCHEMA
 from .library_state import LibraryState, covers, upgrade_from_1
 from .paper_store import ParsedDigest
 from .state_schema import SchemaError, validate_paper_meta, validate_state
+from .wording import plural
 
 KIND = "paperterm-sync"
 SCHEMA_VERSION = 2
@@ -44,7 +46,7 @@ LIMITS = {
     "undescribed": 1_000,  # list entries and notes for papers the file does not describe
     "note_text": 20_000_000,  # characters of note text in all
 }
-MAX_AHEAD = timedelta(days=3660)  # stamps further ahead of this machine's clock are refused
+MAX_AHEAD = timedelta(days=36525)  # stamps a century ahead of this clock are refused (never a real clock)
 _STATE_KEYS = ("lists", "entries", "status", "notes", "topics", "seen", "devices")
 
 
@@ -53,10 +55,6 @@ class SyncFile:
     state: LibraryState
     papers: dict[str, dict[str, Any]] = field(default_factory=dict)
     upgraded_from: int | None = None
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 @dataclass(slots=True)
@@ -75,11 +73,11 @@ class SyncReport:
 
     def line(self) -> str:
         parts = [
-            _plural(self.entries, "list entry", "list entries"),
-            _plural(self.status, "status", "statuses"),
-            _plural(self.notes, "note", "notes"),
-            _plural(self.lists, "list", "lists"),
-            _plural(self.new_papers, "paper new to this machine", "papers new to this machine"),
+            plural(self.entries, "list entry", "list entries"),
+            plural(self.status, "status", "statuses"),
+            plural(self.notes, "note"),
+            plural(self.lists, "list"),
+            plural(self.new_papers, "paper new to this machine", "papers new to this machine"),
         ]
         shown = [p for p in parts if not p.startswith("0 ")]
         text = "changed here: " + (", ".join(shown) if shown else "nothing")
@@ -87,11 +85,11 @@ class SyncReport:
             text += f" (from {', '.join(self.devices)})"
         if self.conflicts:
             text += (
-                f"; {_plural(self.conflicts, 'note was', 'notes were')} edited on two machines at once:"
+                f"; {plural(self.conflicts, 'note was', 'notes were')} edited on two machines at once:"
                 " both texts kept, marked, until you edit it"
             )
         if self.standing:
-            text += f"; {_plural(self.standing, 'note still holds', 'notes still hold')} two texts"
+            text += f"; {plural(self.standing, 'note still holds', 'notes still hold')} two texts"
         if self.ahead:
             text += f"; {self.ahead}"
         return text
@@ -123,8 +121,9 @@ def _upgrade_meta_1(meta: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def read_sync_file(path: Path) -> SyncFile:
-    """Read and validate a sync file completely before anything is changed."""
+def read_sync_file(path: Path, known: Callable[[str], bool] = lambda pid: False) -> SyncFile:
+    """Read and validate a sync file completely before anything is changed. `known` says which
+    papers the reading library has (entries for them need no description in the file)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -149,7 +148,7 @@ def read_sync_file(path: Path) -> SyncFile:
             raise SchemaError("papers: expected an object")
         for pid, meta in papers.items():
             validate_paper_meta(meta, f"papers[{pid!r}]")
-        _check_limits(state_part, papers)
+        _check_limits(state_part, papers, known)
     except SchemaError as exc:
         raise LibraryFileError(path, f"has a wrong field ({exc})", "Nothing was changed.") from None
     except _OverLimit as exc:
@@ -163,17 +162,17 @@ class _OverLimit(ValueError):
     pass
 
 
-def _check_limits(state: dict[str, Any], papers: dict[str, Any]) -> None:
+def _check_limits(state: dict[str, Any], papers: dict[str, Any], known: Callable[[str], bool]) -> None:
     if len(papers) > LIMITS["papers"]:
         raise _OverLimit(f"papers describes {len(papers):,} papers, more than the {LIMITS['papers']:,} allowed")
     entries = state["entries"]
     if len(entries) > LIMITS["entries"]:
         raise _OverLimit(f"entries holds {len(entries):,} entries, more than the {LIMITS['entries']:,} allowed")
-    undescribed = sum(1 for e in entries if not e["removed"] and e["paper"] not in papers)
-    undescribed += sum(1 for pid in state["notes"] if pid not in papers)
+    undescribed = sum(1 for e in entries if not e["removed"] and e["paper"] not in papers and not known(e["paper"]))
+    undescribed += sum(1 for pid in state["notes"] if pid not in papers and not known(pid))
     if undescribed > LIMITS["undescribed"]:
         raise _OverLimit(
-            f"entries and notes name {undescribed:,} papers that papers does not describe, "
+            f"entries and notes name {undescribed:,} papers that neither papers nor this library describes, "
             f"more than the {LIMITS['undescribed']:,} allowed"
         )
     text = sum(len(v["text"]) for note in state["notes"].values() for v in note.get("versions", []))
@@ -183,19 +182,19 @@ def _check_limits(state: dict[str, Any], papers: dict[str, Any]) -> None:
     for where, records in (("entries", entries), ("lists", state["lists"]), ("topics", state["topics"])):
         for i, raw in enumerate(records):
             if raw["changed"] > latest:
-                raise _OverLimit(f"{where}[{i}].changed is {raw['changed']}, more than ten years ahead of this clock")
+                raise _OverLimit(f"{where}[{i}].changed is {raw['changed']}, more than a century ahead of this clock")
     for pid, raw in state["status"].items():
         if raw["changed"] > latest:
-            raise _OverLimit(f"status[{pid!r}].changed is {raw['changed']}, more than ten years ahead of this clock")
+            raise _OverLimit(f"status[{pid!r}].changed is {raw['changed']}, more than a century ahead of this clock")
     for pid, note in state["notes"].items():
         for j, version in enumerate(note.get("versions", [])):
             if version["changed"] > latest:
                 raise _OverLimit(
-                    f"notes[{pid!r}].versions[{j}].changed is {version['changed']}, more than ten years ahead"
+                    f"notes[{pid!r}].versions[{j}].changed is {version['changed']}, more than a century ahead"
                 )
     for device_id, stamp in state["seen"].items():
         if stamp > latest:
-            raise _OverLimit(f"seen[{device_id!r}] is {stamp}, more than ten years ahead of this clock")
+            raise _OverLimit(f"seen[{device_id!r}] is {stamp}, more than a century ahead of this clock")
 
 
 def _cover_own_records(state: LibraryState) -> None:
@@ -271,7 +270,7 @@ def _richer(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
 
 def export_file(library: Library, path: Path) -> int:
     """Write the sync file; returns how many papers it carries."""
-    previous = read_sync_file(path) if path.exists() else None
+    previous = read_sync_file(path, _knows(library)) if path.exists() else None
     payload = export_payload(library, previous)
     write_json(path, payload, indent=True)
     return len(payload["papers"])
@@ -279,18 +278,22 @@ def export_file(library: Library, path: Path) -> int:
 
 def import_file(library: Library, path: Path) -> SyncReport:
     """Merge a sync file into the library. The file is validated whole first; a bad one changes nothing."""
-    incoming = read_sync_file(path)
+    incoming = read_sync_file(path, _knows(library))
     return _merge_in(library, incoming, path)
 
 
 def sync(library: Library, path: Path) -> SyncReport:
     """Merge the file into the library, then write the merged state back to the file."""
-    incoming = read_sync_file(path) if path.exists() else SyncFile(LibraryState(device="sync-file"))
+    incoming = read_sync_file(path, _knows(library)) if path.exists() else SyncFile(LibraryState(device="sync-file"))
     report = _merge_in(library, incoming, path)
     if incoming.upgraded_from is not None:  # written by an older paperterm: keep it before replacing it
         keep_backup(path, library.root / "backups")
     write_json(path, export_payload(library, incoming), indent=True)
     return report
+
+
+def _knows(library: Library) -> Callable[[str], bool]:
+    return lambda pid: library.paper_for(pid) is not None
 
 
 def _merge_in(library: Library, incoming: SyncFile, path: Path) -> SyncReport:
@@ -299,12 +302,19 @@ def _merge_in(library: Library, incoming: SyncFile, path: Path) -> SyncReport:
 
     def change(state: LibraryState) -> None:
         merged = state.merge(incoming.state)
-        merged.record_seen()
-        merged.compact()
         came: set[str] = set()
-        report.lists = _count_changed(state.lists, merged.lists, came)
-        report.entries = _count_changed(state.entries, merged.entries, came)
-        report.status = _count_changed(state.status, merged.status, came)
+        report.lists = _count_shown(
+            state.lists,
+            merged.lists,
+            came,
+            lambda st, rl: (rl.name, rl.position, st.find_list(rl.id) is not None),
+            state,
+            merged,
+        )
+        report.entries = _count_shown(
+            state.entries, merged.entries, came, lambda st, e: st.entry_visible(e), state, merged
+        )
+        report.status = _count_shown(state.status, merged.status, came, lambda st, s: s.value, state, merged, "new")
         report.notes = 0
         for pid in state.notes.keys() | merged.notes.keys():
             before, after = state.notes.get(pid), merged.notes.get(pid)
@@ -324,6 +334,8 @@ def _merge_in(library: Library, incoming: SyncFile, path: Path) -> SyncReport:
         came.discard("default")
         report.devices = sorted(merged.device_name(d) for d in came)
         report.ahead = _ahead(merged, state)
+        merged.record_seen()
+        merged.compact()
         for name in LibraryState.__slots__:
             if name not in ("device", "fingerprint", "wall"):
                 setattr(state, name, getattr(merged, name))
@@ -348,17 +360,25 @@ def _ahead(merged: LibraryState, before: LibraryState) -> str:
     )
 
 
-def _count_changed(before: dict[Any, Any], after: dict[Any, Any], came: set[str]) -> int:
-    """Records the merge changed, their devices added to `came`. A record gone because the other
-    side had seen it and removed it counts; a tombstone compacted away does not."""
+def _count_shown(
+    before: dict[Any, Any],
+    after: dict[Any, Any],
+    came: set[str],
+    shown: Callable[[LibraryState, Any], Any],
+    old: LibraryState,
+    new: LibraryState,
+    absent: Any = False,
+) -> int:
+    """How many records the merge changed as the user sees them; their devices are added to `came`."""
     changed = 0
-    for key, value in after.items():
-        if before.get(key) != value:
+    for key in before.keys() | after.keys():
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        if (shown(old, was) if was is not None else absent) != (shown(new, now) if now is not None else absent):
             changed += 1
-            came.add(value.by)
-    for key, value in before.items():
-        if key not in after and not getattr(value, "removed", False) and getattr(value, "value", "") != "new":
-            changed += 1
+            if now is not None:
+                came.add(now.by)
     return changed
 
 
