@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input (a file, id or query that cannot be used), 2 usage
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__, sync
+from . import __version__, completion, sync
 from . import cli_output as ui
 from .atomic_io import LibraryFileError, write_bytes
 from .external import ExternalError, edit_text
@@ -49,13 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Triage paper digests from the keyboard. Without a command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"paperterm {__version__}")
-    parser.add_argument(
+    data_dir = parser.add_argument(
         "--data-dir", metavar="DIR", help=f"library folder (default: ${ENV_VAR}, else the user data dir)"
     )
+    completion.complete_with(data_dir, "dirs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", help="import digest files, folders or globs (- for stdin)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    completion.complete_with(p.add_argument("paths", nargs="+", metavar="PATH"), "files")
     p.add_argument("--date", type=_iso_date, help="the digests' date (YYYY-MM-DD), when the files lack a year")
     p.add_argument("--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -84,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("inbox", help="folders imported on every launch: add or remove one, or import them now")
-    p.add_argument("folder", nargs="?", help="add this folder as an inbox")
-    p.add_argument("--remove", metavar="FOLDER", help="stop importing this folder")
+    completion.complete_with(p.add_argument("folder", nargs="?", help="add this folder as an inbox"), "dirs")
+    completion.complete_with(p.add_argument("--remove", metavar="FOLDER", help="stop importing this folder"), "dirs")
     p.add_argument("--off", action="store_true", help="stop importing every inbox")
 
     p = sub.add_parser("doctor", help="check the library's files; --repair fixes what can be fixed (after a backup)")
@@ -100,26 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(name=None)
     actions = _actions(p)
     a = _action(actions, "show", "the lists with counts, or one list's papers", json=True)
-    a.add_argument("name", nargs="?", metavar="NAME")
+    completion.complete_with(a.add_argument("name", nargs="?", metavar="NAME"), "lists")
     a = _action(actions, "create", "create a reading list")
     a.add_argument("name", metavar="NAME")
     a = _action(actions, "rename", "rename a reading list")
-    a.add_argument("name", metavar="OLD")
+    completion.complete_with(a.add_argument("name", metavar="OLD"), "lists")
     a.add_argument("new_name", metavar="NEW")
     a = _action(actions, "delete", "delete a reading list")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "lists")
     a = _action(actions, "move", "put a list at a position among the lists")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "lists")
     a.add_argument("position", type=_position, metavar="POSITION", help="1 is first")
 
     p = sub.add_parser("bookmark", help="put papers in a reading list (default: to-read)")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("--list", dest="list_name", metavar="NAME")
+    completion.complete_with(p.add_argument("--list", dest="list_name", metavar="NAME"), "lists")
     p.add_argument("--create", action="store_true", help="create the list if it does not exist")
 
     p = sub.add_parser("unbookmark", help="take papers out of a list (default: out of every list)")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("--list", dest="list_name", metavar="NAME")
+    completion.complete_with(p.add_argument("--list", dest="list_name", metavar="NAME"), "lists")
 
     p = sub.add_parser("mark", help="mark papers read, unread or dismissed")
     p.add_argument("ids", nargs="+", metavar="ID")
@@ -139,43 +141,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bookmarks", help="export or import reading lists, triage and notes")
     bsub = p.add_subparsers(dest="bookmarks_command", metavar="ACTION", required=True)
     e = bsub.add_parser("export", help="write the sync file (JSON), or one list as bibtex/markdown/csv")
-    e.add_argument("file", help="file to write; - for standard output")
+    completion.complete_with(e.add_argument("file", help="file to write; - for standard output"), "files")
     e.add_argument(
         "--format",
         dest="export_format",
         choices=("json", *LIST_FORMATS),
         help="default: from the file's extension (.bib, .md, .csv), else json",
     )
-    e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)")
+    completion.complete_with(
+        e.add_argument("--list", dest="list_name", metavar="NAME", help="the list to export (other formats)"), "lists"
+    )
     i = bsub.add_parser("import", help="merge a sync file into this library")
-    i.add_argument("file")
+    completion.complete_with(i.add_argument("file"), "files")
 
     p = sub.add_parser("topics", help="topics with counts; add, rename, hide, pin, merge or remove one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(name=None)
     actions = _actions(p)
     a = _action(actions, "show", "the topics with counts, or one topic's papers", json=True)
-    a.add_argument("name", nargs="?", metavar="NAME")
+    completion.complete_with(a.add_argument("name", nargs="?", metavar="NAME"), "topics")
     a = _action(actions, "add", "a topic of your own: papers matching RULE (the search language)")
     a.add_argument("name", metavar="NAME")
     a.add_argument("rule", metavar="RULE")
     a = _action(actions, "rename", "rename a topic")
-    a.add_argument("name", metavar="NAME")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "topics")
     a.add_argument("new_name", metavar="NEW")
     for verb, what in (("hide", "hide a topic"), ("pin", "pin a topic first"), ("unpin", "unpin a topic")):
-        _action(actions, verb, what).add_argument("name", metavar="NAME")
-    _action(actions, "remove", "delete a topic of yours, or hide an automatic one").add_argument("name", metavar="NAME")
+        completion.complete_with(_action(actions, verb, what).add_argument("name", metavar="NAME"), "topics")
+    a = _action(actions, "remove", "delete a topic of yours, or hide an automatic one")
+    completion.complete_with(a.add_argument("name", metavar="NAME"), "topics")
     _action(actions, "unhide", "show every hidden topic again")
     a = _action(actions, "merge", "fold one topic into another")
-    a.add_argument("name", metavar="FROM")
-    a.add_argument("target", metavar="INTO")
+    completion.complete_with(a.add_argument("name", metavar="FROM"), "topics")
+    completion.complete_with(a.add_argument("target", metavar="INTO"), "topics")
 
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
-    p.add_argument("file")
+    completion.complete_with(p.add_argument("file"), "files")
 
     p = sub.add_parser("device", help="this machine's device name and the devices your state knows")
     p.add_argument("--name", metavar="NAME", help="name this machine (default: its hostname); shown to the others")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("completion", help="shell completion for bash, zsh or fish: print it, or --install it")
+    p.add_argument("shell", choices=completion.SHELLS)
+    p.add_argument("--install", action="store_true", help="write it where the shell looks (see the README)")
     return parser
 
 
@@ -200,6 +209,9 @@ def _position(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["__complete"]:
+        return complete(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     root = Path(args.data_dir).expanduser() if args.data_dir else None
@@ -207,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return open_app(root)
         handler = COMMANDS[args.command]
-        if args.command in ("formats", "doctor"):  # doctor must run where opening the library fails
+        # These run without opening the library (doctor must run where opening it fails).
+        if args.command in ("formats", "doctor", "completion"):
             return handler(root, args)
         library = Library.open(root)
         return handler(library, args)
@@ -675,6 +688,38 @@ def cmd_device(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_completion(_root: Path | None, args: argparse.Namespace) -> int:
+    if not args.install:
+        sys.stdout.write(completion.SCRIPTS[args.shell])
+        return OK
+    try:
+        done = completion.install(args.shell, Path.home())
+    except OSError as exc:
+        raise BadInput(f"cannot install the {args.shell} completion: {exc}") from None
+    for line in done:
+        ui.out.print(line, markup=False, highlight=False)
+    return OK
+
+
+def complete(argv: Sequence[str]) -> int:
+    """`paperterm __complete SHELL -- WORD…`, the completion scripts' callback (kept out of argparse,
+    which would read the user's half-typed options as its own): one candidate a line out."""
+    shell, words = (argv[0] if argv else ""), list(argv[1:])
+    if words[:1] == ["--"]:
+        words = words[1:]
+    if shell not in completion.SHELLS:
+        return USAGE
+    data_dir = None
+    for flag, value in itertools.pairwise(words):  # `paperterm --data-dir D …` completes D's names
+        if flag == "--data-dir":
+            data_dir = Path(value).expanduser()
+    from .locations import data_dir as default_data_dir
+
+    names = completion.library_names(default_data_dir(data_dir))
+    sys.stdout.write(completion.answer(shell, completion.candidates(build_parser(), words, names)))
+    return OK
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -695,6 +740,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "sync": cmd_sync,
     "device": cmd_device,
     "topics": cmd_topics,
+    "completion": cmd_completion,
 }
 
 

@@ -700,6 +700,15 @@ class Library:
 
     # -- numbers -------------------------------------------------------------
 
+    def completion_names(self, kind: str) -> list[str]:
+        """Reading-list ("lists") or topic ("topics") names for shell completion, from the state
+        file and the saved topic choice: no paper is loaded, so a tab press answers at once."""
+        state = self.state_store.load()
+        if kind == "lists":
+            return [rl.name for rl in state.live_lists()]
+        own = [pref.name for pref in state.topics.values() if not pref.deleted and not pref.hidden]
+        return own
+
     def stats(self) -> dict[str, Any]:
         dates = sorted({d.date for d in self.digests if d.date})
         state = self.state

@@ -18,7 +18,9 @@ from paperterm.library import Library
 
 from .conftest import BLANK, COMPACT, SHARED, CliResult, cli_env, run_cli
 
-ENTRY = shutil.which("paperterm")
+# The console script beside this Python (the README's `.venv/bin/pytest` runs without activating the venv).
+_BESIDE = Path(sys.executable).with_name("paperterm")
+ENTRY = str(_BESIDE) if _BESIDE.exists() else shutil.which("paperterm")
 
 
 def run(data_dir: Path, *args: str, stdin: bytes = b"", entry: bool = False) -> CliResult | subprocess.CompletedProcess:
