@@ -13,6 +13,10 @@ from .latex_text import latex_to_text
 from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake, split_authors
 
+# The stdlib refuses fields over 128 KiB, which aborted whole folder imports; a digest is capped at
+# 512 MiB before it gets here, so no field can exceed this.
+csv.field_size_limit(1 << 30)
+
 _COLUMNS = {
     "title": ("title",),
     "abstract": ("abstract note", "abstract", "summary", "abstractnote"),

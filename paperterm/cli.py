@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,9 +19,9 @@ from loaders import formats
 
 from . import __version__, completion, sync
 from . import cli_output as ui
-from .atomic_io import LibraryFileError, write_bytes
+from .atomic_io import BackupWarning, LibraryFileError, os_failure, read_stream_capped, write_bytes
 from .external import ExternalError, edit_text
-from .importer import ImportSummary
+from .importer import MAX_DIGEST_BYTES, ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .list_export import render as render_list
@@ -31,6 +32,7 @@ from .triage import Decision, decide
 from .wording import plural
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
+MAX_NOTE_BYTES = 16 * 1024 * 1024  # a note is typed text; a larger stdin is a mistake (`< /dev/zero`)
 
 
 class BadInput(Exception):
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
-    p.add_argument("query", nargs="+")
+    p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 
@@ -188,6 +190,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line; a search query may hold words that start with `-` (`search -survey`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "search":
+        words = [*args.query, *extra]
+        if any(w.startswith("--") for w in extra):
+            parser.parse_args(argv)  # an unknown --option: argparse's usage error
+        if not words:
+            parser.error("search needs a query, e.g. `paperterm search distillation -survey`")
+        args.query = _in_order(argv[argv.index("search") + 1 :], words)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _in_order(tokens: list[str], words: list[str]) -> list[str]:
+    """`words` in the order the user typed them (argparse puts the ones it did not know last)."""
+    remaining = list(words)
+    ordered = []
+    for token in tokens:
+        if token in remaining:
+            remaining.remove(token)
+            ordered.append(token)
+    return ordered + remaining
+
+
 def _actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
     """A command's actions (`paperterm lists create NAME`); without one, the command shows."""
     return parser.add_subparsers(dest="action", metavar="ACTION")
@@ -209,27 +238,39 @@ def _position(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure the user can act on ends here as one line and exit 1."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["__complete"]:
         return complete(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     root = Path(args.data_dir).expanduser() if args.data_dir else None
-    try:
-        if args.command is None:
-            return open_app(root)
-        handler = COMMANDS[args.command]
-        # These run without opening the library (doctor must run where opening it fails).
-        if args.command in ("formats", "doctor", "completion"):
-            return handler(root, args)
-        library = Library.open(root)
-        return handler(library, args)
-    except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
-        ui.error(str(exc))
-        return BAD_INPUT
-    except KeyboardInterrupt:
-        ui.error("interrupted; nothing half-written was kept")
-        return 130
+    with warnings.catch_warnings():
+        # A spare copy for backups/ that could not be written: the change itself was saved.
+        warnings.simplefilter("always", BackupWarning)
+        warnings.showwarning = _show_backup_warning
+        try:
+            if args.command is None:
+                return open_app(root)
+            handler = COMMANDS[args.command]
+            # These run without opening the library (doctor must run where opening it fails).
+            if args.command in ("formats", "doctor", "completion"):
+                return handler(root, args)
+            library = Library.open(root)
+            return handler(library, args)
+        except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
+            ui.error(str(exc))
+            return BAD_INPUT
+        except OSError as exc:  # one a core module did not turn into a LibraryFileError itself
+            ui.error(str(os_failure(exc, None, "failed")))
+            return BAD_INPUT
+        except KeyboardInterrupt:
+            ui.error("interrupted; nothing half-written was kept")
+            return 130
+
+
+def _show_backup_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    ui.warning(str(message))
 
 
 def open_app(root: Path | None) -> int:
@@ -260,7 +301,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     files = [p for p in args.paths if p != "-"]
     summary = ImportSummary()
     if "-" in args.paths:
-        data = sys.stdin.buffer.read()
+        data = _read_stdin(MAX_DIGEST_BYTES, "digest")
         part = library.import_bytes(data, "<stdin>", explicit_date=args.date, format_name=args.format_name)
         summary.absorb(part)
     if files:
@@ -292,6 +333,18 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         ui.out.print(ui.styled(f"Imported: {summary.line()}."))
     hard_failures = [s for s in summary.skipped if "not a digest paperterm recognises" not in s]
     return BAD_INPUT if hard_failures else OK
+
+
+def _read_stdin(limit: int, what: str) -> bytes:
+    """Standard input with a cap: `< /dev/zero` is refused at once, an endless pipe at the cap."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test or an embedding program
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise BadInput(f"<stdin>: larger than {limit // 2**20} MiB, more than a {what} can be") from None
+        return data
+    return read_stream_capped(fd, limit, "<stdin>", what)
 
 
 def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | None], ImportSummary]) -> ImportSummary:
@@ -417,9 +470,11 @@ def _size(count: int) -> str:
 
 def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:
     from .doctor import check
-    from .locations import data_dir
+    from .locations import check_data_dir, data_dir
 
-    findings = check(root or data_dir(), repair=args.repair)
+    root = root or data_dir()
+    check_data_dir(root)
+    findings = check(root, repair=args.repair)
     if args.json:
         ui.print_json([f.to_json() for f in findings])
     else:
@@ -556,7 +611,7 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
     if args.text is not None:
         text = args.text
     elif args.stdin:
-        text = sys.stdin.read()
+        text = _read_stdin(MAX_NOTE_BYTES, "note").decode("utf-8", errors="replace")
     else:
         try:
             text = edit_text(library.state.note_of(paper.id))

@@ -188,6 +188,7 @@ complete -c paperterm -f -a '(__paperterm_complete)'
 
 SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
 
+
 def _rc_lines(shell: str, home: Path, target: Path) -> tuple[Path, list[str]] | None:
     """The lines a shell's start-up file needs to load the script (fish needs none).
 

@@ -2,7 +2,7 @@
 
 Repairs never delete the user's data: a damaged file is copied to `backups/` first.
 Your state (lists, notes) is restored from the last good copy the state store keeps;
-the paper cache is rebuilt from the digest files it was imported from; the search
+the paper cache is rebuilt aside and swapped in whole (see `cache_rebuild`); the search
 index and stray temp files are simply removed (both are rebuilt or useless).
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .atomic_io import LibraryFileError, keep_backup, read_json, write_bytes
+from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
 from .library_state import KIND as STATE_KIND
 from .library_state import SCHEMA_VERSION as STATE_SCHEMA
-from .paper_store import MANIFEST_KIND, MANIFEST_LAST_GOOD, SCHEMA_VERSION, PaperStore
+from .paper_store import PaperStore
 from .search_index import SearchIndex
 from .settings import load_settings
 from .state_schema import SchemaError, validate_state
@@ -94,49 +95,40 @@ def _check_state(root: Path, repair: bool) -> Finding:
     return Finding("state (lists, notes)", "ok", f"{lists} lists, {notes} notes")
 
 
-def _digest_sources(root: Path) -> list[tuple[str, str | None]]:
-    """(path, date) of each cached digest, from the manifest or the copy kept beside it."""
-    backups = root / "backups"
-    manifests = [root / "library" / "manifest.json", backups / MANIFEST_LAST_GOOD]
-    for manifest in manifests:
-        try:
-            payload = read_json(manifest, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
-        except LibraryFileError:
-            continue
-        digests = [d for d in payload.get("digests", []) if isinstance(d, dict) and isinstance(d.get("path"), str)]
-        return [(d["path"], d.get("date") if isinstance(d.get("date"), str) else None) for d in digests]
-    return []
-
-
 def _check_cache(root: Path, repair: bool) -> Finding:
     store = PaperStore(root / "library")
+    interrupted = (root / REBUILD_DIR).exists()
     try:
+        finish_pending(root)  # a repair killed between its two renames: its complete cache goes in
         store.load()
+        missing = missing_digests(root, store)
+        problem = (
+            f"holds {len(store.digests)} digests but the last good manifest names {len(missing)} more "
+            "(an interrupted import or repair)"
+            if missing
+            else ""
+        )
     except LibraryFileError as exc:
-        sources = _digest_sources(root)
-        present = [(p, day) for p, day in sources if Path(p).is_file()]
+        problem = f"{exc.path.name}: {exc.problem}"
+    if not problem and not interrupted:
+        return Finding("paper cache", "ok", f"{len(store.papers)} papers from {len(store.digests)} digests")
+    if not problem:  # the cache is fine; a killed repair left its unfinished copy
         if not repair:
-            return Finding(
-                "paper cache",
-                "problem",
-                f"{exc.path.name}: {exc.problem}; --repair rebuilds it from {len(present)} of {len(sources)} "
-                "digest files still on disk",
-            )
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        aside = root / "backups" / f"library-{stamp}"
-        aside.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(root / "library"), aside)
-        from .library import Library  # the importer path, as `paperterm import` takes it
-
-        library = Library.open(root)
-        count = 0
-        for path, day in present:  # each with the date it had, however that date was found then
-            explicit = date.fromisoformat(day) if day else None
-            count += library.import_paths([path], explicit_date=explicit).new
-        missing = len(sources) - len(present)
-        note = f"; {missing} digest files are gone, re-import them" if missing else ""
-        return Finding("paper cache", "repaired", f"rebuilt from {len(present)} digests ({count} papers){note}")
-    return Finding("paper cache", "ok", f"{len(store.papers)} papers from {len(store.digests)} digests")
+            return Finding("paper cache", "problem", f"an interrupted repair left {REBUILD_DIR}/; --repair removes it")
+        shutil.rmtree(root / REBUILD_DIR, ignore_errors=True)
+        return Finding("paper cache", "repaired", f"removed {REBUILD_DIR}/ left by an interrupted repair")
+    if not repair:
+        sources = known_digests(root)
+        present = sum(1 for d in sources if Path(d.path).is_file())
+        return Finding(
+            "paper cache",
+            "problem",
+            f"{problem}; --repair rebuilds it aside from {len(sources)} digests ({present} files still on disk, "
+            "the rest from the old cache)",
+        )
+    report = rebuild(root)
+    status = "problem" if report.lost else "repaired"
+    return Finding("paper cache", status, report.line())
 
 
 def _check_index(root: Path, repair: bool) -> Finding:

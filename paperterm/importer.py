@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loaders import DigestDate, ParseError, ParseResult, ParseWarning, parse_bytes
 
+from .atomic_io import LibraryFileError, read_capped
 from .paper_store import MergeReport, PaperStore, ParsedDigest
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
@@ -95,6 +96,8 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[str]]:
                 found.extend(files)
             else:
                 problems.append(f"{arg}: no file matches")
+        elif path.exists():  # a FIFO, a device, a socket: read_input says which, and what to do
+            found.append(path)
         else:
             problems.append(f"{arg}: no such file or folder")
     unique = list(dict.fromkeys(p.resolve() for p in found))
@@ -102,10 +105,9 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[str]]:
 
 
 def read_input(path: Path) -> DigestInput:
-    stat = path.stat()
-    if stat.st_size > MAX_DIGEST_BYTES:
-        raise ParseError(str(path), f"is {stat.st_size // 2**20} MiB, larger than a digest can be")
-    return DigestInput(name=path.name, path=str(path), data=path.read_bytes(), mtime=stat.st_mtime)
+    """A digest file's bytes, read with a cap whatever the file is (a FIFO or a device is refused)."""
+    data = read_capped(path, MAX_DIGEST_BYTES, "digest")
+    return DigestInput(name=path.name, path=str(path), data=data, mtime=path.stat().st_mtime)
 
 
 def resolve_date(stated: DigestDate | None, explicit: date | None, name: str, mtime: float | None) -> tuple[str, str]:
@@ -197,6 +199,9 @@ def import_inputs(
             else:
                 summary.skipped.append(str(exc))
             continue
+        except Exception as exc:  # a loader's bug on one file must not stop a folder import
+            summary.skipped.append(f"{item.path}: could not be read as a digest ({type(exc).__name__}: {exc})")
+            continue
         stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
         summary.warnings.extend(result.warnings)
         already.add(sha)
@@ -218,7 +223,7 @@ def read_paths(paths: list[Path]) -> Iterable[DigestInput | str]:
     for path in paths:
         try:
             yield read_input(path)
-        except ParseError as exc:
+        except LibraryFileError as exc:
             yield str(exc)
         except OSError as exc:
             yield f"{path}: cannot be read ({exc.strerror})"

@@ -7,6 +7,7 @@ so a long import never delays a bookmark.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError, read_json, write_json
+from .cache_rebuild import finish_pending, keep_input
 from .errors import BadAction
 from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
 from .library_state import LibraryState, ReadingList
+from .locations import check_data_dir
 from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
@@ -134,6 +137,8 @@ class Library:
         return library
 
     def load(self) -> None:
+        check_data_dir(self.root)
+        finish_pending(self.root)  # a repair killed just before swapping in its complete cache
         self.store.load()
         self.state_store.load()
 
@@ -290,7 +295,9 @@ class Library:
     def import_bytes(
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
-        item = DigestInput(name=name, path=name, data=data, mtime=None)
+        # Kept as a file of its own (by content), so `doctor --repair` can read it again.
+        kept = keep_input(self.root, data, "stdin")
+        item = DigestInput(name=name, path=str(kept), data=data, mtime=None)
         summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
@@ -452,7 +459,8 @@ class Library:
 
         index = SearchIndex.build(self.papers.values())
         if self.digests:
-            index.save(self.index_dir, self._index_key(len(self.digests)))
+            with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
+                index.save(self.index_dir, self._index_key(len(self.digests)))
         if self._search is not None:
             self._search.index = index
             self._search.invalidate()
@@ -518,7 +526,8 @@ class Library:
             self._auto_topics_cache = found
             keys = [t.key for t in found]
             if keys != previous and self.digests:
-                write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
+                with contextlib.suppress(LibraryFileError):  # a cache: not kept on a full or read-only disk
+                    write_json(cache, {"schema_version": 1, "kind": "paperterm-topics", "keys": keys})
         return self._auto_topics_cache
 
     def _central_in_abstract(self, forms: list[str], within: set[str] | None = None) -> set[str]:

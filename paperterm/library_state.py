@@ -513,6 +513,23 @@ class LibraryState:
             },
         }
 
+    def to_json_records(self) -> dict[str, Any]:
+        """The same document as `to_json`, with the records left as dataclasses for orjson to
+        encode directly: a save costs a few milliseconds however many notes the library holds."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": KIND,
+            "device": self.device,
+            "fingerprint": self.fingerprint,
+            "seen": self.seen,
+            "devices": self.devices,
+            "lists": sorted(self.lists.values(), key=lambda r: r.id),
+            "entries": [e for _, e in sorted(self.entries.items())],
+            "status": dict(sorted(self.status.items())),
+            "topics": [t for _, t in sorted(self.topics.items())],
+            "notes": {pid: {"versions": list(note.versions.values())} for pid, note in sorted(self.notes.items())},
+        }
+
     @classmethod
     def from_json(cls, payload: dict[str, Any]) -> LibraryState:
         """Build from a validated payload (see `state_schema.validate_state`)."""

@@ -18,3 +18,13 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("paperterm", appauthor=False))
+
+
+def check_data_dir(root: Path) -> None:
+    """Refuse a data dir that is a file (or a device): every read and write under it would fail."""
+    from .atomic_io import LibraryFileError
+
+    if root.exists() and not root.is_dir():
+        raise LibraryFileError(
+            root, "is a file, not a folder, so it cannot be the data dir", "Move it, or choose another --data-dir."
+        )

@@ -24,7 +24,7 @@ from typing import Any
 
 from loaders import PaperRecord, ParseResult, normalise_title, paper_id
 
-from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, write_bytes, write_json
+from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
 from .paper import AbstractBlob, Digest, Paper
 
 SCHEMA_VERSION = 1
@@ -60,8 +60,9 @@ class MergeReport:
 class PaperStore:
     """Papers and digests on disk, with an in-memory view kept current by `refresh`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, spare: bool = True) -> None:
         self.root = root
+        self.spare = spare  # keep `backups/manifest.last-good.json` (not while a repair builds aside)
         self.manifest_path = root / "manifest.json"
         self.lock_path = root.parent / ".lock"
         self.backups = root.parent / "backups"
@@ -125,7 +126,7 @@ class PaperStore:
             raise LibraryFileError(
                 exc.path,
                 exc.problem,
-                f"A copy is kept at {backup}. "
+                f"{kept_at(backup)} "
                 + (
                     exc.advice  # e.g. "Upgrade paperterm" for a newer schema
                     or "`paperterm doctor --repair` rebuilds the paper cache from your digest files; "
@@ -139,7 +140,7 @@ class PaperStore:
         return LibraryFileError(
             path,
             problem,
-            f"A copy is kept at {backup}. " + (advice or "`paperterm doctor --repair` rebuilds the paper cache."),
+            f"{kept_at(backup)} " + (advice or "`paperterm doctor --repair` rebuilds the paper cache."),
         )
 
     def _set_digests(self, manifest: dict[str, Any]) -> None:
@@ -346,7 +347,19 @@ class PaperStore:
             "segments": self._segments,
         }
         # The spare says which digest files the cache came from, so `doctor --repair` can rebuild it.
-        write_json(self.manifest_path, payload, indent=True, copy_to=self.backups / MANIFEST_LAST_GOOD)
+        # It is never replaced by a manifest that knows fewer digests (a cache that lost some).
+        spare = self.backups / MANIFEST_LAST_GOOD if self.spare and not self._spare_knows_more() else None
+        write_json(self.manifest_path, payload, indent=True, copy_to=spare)
+
+    def _spare_knows_more(self) -> bool:
+        """Whether the spare names a digest this cache lacks: then it is the better copy, kept as is."""
+        path = self.backups / MANIFEST_LAST_GOOD
+        try:
+            spare = read_json(path, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
+            shas = {d["sha256"] for d in spare["digests"]}
+        except (LibraryFileError, KeyError, TypeError):
+            return False  # none, or damaged: the new manifest is better
+        return not shas <= set(self._by_sha)
 
     def size_on_disk(self) -> int:
         if not self.root.exists():

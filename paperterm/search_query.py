@@ -19,6 +19,7 @@ from .text_tokens import words
 FILTERS = ("topic", "list", "is", "date", "source", "like")
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
+_EMPTY_FILTER = re.compile(r"(?:^|\s)-?(\w+):(?=\s|$)")  # `topic:` with nothing after it
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 
 
@@ -82,6 +83,9 @@ class Query:
 def parse_query(text: str) -> Query:
     """Parse a query; raises QueryError for an unknown filter or a malformed value."""
     query = Query(text=text, clauses=[Clause()], ends_in_word=bool(text) and not text[-1].isspace())
+    for empty in _EMPTY_FILTER.finditer(text):
+        if empty.group(1).lower() in FILTERS:  # else a word that ends in a colon ("note:")
+            raise QueryError(_needs_value(empty.group(1).lower()))
     for match in _TOKEN.finditer(text):
         negated, name, quoted, closed, bare = (
             match.group(1) == "-",
@@ -122,7 +126,7 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         known = ", ".join(f"{f}:" for f in FILTERS)
         raise QueryError(f"unknown filter `{name}:` (known: {known})")
     if not value:
-        raise QueryError(f"`{name}:` needs a value")
+        raise QueryError(_needs_value(name))
     if negated:
         if name == "date":
             raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
@@ -146,6 +150,18 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         if not match:
             raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
         query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+
+
+def _needs_value(name: str) -> str:
+    """The error for a filter with nothing after it, with an example of what to write."""
+    example = {
+        "topic": 'a topic\'s name: `topic:retrieval`, `topic:"MoE routing"` (`paperterm topics` lists them)',
+        "list": "a reading list's name: `list:to-read` (`paperterm lists` lists them)",
+        "is": f"one of {', '.join(IS_VALUES)}: `is:unread`",
+        "source": "a part of a digest file's name: `source:2024-09-12`",
+        "date": "a date: `date:2024-09-12`, `date:2024-09` or `date:>=2024-09-01`",
+    }[name]
+    return f"`{name}:` needs a value, {example}"
 
 
 def _check_is(value: str) -> None:

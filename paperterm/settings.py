@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_json
+from .atomic_io import LibraryFileError, keep_backup, kept_at, read_upgraded, write_json
 
 KIND = "paperterm-settings"
 SCHEMA_VERSION = 2
@@ -46,7 +46,7 @@ def load_settings(data_dir: Path) -> Settings:
     except LibraryFileError as exc:
         backup = keep_backup(path, data_dir / "backups")
         raise LibraryFileError(
-            path, exc.problem, exc.advice or f"A copy is kept at {backup}; `paperterm doctor --repair` resets it."
+            path, exc.problem, exc.advice or f"{kept_at(backup)} `paperterm doctor --repair` resets it."
         ) from None
     values = {}
     for spec in fields(Settings):
@@ -58,7 +58,7 @@ def load_settings(data_dir: Path) -> Settings:
             raise LibraryFileError(
                 path,
                 f"setting {spec.name!r} has the wrong type",
-                f"A copy is kept at {backup}; `paperterm doctor --repair` resets the settings.",
+                f"{kept_at(backup)} `paperterm doctor --repair` resets the settings.",
             )
         values[spec.name] = value
     settings = Settings(**values)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, read_upgraded, write_json
+from .atomic_io import LibraryFileError, Upgrade, file_lock, keep_backup, kept_at, read_upgraded, write_json
 from .library_state import KIND, SCHEMA_VERSION, LibraryState, new_device_id, upgrade_from_1
 from .state_schema import SchemaError, validate_state
 
@@ -99,7 +99,7 @@ class StateStore:
             raise LibraryFileError(
                 self.path,
                 problem,
-                f"Nothing was changed; a copy is kept at {backup}. "
+                f"Nothing was changed. {kept_at(backup)} "
                 + (
                     own_advice
                     or "`paperterm doctor --repair` restores the last good state from backups/ "
@@ -133,7 +133,7 @@ class StateStore:
             yield fresh
             # A second copy of every state written: if state.json is ever damaged (a disk fault, a
             # hand edit), `paperterm doctor --repair` puts this one back and nothing is lost.
-            write_json(self.path, fresh.to_json(), indent=True, copy_to=self.last_good)
+            write_json(self.path, fresh.to_json_records(), indent=True, copy_to=self.last_good)
             self._version = self._stat()
             self.state = fresh
 

@@ -27,6 +27,7 @@ from loaders import PaperRecord, ParseResult
 
 from . import clock
 from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_json
+from .cache_rebuild import SYNC_FORMAT, keep_input, records_payload
 from .library import Library
 from .library_state import SCHEMA_VERSION as STATE_SCHEMA
 from .library_state import LibraryState, covers, upgrade_from_1
@@ -36,7 +37,6 @@ from .wording import plural
 
 KIND = "paperterm-sync"
 SCHEMA_VERSION = 2
-SYNC_FORMAT = "paperterm-sync"  # the format of digests made from papers a sync file carried
 MAX_BYTES = 256 * 1024 * 1024
 # What one sync file may bring. A larger one is refused naming the field: these are far above
 # any real library's, and below what would make every later click slow.
@@ -125,14 +125,9 @@ def read_sync_file(path: Path, known: Callable[[str], bool] = lambda pid: False)
     """Read and validate a sync file completely before anything is changed. `known` says which
     papers the reading library has (entries for them need no description in the file)."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LibraryFileError(path, f"cannot be read ({exc.strerror})") from None
-    if size > MAX_BYTES:
-        raise LibraryFileError(path, f"is {size // 2**20} MiB, too large for a sync file")
-    try:
+        # Capped whatever the path is: a FIFO or a link to /dev/urandom has no size to check first.
         payload, upgraded_from = read_upgraded(
-            path, kind=KIND, schema_version=SCHEMA_VERSION, upgrades={1: _upgrade_sync_1}
+            path, kind=KIND, schema_version=SCHEMA_VERSION, upgrades={1: _upgrade_sync_1}, max_bytes=MAX_BYTES
         )
         state_version = payload.get("state_schema_version", STATE_SCHEMA)
         if not isinstance(state_version, int) or isinstance(state_version, bool) or state_version < 1:
@@ -411,7 +406,8 @@ def _import_unknown_papers(library: Library, incoming: SyncFile, path: Path) -> 
         digests.append(
             ParsedDigest(
                 name=name,
-                path=str(path),
+                # The sync file changes with every sync: its papers are kept under inputs/ for `doctor --repair`.
+                path=str(keep_input(library.root, records_payload(records), "sync")),
                 sha256=hashlib.sha256(b"sync\0" + body).hexdigest(),
                 result=ParseResult(format=SYNC_FORMAT, papers=records),
                 date=day,

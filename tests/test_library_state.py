@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,18 @@ def test_json_round_trip() -> None:
     state.set_status("p1", "dismissed")
     state.set_note("p1", "n")
     assert LibraryState.from_json(state.to_json()).to_json() == state.to_json()
+
+
+def test_state_json_written_from_records_is_the_json_document() -> None:
+    state = LibraryState(device="aaa")
+    state.ensure_default_list()
+    state.create_list("Thesis")
+    state.set_in_list("thesis", "p1", True)
+    state.set_status("p1", "dismissed")
+    state.set_note("p1", "n")
+    state.set_topic("user:moe", name="MoE", rule="moe")
+    state.delete_list("thesis")
+    assert orjson.loads(orjson.dumps(state.to_json_records())) == state.to_json()
 
 
 def test_later_removal_wins_and_later_add_wins() -> None:

@@ -8,6 +8,7 @@ loads in a worker so the first screen paints at once.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from paperterm import triage
-from paperterm.atomic_io import LibraryFileError
+from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
@@ -67,6 +68,10 @@ class PapertermApp(App[None]):
     # -- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # A spare copy for backups/ that could not be written: the change itself was saved, so a
+        # notification, not an error (the core reports it as a BackupWarning).
+        warnings.simplefilter("always", BackupWarning)
+        warnings.showwarning = self._show_warning
         self.push_screen(self.main)
         # After the first frame: the loading thread's parsing holds the GIL, and would delay it.
         self.call_after_refresh(self.load_library)
@@ -112,6 +117,9 @@ class PapertermApp(App[None]):
         if summary.new:
             self.call_from_thread(self.library_changed, reloaded=True)
 
+    def _show_warning(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        self.notify(str(message), severity="warning", timeout=8)
+
     def _loaded(self, samples: int) -> None:
         self.ready = True
         if self.settings.theme and self.settings.theme in self.available_themes:
@@ -138,7 +146,10 @@ class PapertermApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         if self.ready and self.settings.theme != theme and self.library.state_store.path.parent.exists():
             self.settings.theme = theme
-            save_settings(self.library.root, self.settings)
+            try:
+                save_settings(self.library.root, self.settings)
+            except LibraryFileError as exc:
+                self.notify(str(exc), severity="error")
 
     # -- acting on papers (screens post `PaperAction`) -----------------------------------
 
@@ -208,7 +219,7 @@ class PapertermApp(App[None]):
             if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
                 try:
                     self.library.create_list(choice.name)
-                except BadAction as exc:
+                except (BadAction, LibraryFileError) as exc:
                     self.notify(str(exc), severity="error")
                     return
             found = self.library.state.find_list(choice.name)
@@ -228,7 +239,11 @@ class PapertermApp(App[None]):
         for paper_id in ids:
             if self.library.state.status_of(paper_id) == "new":
                 self.undo_history.remember("mark read", paper_id)
-        changed = triage.mark_read(self.library, ids)
+        try:
+            changed = triage.mark_read(self.library, ids)
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            changed = []
         self.library_changed()
         return len(changed)
 
@@ -336,7 +351,11 @@ class PapertermApp(App[None]):
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
         setattr(self.settings, name, value)
-        save_settings(self.library.root, self.settings)
+        try:
+            save_settings(self.library.root, self.settings)
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
 
     @work(thread=True, group="topics")
@@ -344,7 +363,7 @@ class PapertermApp(App[None]):
         try:
             with self.library.lock:
                 topic = self.library.add_topic(name, rule)
-        except (BadAction, ValueError) as exc:
+        except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.call_from_thread(self.notify, f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
@@ -357,7 +376,7 @@ class PapertermApp(App[None]):
         try:
             with self.library.lock:
                 triage.act_on_scope(self.library, scope.kind, name, action, value)
-        except BadAction as exc:
+        except (BadAction, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.call_from_thread(self.library_changed, reloaded=True)

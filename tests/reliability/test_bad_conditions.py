@@ -1,0 +1,208 @@
+"""Bad conditions in every CLI command: a full disk, a read-only data dir, a read-only `backups/`, a
+data dir that is a file. Each must end in one line naming the path and what to do (exit 1), never
+a traceback, and lose nothing: what was saved before is still there, byte for byte.
+
+A full disk is an injected ENOSPC on every fsync (the write path's last step before the rename);
+read-only folders are real: a read-only tmpfs when we may mount (root), else `chmod a-w`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gc
+import io
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paperterm.cli import main
+from paperterm.library import Library
+
+from .conftest import digest_text
+
+BIG_NOTE = "a long note, " * 16_000  # 200 KB
+STDIN = digest_text(8, 5).encode()  # `import -` reads a digest; `note --stdin` a note
+
+# Every command that writes, as a user types it; {id} is a paper, {tmp} a scratch folder.
+WRITES = [
+    ["import", "{tmp}/new-digest.txt"],
+    ["import", "-"],
+    ["bookmark", "{id}"],
+    ["bookmark", "{id}", "--list", "thesis", "--create"],
+    ["unbookmark", "{id}"],
+    ["mark", "{id}", "dismissed"],
+    ["note", "{id}", "--set", BIG_NOTE],
+    ["note", "{id}", "--stdin"],
+    ["lists", "create", "thesis"],
+    ["lists", "rename", "to-read", "later"],
+    ["lists", "move", "to-read", "1"],
+    ["lists", "delete", "to-read"],
+    ["topics", "add", "mine", "storage"],
+    ["bookmarks", "export", "{tmp}/sync.json"],
+    ["bookmarks", "import", "{tmp}/given.json"],
+    ["sync", "{tmp}/given.json"],
+    ["inbox", "{tmp}"],
+]
+READS = [["list"], ["show", "{id}"], ["search", "reliable storage"], ["stats"], ["topics"], ["lists"], ["doctor"]]
+
+
+def cli(capsys: pytest.CaptureFixture[str], argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
+    """Run one command in-process, as `paperterm …` would; an exception escaping it fails the test."""
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = main(argv)
+    finally:
+        sys.stdin = sys.__stdin__
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def expand(argv: list[str], pid: str, tmp: Path) -> list[str]:
+    return [a.replace("{id}", pid).replace("{tmp}", str(tmp)) for a in argv]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file the user could lose: state, settings, the cache's manifest and segments."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name not in (".lock", ".state.lock") and not {"backups", "index"} & set(p.parts)
+    }
+
+
+@pytest.fixture
+def library(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "known-digest.txt").write_text(digest_text(1, 30))
+    seeded = Library.open(data_dir)
+    seeded.import_paths([str(scratch / "known-digest.txt")])
+    pid = sorted(seeded.papers)[0]
+    seeded.bookmark(pid)
+    seeded.set_note(pid, "a note that must survive")
+    seeded.search("warm the index")
+    (scratch / "new-digest.txt").write_text(digest_text(7, 5))
+    assert main(["bookmarks", "export", str(scratch / "given.json")]) == 0
+    capsys.readouterr()
+    return data_dir, pid
+
+
+def assert_one_line(code: int, err: str, *needles: str) -> None:
+    assert code == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.mark.parametrize("argv", WRITES, ids=[" ".join(a[:3]) for a in WRITES])
+def test_full_disk_is_one_line_and_loses_nothing(
+    library: tuple[Path, str], tmp_path: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    root, pid = library
+    before = snapshot(root)
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    code, _, err = cli(capsys, expand(argv, pid, tmp_path / "scratch"), stdin=STDIN)
+    assert_one_line(code, err, "the disk is full", "Free some space")
+    monkeypatch.undo()
+    assert snapshot(root) == before
+    assert not list(root.rglob(".*.tmp-*")), "a temp file was left behind"
+    library_after = Library.open(root)
+    assert library_after.state.note_of(pid) == "a note that must survive"
+
+
+@pytest.mark.parametrize("argv", READS, ids=[" ".join(a) for a in READS])
+def test_full_disk_still_reads(library: tuple[Path, str], tmp_path: Path, argv: list[str], monkeypatch, capsys) -> None:
+    root, pid = library
+    shutil.rmtree(root / "library" / "index", ignore_errors=True)  # a search must not need to save it
+    (root / "library" / "topics.json").unlink(missing_ok=True)
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    code, _, err = cli(capsys, expand(argv, pid, tmp_path))
+    assert code == 0, err
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make a folder truly read-only: a read-only tmpfs holding its files (root), else chmod."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for path in modes:
+            path.chmod(modes[path] & ~0o222)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    saved = folder.with_name(folder.name + ".saved")
+    shutil.copytree(folder, saved, symlinks=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        shutil.copytree(saved, folder, symlinks=True, dirs_exist_ok=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        yield
+    finally:
+        gc.collect()  # libraries opened inside map abstracts from the mount: let them go first
+        if subprocess.run(["umount", str(folder)], check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("argv", WRITES, ids=[" ".join(a[:3]) for a in WRITES])
+def test_read_only_data_dir_is_one_line_and_loses_nothing(
+    library: tuple[Path, str], tmp_path: Path, argv: list[str], capsys
+) -> None:
+    root, pid = library
+    before = snapshot(root)
+    scratch = tmp_path / "scratch"
+    with read_only(root):
+        code, _, err = cli(capsys, expand(argv, pid, scratch), stdin=STDIN)
+        assert_one_line(code, err, str(root))
+        assert "read-only" in err or "permission denied" in err, err
+        reads = [cli(capsys, expand(r, pid, scratch))[0] for r in READS if r != ["doctor"]]
+    assert reads == [0] * len(reads)
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("argv", WRITES, ids=[" ".join(a[:3]) for a in WRITES])
+def test_read_only_backups_never_fail_a_saved_change(
+    library: tuple[Path, str], tmp_path: Path, argv: list[str], capsys
+) -> None:
+    root, pid = library
+    (root / "backups").mkdir(exist_ok=True)
+    with read_only(root / "backups"):
+        code, _, err = cli(capsys, expand(argv, pid, tmp_path / "scratch"), stdin=STDIN)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert all(line.startswith("warning: ") for line in err.strip().splitlines() if line), err
+    library_after = Library.open(root)
+    if argv[:2] == ["bookmark", "{id}"] and len(argv) == 2:
+        assert pid in library_after.state.list_papers(library_after.state.ensure_default_list().id)
+    if argv[:2] == ["note", "{id}"] and "--set" in argv:
+        assert library_after.state.note_of(pid) == BIG_NOTE
+
+
+@pytest.mark.parametrize("argv", [*WRITES, *READS], ids=[" ".join(a[:3]) for a in [*WRITES, *READS]])
+def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path, argv: list[str], capsys) -> None:
+    root = tmp_path / "not-a-folder"
+    root.write_text("my shopping list\n")
+    (tmp_path / "scratch").mkdir()
+    code, _, err = cli(capsys, ["--data-dir", str(root), *expand(argv, "2409.00001", tmp_path / "scratch")])
+    assert_one_line(code, err, str(root), "is a file, not a folder")
+    assert root.read_text() == "my shopping list\n"
