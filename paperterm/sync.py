@@ -341,17 +341,17 @@ def _merge_in(library: Library, incoming: SyncFile, path: Path) -> SyncReport:
 
 
 def _ahead(merged: LibraryState, before: LibraryState) -> str:
-    """Warn once, when a merge brings stamps well ahead of this machine's clock."""
-    now = clock.format_stamp(clock.wall_now() + timedelta(minutes=5))
-    newly = {d: s for d, s in merged.seen.items() if s > now and s > before.seen.get(d, "")}
-    if not newly:
+    """Said once: when a merge first takes this library's clock well ahead of this machine's."""
+    now = clock.wall_now()
+    limit = clock.format_stamp(now + timedelta(minutes=5))
+    if before.high_water() > limit or merged.high_water() <= limit:
         return ""
-    device, stamp = max(newly.items(), key=lambda item: item[1])
-    days = (clock.parse(stamp) - clock.wall_now()).total_seconds() / 86400
-    span = f"{days:.0f} days" if days >= 2 else f"{days * 24:.1f} hours"
+    device, stamp = max(merged.seen.items(), key=lambda item: item[1])
+    days = (clock.parse(stamp) - now).total_seconds() / 86400
+    span = f"{days:,.0f} days" if days >= 2 else f"{days * 24:.1f} hours"
     return (
-        f"{merged.device_name(device)}'s clock runs {span} ahead of this one; "
-        "changes here are still stamped after everything seen, so they win"
+        f"changes from {merged.device_name(device)} are stamped {span} ahead of this machine's clock "
+        "(a clock set ahead somewhere); changes made here are still stamped after them, so they win"
     )
 
 
