@@ -394,6 +394,9 @@ def cmd_show(library: Library, args: argparse.Namespace) -> int:
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     results = library.search(text, limit=args.limit if args.limit > 0 else None)
+    if "topic:" in text:
+        for problem in library.topic_problems():
+            ui.warning(problem)
     rows = []
     for pid, score in zip(results.ids, results.scores, strict=True):
         row = library.describe(library.papers[pid])
@@ -535,7 +538,8 @@ def cmd_lists(library: Library, args: argparse.Namespace) -> int:
         elif action == "rename":
             library.rename_list(args.name, args.new_name)
         elif action == "delete":
-            library.delete_list(args.name)
+            held = library.delete_list(args.name)
+            ui.out.print(ui.styled(f"Deleted list {args.name!r} and its {plural(len(held), 'paper')}."))
         elif action == "move":
             library.move_list(args.name, args.position - 1)
     except BadAction as exc:
@@ -712,6 +716,8 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
     ui.err.print(f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread.")
+    for problem in library.topic_problems():
+        ui.warning(problem)
     return OK
 
 

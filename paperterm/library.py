@@ -29,6 +29,9 @@ from .samples import sample_files
 from .search_query import FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .text_tokens import QUERY_STOPWORDS, spans, words
+from .topic_rules import evaluation_order
+from .topic_rules import problems as topic_problems
+from .topic_rules import refusal as topic_refusal
 from .topics import HARD_GENERIC, Topic, discover
 from .topics import trend as topic_trend
 
@@ -36,22 +39,13 @@ if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, no
     from .recommender import Recommender
     from .search import PaperSearch, SearchResults
     from .search_index import SearchIndex
+    from .undo import UndoHistory
 
 T = TypeVar("T")
 
 
 class PaperNotFound(LookupError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class PaperState:
-    """A paper's triage status, list memberships and note at one moment."""
-
-    paper_id: str
-    status: str
-    lists: frozenset[str]
-    note: str
 
 
 def _checked(action: Callable[..., T], *args: str) -> T:
@@ -126,9 +120,12 @@ class Library:
         self._search: PaperSearch | None = None
         self._auto_topics_cache: list[Topic] | None = None
         self._topics: list[Topic] | None = None
+        self._composing: list[Topic] | None = None  # the topics made so far, while user rules run
         self._recommender: Recommender | None = None
         # Workers (imports, index builds, searches) and the UI share one library: they take this.
         self.lock = threading.RLock()
+        # Shown every state edit made while it is recording, as copies before and after (undo).
+        self.edit_observer: UndoHistory | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Library:
@@ -319,8 +316,12 @@ class Library:
         # No library lock: the state store's own file lock suffices, and `edit` swaps in a fresh
         # state object, so readers in other threads never see one change under them. A bookmark
         # therefore never waits for an import or an index build.
+        observer = self.edit_observer if self.edit_observer is not None and self.edit_observer.recording() else None
         with self.state_store.edit() as state:
+            before = state.copy() if observer is not None else None
             result = change(state)
+        if observer is not None and before is not None:
+            observer.observe(before, state)
         if any(p.kind == "user" for p in self._topics or []):
             self._topics = None  # a user topic's rule may filter on lists or status
         return result
@@ -341,6 +342,18 @@ class Library:
     def set_status(self, paper_id: str, value: str) -> bool:
         """Mark a paper new (unread), read or dismissed; False when it already was."""
         return self.edit_state(lambda state: state.set_status(paper_id, value))
+
+    def set_status_many(self, paper_ids: Iterable[str], value: str, *, only_from: str | None = None) -> list[str]:
+        """Mark many papers in one write (`R`, acting on a view); with `only_from`, only papers in
+        that status. Returns the papers changed."""
+
+        ids = list(paper_ids)
+
+        def change(state: LibraryState) -> list[str]:
+            chosen = [p for p in ids if only_from is None or state.status_of(p) == only_from]
+            return [p for p in chosen if state.set_status(p, value)]
+
+        return self.edit_state(change)
 
     def bookmark(self, paper_id: str, list_name: str | None = None) -> bool:
         """Put a paper in a list (the default `to-read` when none is named)."""
@@ -363,8 +376,9 @@ class Library:
     def rename_list(self, name: str, new_name: str) -> None:
         self.edit_state(lambda state: _checked(state.rename_list, self._list_id(state, name), new_name))
 
-    def delete_list(self, name: str) -> None:
-        self.edit_state(lambda state: state.delete_list(self._list_id(state, name)))
+    def delete_list(self, name: str) -> list[str]:
+        """Delete a list and its entries; returns the papers it held."""
+        return self.edit_state(lambda state: state.delete_list(self._list_id(state, name)))
 
     def move_list(self, name: str, position: int) -> None:
         """Put a list at `position` (0 first) among the lists, renumbering the others."""
@@ -385,30 +399,14 @@ class Library:
             self._search.index.set_note(paper_id, self.state.note_of(paper_id))
         return changed
 
-    def snapshot(self, paper_id: str) -> PaperState:
-        """What the user has said about a paper, to restore it on undo."""
-        state = self.state
-        return PaperState(
-            paper_id, state.status_of(paper_id), frozenset(state.list_ids_of(paper_id)), state.note_of(paper_id)
-        )
-
-    def restore(self, saved: PaperState) -> None:
-        """Put a paper's status, lists and note back as they were in `saved` (one write)."""
-
-        def change(state: LibraryState) -> None:
-            state.set_status(saved.paper_id, saved.status)
-            now = state.list_ids_of(saved.paper_id)
-            for list_id in now - saved.lists:
-                state.set_in_list(list_id, saved.paper_id, False)
-            for list_id in saved.lists - now:
-                if state.find_list(list_id) is not None:
-                    state.set_in_list(list_id, saved.paper_id, True)
-            if state.note_of(saved.paper_id) != saved.note:
-                state.set_note(saved.paper_id, saved.note)
-
-        self.edit_state(change)
+    def state_edited(self, note_ids: Iterable[str] = (), topics: bool = False) -> None:
+        """Bring what is derived from the state up to date after an edit made through `edit_state`
+        by code that is not one of the actions above (undo): notes in the index, topics."""
         if self._search is not None:
-            self._search.index.set_note(saved.paper_id, self.state.note_of(saved.paper_id))
+            for pid in note_ids:
+                self._search.index.set_note(pid, self.state.note_of(pid))
+        if topics:
+            self._topic_changed()
 
     # -- search --------------------------------------------------------------
 
@@ -602,16 +600,22 @@ class Library:
                     topic.broad,
                 )
             )
-        for key, pref in prefs.items():
-            if not key.startswith("user:") or pref.deleted or pref.hidden:
-                continue
-            try:
-                ids = set(self.search_engine().search(pref.rule).ids)
-            except QueryError:
-                ids = set()
-            result.append(
-                Topic(key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned)
-            )
+        # A user rule may name topics: each runs after those it names, and sees the topics made so
+        # far (`_composing`); a rule that leads back to itself is never run (`topic_problems`).
+        self._composing = result
+        try:
+            for key in evaluation_order(prefs):
+                pref = prefs[key]
+                if pref.hidden:
+                    continue
+                try:
+                    ids = set(self.search_engine().search(pref.rule).ids)
+                except QueryError:
+                    ids = set()
+                topic = Topic(key, pref.name, frozenset(ids), "user", pref.rule, _trend(ids, self, dates), pref.pinned)
+                result.append(topic)
+        finally:
+            self._composing = None
         result.sort(key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold()))
         return result
 
@@ -631,9 +635,13 @@ class Library:
             return []
         return [(start, end) for token, start, end, _ in spans(text) if token in wanted]
 
+    def topic_problems(self) -> list[str]:
+        """User topics left out because their rules name each other in a circle, one line each."""
+        return topic_problems(self.state.topics)
+
     def find_topic(self, name: str) -> Topic:
         wanted = name.strip().casefold()
-        for topic in self.topics():
+        for topic in self._composing if self._composing is not None else self.topics():
             if topic.key == name or topic.name.casefold() == wanted:
                 return topic
         raise BadAction(f"no topic named {name!r} (see `paperterm topics`)")
@@ -656,7 +664,7 @@ class Library:
         if any(t.name.casefold() == name.casefold() for t in self.topics()):
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
-        self.edit_state(lambda state: state.set_topic(key, name=name, rule=rule, deleted=False, hidden=False))
+        self.edit_state(lambda state: _checked_rules(state, key, name=name, rule=rule, deleted=False, hidden=False))
         self._topic_changed()
         return self.find_topic(name)
 
@@ -665,7 +673,7 @@ class Library:
         new_name = " ".join(new_name.split())
         if not new_name:
             raise BadAction("a topic needs a name")
-        self.edit_state(lambda state: state.set_topic(topic.key, name=new_name))
+        self.edit_state(lambda state: _checked_rules(state, topic.key, name=new_name))
         self._topic_changed()
 
     def set_topic_flag(self, name: str, flag: str, value: bool) -> None:
@@ -692,8 +700,8 @@ class Library:
             combined = f"{dst.rule} | {src.rule}"
             self.edit_state(
                 lambda state: (
-                    state.set_topic(dst.key, rule=combined),
                     state.set_topic(src.key, deleted=True),
+                    _checked_rules(state, dst.key, rule=combined),
                 )
             )
         else:
@@ -736,6 +744,14 @@ class Library:
             "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
             "data_dir": str(self.root),
         }
+
+
+def _checked_rules(state: LibraryState, key: str, **changes: str | bool) -> None:
+    """Change a topic's preference, refusing (before anything is saved) a rule that names itself."""
+    state.set_topic(key, **changes)
+    problem = topic_refusal(key, state.topics)
+    if problem is not None:
+        raise BadAction(problem)
 
 
 def _phrase_pattern(parts: list[str]) -> re.Pattern[str]:

@@ -344,20 +344,33 @@ class LibraryState:
             self.lists[list_id], position=position, deleted=False, changed=self._stamp(), by=self.device
         )
 
-    def delete_list(self, list_id: str) -> None:
-        """Delete a list: the entries this device has seen go with it (see `ReadingList.cleared`)."""
+    def delete_list(self, list_id: str) -> list[str]:
+        """Delete a list: its entries go (as tombstones, so undo can put them back) and the list
+        records what this device had seen (`ReadingList.cleared`), so an add made elsewhere without
+        seeing the deletion brings it back. A list made later with the same name starts empty.
+        Returns the papers it held."""
+        held = self.list_papers(list_id)
+        for paper_id in held:
+            self.set_in_list(list_id, paper_id, False)
         stamp = self._stamp()
         self.lists[list_id] = replace(
             self.lists[list_id], deleted=True, cleared=dict(self.seen), changed=stamp, by=self.device
         )
+        return held
 
-    def set_in_list(self, list_id: str, paper_id: str, present: bool) -> bool:
-        """Add or remove a paper; False when it was already so (nothing is written)."""
+    def restore_list(self, list_id: str) -> None:
+        """Bring a deleted list back under its old name (undo); its entries are restored one by one."""
+        self.lists[list_id] = replace(self.lists[list_id], deleted=False, changed=self._stamp(), by=self.device)
+
+    def set_in_list(self, list_id: str, paper_id: str, present: bool, added: str | None = None) -> bool:
+        """Add or remove a paper; False when it was already so (nothing is written).
+
+        `added` puts a paper back at its old place in the list (undo); a new add is stamped now."""
         current = self.entries.get((list_id, paper_id))
         if (current is not None and self.entry_visible(current)) == present:
             return False
         stamp = self._stamp()
-        added = stamp if present else current.added  # type: ignore[union-attr]  # present is False: current exists
+        added = (added or stamp) if present else current.added  # type: ignore[union-attr]  # removing: it exists
         entry = ListEntry(list_id, paper_id, added, not present, stamp, self.device)
         if not present and self._stable(self.device, stamp):
             del self.entries[(list_id, paper_id)]  # no other device to tell: the knowledge says it all

@@ -3,7 +3,8 @@
 `keep` bookmarks in the default list and marks read; `skip` marks read; `dismiss` hides the
 paper from unread views. Toggles (read, dismissed, bookmarked) and the sidebar's actions on
 a list or topic live here too, so `paperterm triage` and the app's keys change the library
-the same way. Nothing here records undo: the caller remembers the paper first.
+the same way. Nothing here records undo: the caller runs each action inside an undo step
+(`UndoHistory.step`), which records exactly what it changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .errors import BadAction
+from .wording import plural
 
 if TYPE_CHECKING:
     from .library import Library
@@ -64,12 +66,8 @@ def toggle_in_list(library: Library, paper_id: str, list_name: str | None = None
 
 
 def mark_read(library: Library, paper_ids: Iterable[str]) -> list[str]:
-    """Mark the unread ones among `paper_ids` read; returns those that changed."""
-    state = library.state
-    unread = [pid for pid in paper_ids if state.status_of(pid) == "new"]
-    for pid in unread:
-        library.set_status(pid, "read")
-    return unread
+    """Mark the unread ones among `paper_ids` read, in one write; returns those that changed."""
+    return library.set_status_many(paper_ids, "read", only_from="new")
 
 
 class ScopeAction(StrEnum):
@@ -80,29 +78,35 @@ class ScopeAction(StrEnum):
     REMOVE = "remove"
 
 
-def act_on_scope(library: Library, kind: str, name: str, action: ScopeAction, value: str = "") -> None:
+def act_on_scope(library: Library, kind: str, name: str, action: ScopeAction, value: str = "") -> str:
     """Rename, pin, hide, merge or remove a reading list (`kind` "list") or a topic (`kind` "topic").
 
     `name` is the list's name or the topic's key or name. Topic actions take the library lock
-    (they recompute topics): call them from a worker in the app.
+    (they recompute topics): call them from a worker in the app. Returns what an action that
+    takes away something the user made did ("Deleted list thesis (2 papers)"), so the face can
+    say it and how to undo it; "" for the others.
     """
     if kind == "list":
         if action is ScopeAction.RENAME:
             library.rename_list(name, value)
-        elif action is ScopeAction.REMOVE:
-            library.delete_list(name)
-        else:
-            raise BadAction(f"a reading list cannot be {action.value}ed")
-        return
+            return ""
+        if action is ScopeAction.REMOVE:
+            return f"Deleted list {name} ({plural(len(library.delete_list(name)), 'paper')})"
+        raise BadAction(f"a reading list cannot be {action.value}ed")
     if kind != "topic":
         raise BadAction(f"only reading lists and topics can be {action.value}d")
+    topic = library.find_topic(name)
     if action is ScopeAction.RENAME:
         library.rename_topic(name, value)
     elif action is ScopeAction.PIN:
-        library.set_topic_flag(name, "pinned", not library.find_topic(name).pinned)
+        library.set_topic_flag(name, "pinned", not topic.pinned)
     elif action is ScopeAction.HIDE:
         library.set_topic_flag(name, "hidden", True)
+        return f"Hid topic {topic.name}"
     elif action is ScopeAction.MERGE:
         library.merge_topics(name, value)
+        return f"Merged topic {topic.name} into {value}"
     else:
         library.remove_topic(name)
+        return f"{'Removed' if topic.kind == 'user' else 'Hid'} topic {topic.name}"
+    return ""

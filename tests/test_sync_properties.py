@@ -118,7 +118,12 @@ class World:
                 except ValueError:
                     return
             else:
+                entries_before = dict(state.entries)
                 state.delete_list(found.id)
+                for key in entries_before.keys() | state.entries.keys():  # its entries go with it
+                    if entries_before.get(key) is not state.entries.get(key):
+                        self.ops.append(Op(len(self.ops), ("entry", *key), state.entries.get(key), knew))
+                        machine.knows.add(len(self.ops) - 1)
             register, record = ("list", found.id), state.lists[found.id]
             cleared = record.cleared if kind == "delete" else None
         elif kind == "status":

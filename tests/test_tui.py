@@ -257,6 +257,42 @@ async def test_works_at_250x70(data_dir: Path) -> None:
         assert len(plist(app).visible_ids()) >= 60
 
 
+async def test_undo_in_the_app_keeps_what_the_cli_wrote_since(data_dir: Path) -> None:
+    """`b` in the app; the CLI notes the paper and files it in another list; the app reloads; `u`."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = current_id(app)
+        await pilot.press("b")
+        cli = Library.open(data_dir)
+        cli.set_note(target, "written by the CLI")
+        cli.create_list("thesis")
+        cli.bookmark(target, "thesis")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        saved = state(app)
+        assert saved.note_of(target) == "written by the CLI"
+        assert saved.lists_of(target) == ["thesis"]
+        assert "written by the CLI" in detail_text(app)
+        assert "Undid: bookmark" in notifications(app)
+
+
+async def test_a_saved_topic_rule_naming_itself_is_left_out_with_a_message(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_samples()
+    library.edit_state(lambda state: state.set_topic("user:loop", name="loop", rule="topic:loop"))
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("topic loop → loop names itself" in m for m in notifications(app))
+        assert all(t.key != "user:loop" for t in app.library.topics())
+        await pilot.press("slash", *"topic:distillation")
+        await settle(pilot)
+        assert plist(app).ids
+
+
 async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -370,6 +406,9 @@ async def _main_page_read(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("R")
     saved = state(app)
     assert len(visible) > 10 and all(saved.status_of(pid) == "read" for pid in visible)
+    await pilot.press("u")  # the whole page is one step
+    saved = state(app)
+    assert all(saved.status_of(pid) == "new" for pid in visible)
 
 
 async def _main_import(pilot: Pilot, app: PapertermApp) -> None:
@@ -518,11 +557,19 @@ async def _sidebar_pin(pilot: Pilot, app: PapertermApp) -> None:
     assert app.library.topics()[0].key == "auto:summariz"
 
 
+def notifications(app: PapertermApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
 async def _sidebar_hide(pilot: Pilot, app: PapertermApp) -> None:
     await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("h")
     await settle(pilot)
     assert all(t.key != "auto:summariz" for t in app.library.topics())
+    assert any(m.startswith("Hid topic") and m.endswith("u to undo") for m in notifications(app))
+    await pilot.press("u")
+    await settle(pilot)
+    assert any(t.key == "auto:summariz" for t in app.library.topics())
 
 
 async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
@@ -530,16 +577,35 @@ async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("m", *"dataset distillation", "enter")
     await settle(pilot)
     assert all(t.key != "auto:dataset condens" for t in app.library.topics())
+    await pilot.press("u")
+    await settle(pilot)
+    assert any(t.key == "auto:dataset condens" for t in app.library.topics())
 
 
 async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:
     app.library.create_list("old list")
+    held = plist(app).ids[:2]
+    for paper_id in held:
+        app.library.bookmark(paper_id, "old list")
     app.main.refresh_sidebar()
     await settle(pilot)
     await _highlight_scope(pilot, app, "old-list")
     await pilot.press("delete")
     await settle(pilot)
     assert state(app).find_list("old list") is None
+    assert "Deleted list old list (2 papers) — u to undo" in notifications(app)
+
+    await pilot.press("u")
+    await settle(pilot)
+    saved = state(app)
+    found = saved.find_list("old list")
+    assert found is not None and saved.list_papers(found.id) == held
+
+    await _highlight_scope(pilot, app, "old-list")
+    await pilot.press("delete")
+    await settle(pilot)
+    made = app.library.create_list("old list")
+    assert state(app).list_papers(made.id) == []  # a list made anew starts empty
 
 
 async def _in_reader(pilot: Pilot, app: PapertermApp) -> str:

@@ -25,6 +25,7 @@ from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
+from paperterm.wording import plural
 
 from .heap import settle_heap
 from .messages import LibraryChange, PaperAction, PaperVerb
@@ -39,7 +40,7 @@ from .widgets.search_bar import SearchBar
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
     from paperterm.library import Library
     from paperterm.library_overview import Scope
-    from paperterm.undo import UndoHistory, UndoStep
+    from paperterm.undo import UndoHistory, UndoResult
 
     from .screens.prompts import ListChoice
 
@@ -63,6 +64,7 @@ class PapertermApp(App[None]):
         self.main = MainScreen()
         self.load_error: str | None = None
         self._watch = watch
+        self._told: set[str] = set()  # warnings already shown once
         self.library_changed_signal: Signal[LibraryChange] = Signal(self, "library-changed")
 
     # -- start-up ------------------------------------------------------------------
@@ -133,8 +135,16 @@ class PapertermApp(App[None]):
                 title="Welcome to paperterm",
                 timeout=10,
             )
+        self.tell_topic_problems()
         if self._watch:
             self.set_interval(WATCH_SECONDS, self.reload_library)
+
+    def tell_topic_problems(self) -> None:
+        """Say once which user topics are left out because their rules name themselves."""
+        for problem in self.library.topic_problems():
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(problem, severity="warning", timeout=15, markup=False)
 
     def _fail(self, message: str) -> None:
         self.load_error = message
@@ -177,11 +187,10 @@ class PapertermApp(App[None]):
         handlers[message.verb](message.paper_id)
 
     def _act(self, label: str, paper_id: str, change: Callable[[], T]) -> T | None:
-        """Run one triage action through the core, remembering how to undo it; its result, or
-        None when the core refused it (said in a notification)."""
-        self.undo_history.remember(label, paper_id)
+        """Run one triage action through the core as one undo step; its result, or None when the
+        core refused it (said in a notification)."""
         try:
-            result = change()
+            result = self.undo_history.record(label, change)
         except (BadAction, LibraryFileError) as exc:
             self.notify(str(exc), severity="error")
             return None
@@ -216,16 +225,17 @@ class PapertermApp(App[None]):
         def chosen(choice: ListChoice | None) -> None:
             if choice is None:
                 return
-            if choice.new and self.library.state.find_list(choice.name) is None:  # a typed existing name picks it
-                try:
-                    self.library.create_list(choice.name)
-                except (BadAction, LibraryFileError) as exc:
-                    self.notify(str(exc), severity="error")
+            with self.undo_history.step(f"list {choice.name}"):  # a new list and its first paper: one step
+                if choice.new and self.library.state.find_list(choice.name) is None:  # an existing name picks it
+                    try:
+                        self.library.create_list(choice.name)
+                    except (BadAction, LibraryFileError) as exc:
+                        self.notify(str(exc), severity="error")
+                        return
+                found = self.library.state.find_list(choice.name)
+                if found is None:
                     return
-            found = self.library.state.find_list(choice.name)
-            if found is None:
-                return
-            inside = self._act("list", paper_id, lambda: triage.toggle_in_list(self.library, paper_id, found.name))
+                inside = self._act("list", paper_id, lambda: triage.toggle_in_list(self.library, paper_id, found.name))
             if inside is not None:
                 self.notify(("Added to " if inside else "Removed from ") + found.name, timeout=2)
 
@@ -235,26 +245,32 @@ class PapertermApp(App[None]):
         self._act(decision.value, paper_id, lambda: triage.decide(self.library, paper_id, decision))
 
     def mark_read(self, paper_ids: Iterable[str]) -> int:
+        """Mark the unread ones of `paper_ids` read: one write, one undo step."""
         ids = list(paper_ids)
-        for paper_id in ids:
-            if self.library.state.status_of(paper_id) == "new":
-                self.undo_history.remember("mark read", paper_id)
         try:
-            changed = triage.mark_read(self.library, ids)
+            with self.undo_history.step("mark read") as made:
+                changed = triage.mark_read(self.library, ids)
+                made.label = f"mark {plural(len(changed), 'paper')} read"
         except LibraryFileError as exc:
             self.notify(str(exc), severity="error")
-            changed = []
+            return 0
         self.library_changed()
         return len(changed)
 
-    def undo(self) -> UndoStep | None:
-        step = self.undo_history.undo()
-        if step is None:
+    def undo(self) -> UndoResult | None:
+        try:
+            result = self.undo_history.undo()
+        except LibraryFileError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        if result is None:
             self.notify("Nothing to undo.", severity="warning", timeout=2)
             return None
-        self.notify(f"Undid: {step.label}", timeout=2)
-        self.library_changed(step.before.paper_id)
-        return step
+        self.notify(result.message(), severity="warning" if result.skipped else "information", timeout=6, markup=False)
+        ids = result.paper_ids
+        # One paper: redraw it; lists, topics or many papers: redraw everything.
+        self.library_changed(ids[0] if len(ids) == 1 else None, reloaded=len(ids) != 1)
+        return result
 
     def action_undo(self) -> None:
         self.undo()
@@ -347,6 +363,7 @@ class PapertermApp(App[None]):
             self.library.lock.release()
         if changed:
             self.call_from_thread(self.library_changed, reloaded=True)
+            self.call_from_thread(self.tell_topic_problems)  # a sync may bring a rule that names itself
 
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
@@ -361,7 +378,7 @@ class PapertermApp(App[None]):
     @work(thread=True, group="topics")
     def add_topic(self, name: str, rule: str) -> None:
         try:
-            with self.library.lock:
+            with self.library.lock, self.undo_history.step(f"add topic {name}"):
                 topic = self.library.add_topic(name, rule)
         except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
@@ -371,14 +388,18 @@ class PapertermApp(App[None]):
 
     @work(thread=True, group="topics")
     def scope_action(self, action: triage.ScopeAction, scope: Scope, value: str = "") -> None:
-        """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar."""
+        """Rename, pin, hide, merge or remove the list or topic highlighted in the sidebar: one undo
+        step each; what removes something the user made says what it did and how to get it back."""
         name = scope.label if scope.kind == "list" else scope.key
         try:
-            with self.library.lock:
-                triage.act_on_scope(self.library, scope.kind, name, action, value)
+            with self.library.lock, self.undo_history.step(f"{action.value} {scope.label}") as made:
+                done = triage.act_on_scope(self.library, scope.kind, name, action, value)
+                made.label = done[:1].lower() + done[1:] if done else made.label
         except (BadAction, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
+        if done:
+            self.call_from_thread(self.notify, f"{done} — u to undo", timeout=8, markup=False)
         self.call_from_thread(self.library_changed, reloaded=True)
 
     # -- help and the command palette ------------------------------------------------------

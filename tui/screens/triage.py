@@ -107,8 +107,8 @@ class TriageScreen(Screen[None]):
             self.post_message(PaperAction(PaperVerb.OPEN, self.current))
 
     def action_undo(self) -> None:
-        step = paperterm_app(self).undo()
-        if step is not None and self.done and self.done[-1] == step.before.paper_id:
+        result = paperterm_app(self).undo()
+        if result is not None and self.done and self.done[-1] in result.paper_ids:
             self.queue.insert(0, self.done.pop())
             self.show_current()
 
