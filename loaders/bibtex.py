@@ -11,7 +11,15 @@ import re
 
 from .formats import DigestFormat
 from .latex_text import latex_to_text
-from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
+from .records import (
+    PaperRecord,
+    ParseError,
+    ParseResult,
+    ParseWarning,
+    normalise_arxiv_id,
+    normalise_doi,
+    partial_day,
+)
 from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake
 
 _ENTRY = re.compile(r"^\s*@(?P<type>[A-Za-z]+)\s*[{(]\s*(?P<key>[^,\s]*)\s*,", re.M)
@@ -67,10 +75,10 @@ def parse(text: str, source: str) -> ParseResult:
         )
         if url.startswith(("http://", "https://")):
             record.links.append(url)
-        if doi:
-            record.extra["doi"] = doi
+        record.doi = normalise_doi(doi) if doi else None
         if year := _field(entry, "year").strip():
             record.extra["year"] = year
+            record.published = partial_day(year[:4])
         venue = clean_line(latex_to_text(_field(entry, "journal") or _field(entry, "booktitle")))
         if venue:
             record.extra["venue"] = venue

@@ -10,7 +10,15 @@ import io
 
 from .formats import DigestFormat
 from .latex_text import latex_to_text
-from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
+from .records import (
+    PaperRecord,
+    ParseError,
+    ParseResult,
+    ParseWarning,
+    normalise_arxiv_id,
+    normalise_doi,
+    partial_day,
+)
 from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake, split_authors
 
 # The stdlib refuses fields over 128 KiB, which aborted whole folder imports; a digest is capped at
@@ -88,11 +96,12 @@ def parse(text: str, source: str) -> ParseResult:
         record.arxiv_id = normalise_arxiv_id(cell("arxiv")) or normalise_arxiv_id(url)
         doi = cell("doi").strip()
         if doi:
-            record.extra["doi"] = doi
+            record.doi = normalise_doi(doi)
             if "arxiv." in doi.lower():
                 record.arxiv_id = record.arxiv_id or normalise_arxiv_id(doi.lower().split("arxiv.", 1)[1])
         if year := cell("year").strip():
             record.extra["year"] = year
+            record.published = partial_day(year[:4])
         if venue := clean_line(cell("venue")):
             record.extra["venue"] = venue
         result.papers.append(record)

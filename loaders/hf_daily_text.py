@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from .formats import DigestFormat
+from .latex_text import latex_to_text
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import clean_line, clean_paragraphs, find_links
 
@@ -130,12 +131,12 @@ def parse(text: str, source: str) -> ParseResult:
         number, block, meta = content[index]
         if _is_abstract_like(block):
             if blank_layout and papers and papers[-1].abstract:
-                papers[-1].abstract += "\n\n" + clean_paragraphs(block)
+                papers[-1].abstract += "\n\n" + clean_paragraphs(latex_to_text(block))
             else:
                 warn(ParseWarning(source, number, "text with no title before it was skipped"))
             index += 1
             continue
-        title = clean_line(block)
+        title = clean_line(latex_to_text(block))
         record = PaperRecord(title=title, line=number)
         _apply_meta(record, meta)
         following = content[index + 1] if index + 1 < len(content) else None
@@ -144,7 +145,7 @@ def parse(text: str, source: str) -> ParseResult:
             warn(ParseWarning(source, number, "the last title has no abstract (truncated file?)"))
             index += 1
         elif _is_abstract_like(following[1]) or not (after is not None and _is_abstract_like(after)):
-            record.abstract = clean_paragraphs(following[1])
+            record.abstract = clean_paragraphs(latex_to_text(following[1]))
             _apply_meta(record, following[2])
             index += 2
         else:

@@ -13,6 +13,7 @@ from .formats import DigestFormat
 from .latex_text import latex_to_text
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import clean_line, clean_paragraphs, find_links, fix_mojibake
+from .text_records import label_of
 
 _HEADING = re.compile(r"^#{2,4}\s+(?:\d+\.\s*)?\[(?P<title>.+)\]\((?P<url>[^)\s]+)\)\s*$")
 _PLAIN_HEADING = re.compile(r"^#{3,4}\s+(?P<title>\S.*?)\s*$")
@@ -35,6 +36,7 @@ def parse(text: str, source: str) -> ParseResult:
     lines = text.split("\n")
     current: PaperRecord | None = None
     body: list[str] = []
+    in_abstract = False  # under an `#### Abstract` heading: that section, not the lines above it, is the text
 
     def finish() -> None:
         if current is not None:
@@ -49,7 +51,7 @@ def parse(text: str, source: str) -> ParseResult:
             continue
         if match := _HEADING.match(line):
             finish()
-            body = []
+            body, in_abstract = [], False
             title = clean_line(latex_to_text(fix_mojibake(match["title"])))
             current = PaperRecord(title=title, line=number, links=[match["url"]])
             current.arxiv_id = normalise_arxiv_id(match["url"])
@@ -60,9 +62,11 @@ def parse(text: str, source: str) -> ParseResult:
             current.extra["upvotes"] = int(match["n"])
         elif match := _AUTHORS.match(line.strip()):
             current.authors = [clean_line(a) for a in match["names"].split(",") if clean_line(a)]
+        elif _PLAIN_HEADING.match(line) and label_of(line) == "abstract" and not in_abstract:
+            body, in_abstract = [], True
         elif _PLAIN_HEADING.match(line):
             finish()
-            current, body = None, []
+            current, body, in_abstract = None, [], False
         else:
             body.append(line)
     finish()

@@ -12,13 +12,14 @@ dict of lists (`{"SLAM": [...], "NeRF": [...]}`). A string value that is a Markd
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
 from .formats import DigestFormat
 from .json_input import LineFinder, load_json
-from .record_fields import paper_like, record_of
+from .record_fields import Fields, paper_fields, record_of
 from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_records import is_table_row, row_record
 
@@ -47,6 +48,37 @@ def _jsonl_objects(text: str) -> list[tuple[int, Any]] | None:
     return found if len(found) >= 1 else None
 
 
+def looks_like_jsonl(head: bytes) -> bool:
+    """The opening bytes of a file hold two or more lines that each start a JSON object (JSON Lines)."""
+    lines = [line for line in head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n")[:3] if line.strip()]
+    if len(lines) < 2 or not all(line.lstrip().startswith(b"{") for line in lines):
+        return False
+    try:
+        return isinstance(orjson.loads(lines[0]), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def stream_records(lines: Iterable[bytes], source: str, first_line: int = 1) -> Iterator[PaperRecord | ParseWarning]:
+    """Records of a JSON Lines file read one line at a time (the arXiv snapshot is several GB): only the
+    current line is held. A line that is not JSON, or holds nothing paper-like, yields a warning."""
+    finder = LineFinder("")
+    for number, raw in enumerate(lines, start=first_line):
+        if not raw.strip():
+            continue
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            yield ParseWarning(source, number, "not valid JSON; line skipped")
+            continue
+        found, _ = _walk(value)
+        if not found:
+            yield ParseWarning(source, number, "no paper-like record on this line; skipped")
+        for item, group in found:
+            if (record := _record(item, group, finder, number)) is not None:
+                yield record
+
+
 def _looks_like_jsonl(text: str) -> bool:
     head = text.lstrip("\ufeff \t\n")[:200000]
     lines = [line for line in head.split("\n")[:3] if line.strip()]
@@ -68,8 +100,8 @@ def _walk(value: Any) -> tuple[list[tuple[Any, str]], int]:
         if depth > MAX_DEPTH:
             continue
         if isinstance(node, dict):
-            if paper_like(node):
-                found.append((node, group))
+            if (fields := paper_fields(node)) is not None:
+                found.append(((node, fields), group))
                 continue
             for key, child in node.items():
                 label = group if isinstance(child, dict | list) and _is_id(key) else str(key)
@@ -107,15 +139,18 @@ def sniff(text: str) -> float:
     return 0.45 if found else 0.0
 
 
-def _record(item: Any, group: str, finder: LineFinder, line: int | None) -> PaperRecord | None:
-    if isinstance(item, tuple):
+def _record(
+    item: tuple[dict[str, Any], Fields] | tuple[str | None, str], group: str, finder: LineFinder, line: int | None
+) -> PaperRecord | None:
+    if isinstance(item[1], str):
         key, row = item
         record = row_record(row, None, line or finder.line_of(str(key or ""), row[:60]))
         if record is not None and key and not record.arxiv_id:
             record.arxiv_id = normalise_arxiv_id(str(key))
     else:
-        title = item.get("title") if isinstance(item.get("title"), str) else ""
-        record = record_of(item, line or finder.line_of(title))
+        node, fields = item
+        title = node.get("title") if isinstance(node.get("title"), str) else ""
+        record = record_of(node, line or finder.line_of(title), fields)
     if record is not None and group:
         record.extra.setdefault("section", group)
     return record

@@ -63,6 +63,16 @@ _SYMBOLS = {
     "max": "max", "sin": "sin", "cos": "cos", "arg": "arg", "lim": "lim", "sup": "sup", "inf": "inf",
     "textasciitilde": "~", "textless": "<", "textgreater": ">", "S": "§", "textbar": "|", "dag": "†", "odot_": "⊙",
 }  # fmt: skip
+# Math accents: `\dot{p}`, `\dot p`, `\hat x`, `\vec{v}` → the letter with a combining mark.
+_MATH_ACCENTS = {
+    "dot": "\u0307", "ddot": "\u0308", "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304",
+    "overline": "\u0305", "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "check": "\u030c",
+}  # fmt: skip
+_MATH_ACCENT = re.compile(
+    r"\\(?P<cmd>" + "|".join(_MATH_ACCENTS) + r")(?![A-Za-z])"
+    r"(?:\s*\{\s*(?P<braced>[A-Za-z]|\\[A-Za-z]+)\s*\}|\s*(?P<command>\\[A-Za-z]+)|\s+(?P<bare>[A-Za-z])(?![A-Za-z]))"
+)
+_BREAKS = re.compile(r"\s*(?:\\(?:newline|linebreak|par)(?![A-Za-z])|\\\\(?![A-Za-z]))\s*")
 _SPACING = re.compile(r"\\[,;:! ]|\\quad\b|\\qquad\b")
 _FONT = re.compile(
     r"\\(?:text(?:it|bf|tt|sc|rm|sf|up|sl|normal)?|emph|mathrm|mathbf|mathit|mathcal|mathbb|mathsf|mathtt"
@@ -91,6 +101,16 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + _ACCENTS[match["cmd"]])
 
 
+def _math_accent(match: re.Match[str]) -> str:
+    """`\\dot{p}` → ṗ, `\\hat\\sigma` → σ̂; an argument that is no letter or known symbol is left as written."""
+    base = match["braced"] or match["command"] or match["bare"]
+    if base.startswith("\\"):
+        base = _SYMBOLS.get(base[1:], "")
+    if len(base) != 1:
+        return match.group(0)
+    return unicodedata.normalize("NFC", base + _MATH_ACCENTS[match["cmd"]])
+
+
 def _script(match: re.Match[str]) -> str:
     body = match["body"]
     if _PLAIN_SCRIPT.match(body) and not (match["op"] == "_" and "n" in body):
@@ -112,10 +132,32 @@ def _command(match: re.Match[str]) -> str:
     return letter if letter is not None else match.group(0)
 
 
+# What paperterm's own BibTeX export writes for characters that must stay literal (a stray `}`, a `~`):
+# set aside before the clean-up and restored after it, so an exported title reads back unchanged.
+_LITERALS = {
+    "\\textbraceleft{}": "\ue000",
+    "\\textbraceright{}": "\ue001",
+    "\\textasciitilde{}": "\ue002",
+    "\\textbackslash{}": "\ue003",
+    "\\textdollar{}": "\ue004",
+    "-{}": "\ue005",
+    "`{}": "\ue006",
+    "'{}": "\ue007",
+}
+_RESTORE = str.maketrans({
+    "\ue000": "{", "\ue001": "}", "\ue002": "~", "\ue003": "\\", "\ue004": "$", "\ue005": "-", "\ue006": "`",
+    "\ue007": "'",
+})  # fmt: skip
+
+
 def latex_to_text(text: str) -> str:
     """`$\\ell_0$`, `Schr{\\"o}dinger`, `\\textit{via}`, `10~Mpc` → `ℓ_0`, `Schrödinger`, `via`, `10 Mpc`."""
     if "\\" not in text and "$" not in text and "~" not in text and "{" not in text:
         return text
+    literal = "{}" in text
+    if literal:
+        for written, mark in _LITERALS.items():
+            text = text.replace(written, mark)
     if "textbackslash" in text:  # Zotero escapes LaTeX it finds in a field: `{\textbackslash}emph\{x\}`
         text = re.sub(r"\{\\textbackslash\}|\\textbackslash\s?", lambda _: "\\", text)
         text = text.replace("\\{", "{").replace("\\}", "}")
@@ -125,6 +167,8 @@ def latex_to_text(text: str) -> str:
             break
         text = new
     text = _ACCENT.sub(_accent, text)
+    text = _MATH_ACCENT.sub(_math_accent, text)
+    text = _BREAKS.sub(" ", text)
     text = _SPACING.sub(" ", text)
     text = _MATH.sub(_math, text)
     text = _DECLARATIONS.sub("", text)
@@ -137,4 +181,4 @@ def latex_to_text(text: str) -> str:
         if new == text:
             break
         text = new
-    return text
+    return text.translate(_RESTORE) if literal else text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from .latex_text import latex_to_text
@@ -35,6 +36,7 @@ _LOOSE = re.compile(r"[^0-9a-z]+")
 _RFC = re.compile(r"^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4}")
 
 
+@lru_cache(maxsize=8192)  # the same few keys on every record of a file
 def loose_key(key: str) -> tuple[str, str]:
     """The key's family spelling and its language tag (`en_title` → (`title`, `en`), `titleZh` → (`title`, `zh`))."""
     raw = key.strip()
@@ -52,7 +54,8 @@ class Fields:
 
     def __init__(self, obj: dict[str, Any]) -> None:
         self.values: dict[str, Any] = {}
-        rank: dict[str, int] = {}
+        self.rank: dict[str, int] = {}
+        rank = self.rank
         for key, value in obj.items():
             if not isinstance(key, str) or value in (None, "", [], {}):
                 continue
@@ -68,7 +71,9 @@ class Fields:
                         self.values.setdefault(loose_key(key)[0], value)
 
     def first(self, family: tuple[str, ...]) -> Any:
-        return next((self.values[name] for name in family if name in self.values), None)
+        """The family's best value: an unlabelled or English key before another language's, then by spelling."""
+        found = [(self.rank.get(name, 0), order, name) for order, name in enumerate(family) if name in self.values]
+        return self.values[min(found)[2]] if found else None
 
     def has(self, family: tuple[str, ...]) -> bool:
         return any(name in self.values for name in family)
@@ -156,9 +161,14 @@ def _id_candidates(fields: Fields) -> list[str]:
     return found
 
 
+_URL_KEY = ("url", "link", "href", "page", "pdf")
+
+
 def links_of(fields: Fields) -> list[str]:
+    """Links under link-like keys: the LINKS family first, then any key ending in url/link/href (`doi_link`)."""
     found: list[str] = []
-    for name in LINKS:
+    extra = [name for name in fields.values if name.endswith(_URL_KEY) and name not in LINKS]
+    for name in (*LINKS, *extra):
         value = fields.values.get(name)
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -168,9 +178,9 @@ def links_of(fields: Fields) -> list[str]:
     return found
 
 
-def record_of(obj: dict[str, Any], line: int | None = None) -> PaperRecord | None:
-    """The paper an object describes, or None when it has no title."""
-    fields = Fields(obj)
+def record_of(obj: dict[str, Any], line: int | None = None, fields: Fields | None = None) -> PaperRecord | None:
+    """The paper an object describes, or None when it has no title. `fields`: `Fields(obj)` if already made."""
+    fields = fields if fields is not None else Fields(obj)
     title = title_of(fields)
     if not title:
         return None
@@ -224,14 +234,14 @@ def _csl_arxiv(fields: Fields) -> str | None:
     return None
 
 
-def paper_like(obj: Any) -> bool:
-    """An object that has a title and at least one other paper field."""
+def paper_fields(obj: Any) -> Fields | None:
+    """The object's fields when it has a title and at least one other paper field; else None."""
     if not isinstance(obj, dict):
-        return False
+        return None
     fields = Fields(obj)
     if not isinstance(fields.first(TITLE), str):
-        return False
+        return None
     others = (ABSTRACT, AUTHORS, DOI, PMID, LINKS, DATES, YEARS, VENUES, CATEGORIES)
-    return any(fields.has(family) for family in others) or any(
-        normalise_arxiv_id(raw) for raw in _id_candidates(fields)
-    )
+    if any(fields.has(family) for family in others) or any(normalise_arxiv_id(raw) for raw in _id_candidates(fields)):
+        return fields
+    return None

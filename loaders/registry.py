@@ -43,9 +43,25 @@ def detect(text: str, source: str) -> DigestFormat:
     """The format that is surest it can read `text`; ParseError when none recognises it."""
     scored = sorted(((fmt.sniff(text), fmt.name, fmt) for fmt in formats()), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] <= 0:
-        names = ", ".join(f.name for f in formats())
-        raise ParseError(source, f"unrecognised format (known: {names}; see `paperterm formats`)", 1, not_a_digest=True)
+        raise ParseError(
+            source,
+            f"nothing paper-like found: looked for {_looked_for(text)} (see `paperterm formats`)",
+            1,
+            not_a_digest=True,
+        )
     return scored[0][2]
+
+
+def _looked_for(text: str) -> str:
+    """What the generic reader for this kind of text looks for, to say so when a file is refused."""
+    from . import json_records, paper_html, text_records
+
+    head = text.lstrip("\ufeff \t\n")[:1]
+    if head in ("{", "["):
+        return json_records.LOOKED_FOR
+    if head == "<":
+        return paper_html.LOOKED_FOR + ", or a known XML/feed format"
+    return text_records.LOOKED_FOR
 
 
 def parse_text(text: str, source: str, format_name: str | None = None) -> ParseResult:

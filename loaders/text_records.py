@@ -73,6 +73,11 @@ _ET_AL = re.compile(r"\s*et\.?\s*al\.?\s*$", re.I)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 
 
+def label_of(text: str) -> str | None:
+    """The field a label names (`Autoren` → `authors`, `#### Zusammenfassung` → `abstract`), in several languages."""
+    return _label(text.lstrip("#").strip())
+
+
 def _label(text: str) -> str | None:
     return _LABEL_OF.get(_EMPHASIS.sub(r"\2", text).strip().strip("*_#").strip().lower())
 
@@ -115,6 +120,13 @@ def _distinct_ids(text: str) -> int:
     return len(ids - {None})
 
 
+def _only_links(line: str) -> bool:
+    """A line of nothing but links or images (`https://…`, `[PDF](…) [Code](…)`): not prose."""
+    rest = _LINK.sub("", _IMAGE.sub("", line))
+    rest = _BARE_URL.sub("", rest)
+    return not re.sub(r"[\s|,·•\-–—*_()\[\]]+", "", rest)
+
+
 def _has_id(text: str) -> bool:
     return bool(_ID_URL.search(text) or _ARXIV_TEXT.search(text))
 
@@ -125,7 +137,8 @@ def _title_text(raw: str) -> str:
 
 
 def _authors(value: str) -> list[str]:
-    text = clean_line(_plain(value))
+    """`A, B and C`, `A, B und C`, `A; B & C`: one name each; `et al.` dropped."""
+    text = re.sub(r"\s*(?:;|&|\s(?:und|et|y|e|и|和)\s)\s*", ", ", clean_line(_plain(value)))
     return [_ET_AL.sub("", name) for name in split_authors(text) if _ET_AL.sub("", name)]
 
 
@@ -311,7 +324,7 @@ def _section_record(title_line: str, body: list[tuple[int, str]], line: int) -> 
     joined = "\n".join(text)
     _ids(record, joined)
     if not record.abstract:
-        prose = [line for line in text if not _IMAGE.fullmatch(line.strip()) and line.strip()]
+        prose = [line for line in text if line.strip() and not _only_links(line)]
         record.abstract = clean_paragraphs(latex_to_text(fix_mojibake(_plain("\n".join(prose)))))
     paperish = record.arxiv_id or record.doi or fields or any("huggingface.co/papers/" in u for u in record.links)
     if not record.title or not paperish or len(record.title) > 400 or _distinct_ids(joined) > 3:

@@ -26,7 +26,7 @@ from .records import (
     normalise_doi,
     partial_day,
 )
-from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake, split_authors
+from .text_cleanup import clean_line, clean_paragraphs, first_last, fix_mojibake, split_authors
 
 _ROOT = re.compile(r"<(?:[\w-]+:)?(?P<root>OAI-PMH|PubmedArticleSet)\b")
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
@@ -126,7 +126,7 @@ def _oai(element: Element) -> PaperRecord | None:
     elif authors is not None:  # arXivRaw: one string
         record.authors = [clean_line(latex_to_text(a)) for a in split_authors(_text(authors).replace("\n", " "))]
     else:  # oai_dc: `Last, First` per creator
-        record.authors = [_first_last(clean_line(_text(c))) for c in _children(meta, "creator") if _text(c).strip()]
+        record.authors = [first_last(clean_line(_text(c))) for c in _children(meta, "creator") if _text(c).strip()]
     header_id = _text(_child(element, "header", "identifier"))
     ids = [_text(_child(meta, "id")), header_id, *(_text(i) for i in _children(meta, "identifier"))]
     record.arxiv_id = next((aid for raw in ids if raw and (aid := normalise_arxiv_id(raw))), None)
@@ -144,13 +144,6 @@ def _oai(element: Element) -> PaperRecord | None:
     if record.arxiv_id:
         record.links.append(f"https://arxiv.org/abs/{record.arxiv_id}")
     return record
-
-
-def _first_last(name: str) -> str:
-    if "," not in name:
-        return name
-    last, first = (part.strip() for part in name.split(",", 1))
-    return f"{first} {last}".strip()
 
 
 def _rfc_day(raw: str) -> str | None:

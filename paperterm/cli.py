@@ -63,18 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_iso_date, help="the digests' date (YYYY-MM-DD), when the files lack a year")
     p.add_argument("--format", dest="format_name", metavar="NAME", help="skip detection (see `paperterm formats`)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every record read, with its source line")
 
-    p = sub.add_parser("list", help="list papers, newest digest first")
+    p = sub.add_parser("list", help="list papers, newest first (a paper's own date if known, else the day seen)")
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
     p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", help="show one paper in full")
-    p.add_argument("id", help="paper id, arXiv id, or a unique prefix")
+    p.add_argument("id", help="paper id, arXiv id, DOI, PMID, or a unique prefix")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("search", help="ranked, typo-tolerant search (filters: topic: list: is: date: source:)")
+    p = sub.add_parser(
+        "search", help="ranked, typo-tolerant search (filters: topic: list: is: date: published: source: like:)"
+    )
     p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
@@ -319,11 +322,20 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
                 "known": summary.known,
                 "files_imported": summary.files_imported,
                 "files_already_imported": summary.files_already,
+                "title_merged": summary.title_merged,
                 "skipped": summary.skipped,
                 "warnings": [str(w) for w in summary.warnings],
+                "files": [
+                    {"path": f.path, "format": f.format, "papers": f.papers, "fields": f.fields} for f in summary.files
+                ],
             }
         )
     else:
+        for report in summary.files:
+            ui.out.print(ui.styled(f"Read {report.line()}"))
+            if getattr(args, "verbose", False):
+                for line, pid, title in report.records:
+                    ui.out.print(ui.styled(f"  {report.path}:{line or '?'}  {pid}  {title}"))
         for line in summary.skipped:
             ui.warning(f"skipped {line}")
         for warning in summary.warnings[:20]:

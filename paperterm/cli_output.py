@@ -47,12 +47,13 @@ def paper_table(rows: list[dict[str, Any]], *, score: bool = False, why: bool = 
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     id_width = max((len(r["id"]) for r in rows), default=2)
     table.add_column("id", style="cyan", no_wrap=True, min_width=id_width)
-    table.add_column("date", style="dim", no_wrap=True, min_width=10)
+    table.add_column("published", style="dim", no_wrap=True, min_width=9)
+    table.add_column("seen", style="dim", no_wrap=True, min_width=10)
     table.add_column("", no_wrap=True, min_width=3)
     if score:
         table.add_column("score", justify="right", style="dim", no_wrap=True, min_width=5)
     # Rich shrinks every no-wrap column when a row overflows; cap the title so only it gives way.
-    fixed = id_width + 10 + 3 + (5 if score else 0) + 2 * (4 if score else 3)
+    fixed = id_width + 9 + 10 + 3 + (5 if score else 0) + 2 * (5 if score else 4)
     table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=max(20, out.width - fixed - 1))
     for row in rows:
         marks = (
@@ -61,12 +62,13 @@ def paper_table(rows: list[dict[str, Any]], *, score: bool = False, why: bool = 
         style = "dim" if row["status"] == "dismissed" else ("bold" if row["status"] == "new" else "")
         cells: list[Text | str] = [
             styled(row["id"]),
+            row.get("published") or "",
             row["date"] or "",
             marks,
             styled(row["title"], style) + (styled(f"\n  {row['why']}", "dim") if why and row.get("why") else ""),
         ]
         if score:
-            cells.insert(3, f"{row['score']:.1f}")
+            cells.insert(4, f"{row['score']:.1f}")
         table.add_row(*cells)
     return table
 
@@ -77,7 +79,9 @@ def paper_detail(paper: dict[str, Any]) -> None:
         out.print(styled(", ".join(paper["authors"]), "italic"))
     meta = Text()
     meta.append(f"{paper['id']}", style="cyan")
-    meta.append(f"  {paper['date'] or 'no date'}  {paper['status']}")
+    if paper.get("published"):
+        meta.append(f"  published {paper['published']}")
+    meta.append(f"  seen {paper['date'] or 'on no date'}  {paper['status']}")
     if paper["lists"]:
         meta.append("  ★ " + ", ".join(safe(n) for n in paper["lists"]))
     out.print(meta)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from loaders import DigestDate, ParseError, ParseResult, ParseWarning, parse_bytes
+from loaders import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, parse_bytes
+from loaders.json_records import FORMAT as JSON_RECORDS
+from loaders.json_records import looks_like_jsonl, stream_records
 
 from .atomic_io import LibraryFileError, read_capped
 from .paper_store import MergeReport, PaperStore, ParsedDigest
@@ -19,6 +21,8 @@ from .paper_store import MergeReport, PaperStore, ParsedDigest
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _GLOB_CHARS = re.compile(r"[*?\[]")
+STREAM_BATCH = 50_000  # records merged and written per segment when a JSON Lines file is streamed
+_HEAD_BYTES = 256 * 1024
 
 Progress = Callable[[int, int, str], None]
 
@@ -33,6 +37,44 @@ class DigestInput:
     mtime: float | None
 
 
+_FIELDS = ("abstract", "authors", "arXiv id", "DOI", "PMID", "own date")
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What was understood in one imported file: its format, how many papers, which fields they had."""
+
+    path: str
+    format: str
+    papers: int
+    fields: dict[str, int]
+    records: list[tuple[int | None, str, str]]  # (source line, paper id, title), for `import --verbose`
+
+    @classmethod
+    def of(cls, path: str, result: ParseResult) -> FileReport:
+        report = cls(path, result.format, 0, dict.fromkeys(_FIELDS, 0), [])
+        for paper in result.papers:
+            report.count(paper)
+        return report
+
+    def count(self, paper: PaperRecord, keep_record: bool = True) -> None:
+        self.papers += 1
+        for name, present in zip(
+            _FIELDS,
+            (paper.abstract, paper.authors, paper.arxiv_id, paper.doi, paper.pmid, paper.published),
+            strict=True,
+        ):
+            self.fields[name] += bool(present)
+        if keep_record:
+            self.records.append((paper.line, paper.paper_id, paper.title))
+
+    def line(self) -> str:
+        """`x.ris: ris, 100 papers (98 with abstract, 100 authors, 100 DOI, 100 own date)`."""
+        known = ", ".join(f"{n} {name}" for name, n in self.fields.items() if n)
+        noun = "paper" if self.papers == 1 else "papers"
+        return f"{self.path}: {self.format}, {self.papers} {noun}" + (f" ({known})" if known else "")
+
+
 @dataclass(slots=True)
 class ImportSummary:
     """What an import did, for the CLI's summary line and the TUI's notification."""
@@ -40,18 +82,22 @@ class ImportSummary:
     new: int = 0
     known: int = 0
     merged: int = 0  # of the known: papers this import added metadata to (an arXiv id, authors, a longer abstract)
+    title_merged: int = 0  # papers matched by title alone (no shared arXiv id, DOI or PMID)
     files_imported: int = 0
     files_already: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason", one per file not imported
     warnings: list[ParseWarning] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)  # known papers seen again (new provenance)
+    files: list[FileReport] = field(default_factory=list)  # what was understood in each file read
 
     def absorb(self, other: ImportSummary) -> None:
         """Add another import's counts to this one (several imports reported as one)."""
         self.new += other.new
         self.known += other.known
         self.merged += other.merged
+        self.title_merged += other.title_merged
+        self.files += other.files
         self.files_imported += other.files_imported
         self.files_already += other.files_already
         self.skipped += other.skipped
@@ -67,6 +113,8 @@ class ImportSummary:
         parts = [f"{self.new} new", f"{self.known} already known"]
         if self.merged:
             parts.append(f"{self.merged} of them merged with new details")
+        if self.title_merged:
+            parts.append(f"{self.title_merged} matched by title alone")
         if self.files_already:
             parts.append(f"{self.files_already} file(s) imported before")
         parts.append(f"{len(self.warnings)} warning(s)")
@@ -204,6 +252,7 @@ def import_inputs(
             continue
         stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
         summary.warnings.extend(result.warnings)
+        summary.files.append(FileReport.of(item.path, result))
         already.add(sha)
         parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
     if parsed:
@@ -211,6 +260,7 @@ def import_inputs(
         summary.new += len(report.new_ids)
         summary.known += len(report.known_ids)
         summary.merged += len(set(report.merged_ids))
+        summary.title_merged += len(report.title_merged_ids)
         summary.files_imported += len(report.digests_added)
         summary.files_already += len(report.digests_known)
         summary.new_ids = report.new_ids
@@ -227,3 +277,94 @@ def read_paths(paths: list[Path]) -> Iterable[DigestInput | str]:
             yield str(exc)
         except OSError as exc:
             yield f"{path}: cannot be read ({exc.strerror})"
+
+
+def streams(path: Path) -> bool:
+    """A regular JSON Lines file: imported a batch at a time (`import_stream`), never read whole. A FIFO or
+    a device is never opened here (that could wait for ever); `read_input` refuses it with advice."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_jsonl(handle.read(_HEAD_BYTES))
+    except OSError:
+        return False
+
+
+def import_stream(
+    store: PaperStore,
+    path: Path,
+    *,
+    explicit_date: date | None = None,
+    progress: Progress | None = None,
+    verbose_limit: int = 100_000,
+) -> ImportSummary:
+    """Import a JSON Lines file of any size (the arXiv metadata snapshot) in bounded memory.
+
+    One pass hashes the file (a file imported before is recognised without parsing it); a second
+    reads it line by line, merging and writing `STREAM_BATCH` records at a time. Progress is
+    reported in MiB read. Records past `verbose_limit` are counted but not listed for `--verbose`.
+    """
+    summary = ImportSummary()
+    stat = path.stat()
+    total_mib = max(1, stat.st_size >> 20)
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    digest_sha = sha.hexdigest()
+    known = store.known_digest(digest_sha)
+    if known is not None:
+        summary.files_already += 1
+        summary.known += known.papers
+        return summary
+    stamp, source = resolve_date(None, explicit_date, path.name, stat.st_mtime)
+    report = FileReport(str(path), JSON_RECORDS.name, 0, dict.fromkeys(_FIELDS, 0), [])
+    result = ParseResult(format=JSON_RECORDS.name, papers=[])
+    item = ParsedDigest(path.name, str(path), digest_sha, result, stamp, source)
+
+    def batches() -> Iterable[list[PaperRecord]]:
+        batch: list[PaperRecord] = []
+        with open(path, "rb") as handle:
+            for found in stream_records(_counted(handle, progress, path.name, total_mib), str(path)):
+                if isinstance(found, ParseWarning):
+                    result.warnings.append(found)
+                    continue
+                report.count(found, keep_record=report.papers < verbose_limit)
+                batch.append(found)
+                if len(batch) >= STREAM_BATCH:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    merge, digest = store.commit_stream(item, batches(), datetime.now(UTC).isoformat(timespec="seconds"))
+    if digest is None:
+        summary.files_already += 1
+        return summary
+    summary.warnings.extend(result.warnings)
+    summary.files.append(report)
+    summary.new = len(merge.new_ids)
+    summary.known = len(merge.known_ids)
+    summary.merged = len(set(merge.merged_ids))
+    summary.title_merged = len(merge.title_merged_ids)
+    summary.files_imported = 1
+    summary.new_ids = merge.new_ids
+    summary.changed_ids = merge.known_ids
+    if not report.papers:
+        summary.skipped.append(f"{path}: no paper-like records in this JSON Lines file")
+    return summary
+
+
+def _counted(handle: Iterable[bytes], progress: Progress | None, name: str, total_mib: int) -> Iterable[bytes]:
+    """The file's lines, reporting progress (MiB read) every 4 MiB."""
+    read = 0
+    reported = 0
+    for line in handle:
+        read += len(line)
+        if progress and read - reported >= 4 << 20:
+            reported = read
+            progress(read >> 20, total_mib, f"{name} (MiB)")
+        yield line
+    if progress:
+        progress(total_mib, total_mib, f"{name} (MiB)")

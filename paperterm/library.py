@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .atomic_io import LibraryFileError, read_json, write_json
 from .cache_rebuild import finish_pending, keep_input
 from .errors import BadAction
-from .importer import DigestInput, ImportSummary, expand_paths, import_inputs, read_input, read_paths
+from .importer import (
+    DigestInput,
+    ImportSummary,
+    expand_paths,
+    import_inputs,
+    import_stream,
+    read_input,
+    read_paths,
+    streams,
+)
 from .library_state import LibraryState, ReadingList
 from .locations import check_data_dir
 from .locations import data_dir as default_data_dir
@@ -178,12 +187,12 @@ class Library:
         return not self.store.digests
 
     def resolve(self, ref: str) -> Paper:
-        """A paper by id, arXiv id, or a unique prefix of its id (like git)."""
+        """A paper by id, arXiv id, DOI or PMID, or a unique prefix of its id (like git)."""
         ref = ref.strip()
         papers = self.papers
         if ref in papers:
             return papers[ref]
-        by_arxiv = self.store.by_arxiv(ref)
+        by_arxiv = self.store.by_arxiv(ref) or self.store.by_alias(ref)
         if by_arxiv is not None:
             return by_arxiv
         matches = [pid for pid in papers if pid.startswith(ref) or pid.startswith(f"t:{ref}")] if ref else []
@@ -231,7 +240,8 @@ class Library:
             "links": paper.links,
             "arxiv_id": paper.arxiv_id,
             "url": paper.url,
-            "date": paper.date or None,
+            "date": paper.date or None,  # the day it was first seen in a digest (`date:` filters)
+            "published": paper.published or None,  # the paper's own date (`published:`/`year:` filters)
             "sources": [
                 {
                     "file": s.digest.name,
@@ -260,14 +270,21 @@ class Library:
     ) -> ImportSummary:
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
-        summary = import_inputs(
-            self.store,
-            [*problems, *read_paths(paths)],
-            explicit_date=explicit_date,
-            format_name=format_name,
-            total=len(paths) + len(problems),
-            progress=progress,
-            skip_unrecognised=folders,
+        streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
+        paths = [p for p in paths if p not in streamed]
+        summary = ImportSummary()
+        for path in streamed:  # JSON Lines of any size: a batch at a time, never read whole
+            summary.absorb(import_stream(self.store, path, explicit_date=explicit_date, progress=progress))
+        summary.absorb(
+            import_inputs(
+                self.store,
+                [*problems, *read_paths(paths)],
+                explicit_date=explicit_date,
+                format_name=format_name,
+                total=len(paths) + len(problems),
+                progress=progress,
+                skip_unrecognised=folders,
+            )
         )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
@@ -764,6 +781,7 @@ def _trend(members: Iterable[str], library: Library, dates: list[str]) -> tuple[
 
 
 def _newest_first(paper: Paper) -> tuple[str, int, int]:
-    """Sort key (use with reverse=True): newest date first, then digest order, then line order."""
+    """Sort key (use with reverse=True): the paper's own date where a source stated it, else the day it
+    was first seen; then digest order, then line order. A 1901 classic imported today sorts as 1901."""
     number, line = paper.sightings[0] if paper.sightings else (0, 0)
-    return (paper.date, -number, -line)
+    return (paper.sort_date, -number, -line)

@@ -179,8 +179,29 @@ class Paper:
         return paper
 
     @property
+    def published(self) -> str:
+        """The paper's own date (`2015`, `2015-06`, `2015-06-01`): as a source stated it, else the month
+        a new-style arXiv id encodes (`2401.00001` → `2024-01`); "" when unknown. Never a date it was seen."""
+        stated = self.extra.get("published") if self.extra else None
+        if isinstance(stated, str) and stated:
+            return stated
+        arxiv = self.arxiv_id or ""
+        if len(arxiv) >= 9 and arxiv[4] == "." and arxiv[:4].isdigit():
+            return f"20{arxiv[:2]}-{arxiv[2:4]}"
+        return ""
+
+    @property
+    def sort_date(self) -> str:
+        """Newest-first order: the paper's own date as a source stated it, else the day it was first seen."""
+        stated = self.extra.get("published") if self.extra else None
+        return stated if isinstance(stated, str) and stated else self.date
+
+    @property
     def url(self) -> str:
-        """The arXiv abstract page when the id is known, else an arXiv title search."""
+        """The arXiv abstract page when the id is known, else the DOI's page, else an arXiv title search."""
         if self.arxiv_id:
             return f"https://arxiv.org/abs/{self.arxiv_id}"
+        doi = self.extra.get("doi") if self.extra else None
+        if isinstance(doi, str) and doi.startswith("10."):
+            return f"https://doi.org/{doi}"
         return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(self.title)

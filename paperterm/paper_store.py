@@ -17,12 +17,12 @@ state (lists, triage, notes) is not here: see `library_state`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loaders import PaperRecord, ParseResult, normalise_title, paper_id
+from loaders import PaperRecord, ParseResult, normalise_doi, normalise_title, paper_id
 
 from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
 from .paper import AbstractBlob, Digest, Paper
@@ -53,6 +53,7 @@ class MergeReport:
     new_ids: list[str] = field(default_factory=list)
     known_ids: list[str] = field(default_factory=list)
     merged_ids: list[str] = field(default_factory=list)  # known papers this import added metadata to
+    title_merged_ids: list[str] = field(default_factory=list)  # papers matched by title alone, not by an id
     digests_added: list[Digest] = field(default_factory=list)
     digests_known: list[str] = field(default_factory=list)
 
@@ -71,7 +72,11 @@ class PaperStore:
         self._by_sha: dict[str, Digest] = {}
         self._segments: list[str] = []
         self._arxiv_alias: dict[str, str] = {}
+        self._doi_alias: dict[str, str] = {}
+        self._pmid_alias: dict[str, str] = {}
         self._title_alias: dict[str, str] = {}
+        self._ambiguous: set[str] = set()  # title keys that name more than one paper: never merged on
+        self._title_merged: set[str] = set()  # papers the import in progress matched by title alone
         # Titles with all spacing and symbols gone (`ℓ_0` = `ℓ0`): built on the first import that
         # needs it, so opening the library never pays for it.
         self._loose_alias: dict[str, str] | None = None
@@ -170,7 +175,7 @@ class PaperStore:
         dates = {d.number: d.date or "" for d in self.digests}
         for paper in papers.values():
             paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
-            if paper.arxiv_id:
+            if paper.id[:2] != "t:":
                 self._remember_aliases(paper, paper_id(paper.title, None))
 
     def digest(self, number: int) -> Digest | None:
@@ -185,8 +190,14 @@ class PaperStore:
         return self.papers.get(pid) if pid is not None else None
 
     def by_alias(self, ref: str) -> Paper | None:
-        """A paper known here by another id: its title id, or its arXiv id."""
-        pid = self._title_alias.get(ref) or self._arxiv_alias.get(ref)
+        """A paper known here by another id: its title id, arXiv id, DOI (`10.…` or `doi:10.…`) or PMID."""
+        doi = normalise_doi(ref)
+        pid = (
+            self._title_alias.get(ref)
+            or self._arxiv_alias.get(ref)
+            or (self._doi_alias.get(doi) if doi else None)
+            or self._pmid_alias.get(ref.removeprefix("pmid:"))
+        )
         return self.papers.get(pid) if pid is not None else None
 
     def known_digest(self, sha256: str) -> Digest | None:
@@ -200,6 +211,7 @@ class PaperStore:
         with file_lock(self.lock_path):
             self.refresh()
             self._enriched.clear()
+            self._title_merged.clear()
             changed: dict[str, Paper] = {}
             for item in parsed:
                 if item.sha256 in self._by_sha:
@@ -228,17 +240,18 @@ class PaperStore:
                     (report.new_ids if is_new else report.known_ids).append(paper.id)
                     if not is_new and paper.id in self._enriched:
                         report.merged_ids.append(paper.id)
+            report.title_merged_ids = sorted(self._title_merged)
             if report.digests_added:
                 self._write(list(changed.values()))
         return report
 
     def _merge_record(self, record: PaperRecord, digest: Digest) -> tuple[Paper | None, bool]:
         title_id = paper_id(record.title, None)
-        existing = self._find(record, title_id)
+        existing, by_title = self._find(record, title_id)
         sighting = (digest.number, record.line or 0)
         if existing is None:
             paper = Paper(
-                id=record.arxiv_id or title_id,
+                id=record.paper_id,
                 title=record.title,
                 abstract=record.abstract,
                 authors=list(record.authors),
@@ -256,24 +269,82 @@ class PaperStore:
         existing.sightings.append(sighting)
         if _enrich(existing, record):
             self._enriched.add(existing.id)
+        if by_title:
+            self._title_merged.add(existing.id)
         self._remember_aliases(existing, title_id, record.title)
         if digest.date and (not existing.date or digest.date < existing.date):
             existing.date = digest.date
         return existing, False
 
+    def commit_stream(
+        self, item: ParsedDigest, batches: Iterable[list[PaperRecord]], imported_at: str
+    ) -> tuple[MergeReport, Digest | None]:
+        """Merge a digest too large to hold (the arXiv snapshot) batch by batch, under the library lock.
+
+        Each batch's new and changed papers go to their own segment as soon as it is merged, so only
+        one batch of records and abstracts is in memory at a time; the manifest names the digest and
+        the segments only at the end, so an import cut short leaves the library as it was.
+        `item.result.papers` is ignored; the digest's paper count is what the batches held.
+        """
+        report = MergeReport()
+        with file_lock(self.lock_path):
+            self.refresh()
+            if item.sha256 in self._by_sha:
+                report.digests_known.append(item.name)
+                return report, None
+            self._enriched.clear()
+            self._title_merged.clear()
+            number = (self.digests[-1].number + 1) if self.digests else 1
+            pending = Digest(number, item.name, item.path, item.sha256, item.result.format, item.date,
+                             item.date_source, imported_at, 0, len(item.result.warnings))  # fmt: skip
+            records = 0
+            segments = list(self._segments)
+            for batch in batches:
+                changed: dict[str, Paper] = {}
+                for record in batch:
+                    records += 1
+                    paper, is_new = self._merge_record(record, pending)
+                    if paper is None:
+                        continue
+                    changed[paper.id] = paper
+                    (report.new_ids if is_new else report.known_ids).append(paper.id)
+                if changed:
+                    name = self._write_segment(list(changed.values()), segments)
+                    segments.append(name)
+            fresh = set(report.new_ids)
+            report.merged_ids = [pid for pid in self._enriched if pid not in fresh]
+            report.title_merged_ids = sorted(self._title_merged)
+            digest = Digest(**{**pending.to_json(), "papers": records})
+            self.digests.append(digest)
+            self._by_sha[digest.sha256] = digest
+            report.digests_added.append(digest)
+            self._segments = segments
+            if len(self._segments) > COMPACT_AFTER_SEGMENTS:
+                self._compact()
+            else:
+                self._write_manifest()
+                self._stamp = self._manifest_stamp()
+        return report, digest
+
     def _remember_aliases(self, paper: Paper, title_id: str, title: str | None = None) -> None:
         if paper.arxiv_id:
             self._arxiv_alias[paper.arxiv_id] = paper.id
+        for key, aliases in (("doi", self._doi_alias), ("pmid", self._pmid_alias)):
+            if value := paper.extra.get(key):
+                aliases.setdefault(str(value), paper.id)
         if paper.id != title_id:
-            self._title_alias.setdefault(title_id, paper.id)
+            claimed = self._title_alias.setdefault(title_id, paper.id)
+            if claimed != paper.id and claimed in self.papers:
+                self._ambiguous.add(title_id)  # two papers with different ids share this title
         if self._loose_alias is not None:
             self._add_loose(self._loose_alias, title or paper.title, paper.id)
 
-    @staticmethod
-    def _add_loose(index: dict[str, str], title: str, pid: str) -> None:
+    def _add_loose(self, index: dict[str, str], title: str, pid: str) -> None:
         loose = _loose_title(title)
         if len(loose) >= 12:  # short titles ("Introduction") are too common to merge on
-            index.setdefault(loose, pid)
+            claimed = index.setdefault(loose, pid)
+            if claimed != pid:
+                self._ambiguous.add(loose)
 
     def _loose_index(self) -> dict[str, str]:
         if self._loose_alias is None:
@@ -282,21 +353,34 @@ class PaperStore:
                 self._add_loose(self._loose_alias, paper.title, paper.id)
         return self._loose_alias
 
-    def _find(self, record: PaperRecord, title_id: str) -> Paper | None:
-        """The paper a record describes: by arXiv id, else by its title (same normalised title).
+    def _find(self, record: PaperRecord, title_id: str) -> tuple[Paper | None, bool]:
+        """The paper a record describes, and whether it was found by title rather than by an id.
 
-        A paper's id is its arXiv id or its title id; `_title_alias` maps the title ids of the
-        papers known by arXiv id, so a title-only record still finds them.
+        By arXiv id, DOI or PMID first. By title only when that is unambiguous: the title names one
+        paper, and that paper has no arXiv id or DOI that differs from the record's (two papers with
+        the same title — "Comment on X" and "X" — stay two).
         """
-        if record.arxiv_id:
-            alias = self._arxiv_alias.get(record.arxiv_id)
-            if alias is not None:
-                return self.papers.get(alias)
+        for value, aliases in (
+            (record.arxiv_id, self._arxiv_alias),
+            (record.doi, self._doi_alias),
+            (record.pmid, self._pmid_alias),
+        ):
+            if value and (alias := aliases.get(value)) is not None and alias in self.papers:
+                return self.papers[alias], False
         found = self.papers.get(title_id)
-        if found is not None:
-            return found
-        alias = self._title_alias.get(title_id) or self._loose_index().get(_loose_title(record.title))
-        return self.papers.get(alias) if alias is not None else None
+        if found is None and title_id not in self._ambiguous:
+            alias = self._title_alias.get(title_id)
+            found = self.papers.get(alias) if alias is not None else None
+        if found is None:
+            loose = _loose_title(record.title)
+            if loose not in self._ambiguous:
+                alias = self._loose_index().get(loose)
+                if loose in self._ambiguous:  # built just now
+                    alias = None
+                found = self.papers.get(alias) if alias is not None else None
+        if found is None or _different_ids(found, record):
+            return None, False
+        return found, True
 
     def _write(self, changed: list[Paper]) -> None:
         if len(self._segments) + 1 > COMPACT_AFTER_SEGMENTS:
@@ -307,9 +391,9 @@ class PaperStore:
         self._write_manifest()
         self._stamp = self._manifest_stamp()
 
-    def _write_segment(self, papers: list[Paper]) -> str:
+    def _write_segment(self, papers: list[Paper], names: list[str] | None = None) -> str:
         """Abstracts first, then the rows that point into them; the manifest names neither yet."""
-        name = f"seg-{_next_segment_number(self._segments):06d}.json"
+        name = f"seg-{_next_segment_number(self._segments if names is None else names):06d}.json"
         blob = bytearray()
         rows = [p.to_row(blob) for p in papers]
         path = self.root / name
@@ -394,6 +478,14 @@ def _enrich(paper: Paper, record: PaperRecord) -> bool:
     return changed
 
 
+def _different_ids(paper: Paper, record: PaperRecord) -> bool:
+    """The record names another paper: a different arXiv id (versions aside) or a different DOI."""
+    if record.arxiv_id and paper.arxiv_id and record.arxiv_id != paper.arxiv_id:
+        return True
+    doi = normalise_doi(str(paper.extra.get("doi") or ""))
+    return bool(record.doi and doi and doi != record.doi)
+
+
 def _loose_title(title: str) -> str:
     """The title key with nothing but letters and digits: the same paper written `ℓ_0` by one digest
     and `ℓ0` by another still matches."""
@@ -406,10 +498,15 @@ def _abbreviated(authors: Sequence[str]) -> bool:
 
 
 def _record_extra(record: PaperRecord) -> dict[str, Any]:
-    """The fields a record carries beyond the columns, with its publication day when it states one."""
-    if record.published and "published" not in record.extra:
-        return {**record.extra, "published": record.published}
-    return dict(record.extra)
+    """The fields a record carries beyond the columns: its own date (`published`), DOI and PMID among them."""
+    extra = dict(record.extra)
+    if record.published and "published" not in extra:
+        extra["published"] = record.published
+    if record.doi:
+        extra["doi"] = record.doi
+    if record.pmid:
+        extra["pmid"] = record.pmid
+    return extra
 
 
 def _next_segment_number(names: list[str]) -> int:

@@ -76,6 +76,7 @@ class PaperSearch:
         self.seen_on = seen_on
         self._repeats: dict[int, set[str]] = {}  # doc → its other digest dates (few papers have any)
         self._dates: np.ndarray | None = None
+        self._published: np.ndarray | None = None  # per document: the paper's own date, for `published:`
         self._recency: np.ndarray | None = None
         self._known: np.ndarray | None = None
         self._ids: np.ndarray | None = None
@@ -89,6 +90,7 @@ class PaperSearch:
     def invalidate(self) -> None:
         """Call after the set of papers or their dates changed (an import)."""
         self._dates = None
+        self._published = None
         self._recency = None
         self._known = None
 
@@ -291,6 +293,12 @@ class PaperSearch:
                 if not part[doc] and any(date_filter.accepts(day) for day in others):
                     part[doc] = True
             mask &= part
+        if query.published:
+            if self._published is None or len(self._published) != size:
+                docs = [self.papers.get(pid) for pid in self.index.doc_ids]
+                self._published = np.array([p.published if p is not None else "" for p in docs], dtype="U10")
+            for date_filter in query.published:
+                mask &= _date_mask(self._published, date_filter.op, date_filter.value)
         for name, value in query.negated_filters:
             lookup: dict[str, Callable[[str], set[str]]] = {
                 "list": source.list_members,

@@ -5,7 +5,9 @@ knowlege distil            words (typos and prefixes forgiven)
 -word  -"a phrase"         must not match
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
 topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
-date:2024-09-12 date:2024-09 date:>=2024-09-01 source:FILE
+date:2024-09-12 date:2024-09 date:>=2024-09-01   the day a digest showed it (seen)
+published:2015 year:>=2020 published:2024-01     the paper's own date (as its source states it)
+source:FILE
 like:ID                    more like this: the papers most similar to that one, most similar first
 """
 
@@ -16,7 +18,8 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "source", "like")
+FILTERS = ("topic", "list", "is", "date", "published", "year", "source", "like")
+_PAPER_DATE = ("published", "year")  # the paper's own date; `date:` is the day it was seen
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _EMPTY_FILTER = re.compile(r"(?:^|\s)-?(\w+):(?=\s|$)")  # `topic:` with nothing after it
@@ -65,7 +68,8 @@ class Query:
     topics: list[str] = field(default_factory=list)
     lists: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
-    dates: list[DateFilter] = field(default_factory=list)
+    dates: list[DateFilter] = field(default_factory=list)  # seen on (a digest's date)
+    published: list[DateFilter] = field(default_factory=list)  # the paper's own date
     sources: list[str] = field(default_factory=list)
     likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
@@ -77,7 +81,9 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.topics or self.lists or self.states or self.dates or self.sources or self.likes)
+        return bool(
+            self.topics or self.lists or self.states or self.dates or self.published or self.sources or self.likes
+        )
 
 
 def parse_query(text: str) -> Query:
@@ -128,8 +134,8 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
     if not value:
         raise QueryError(_needs_value(name))
     if negated:
-        if name == "date":
-            raise QueryError("write `date:<…` or `date:>…` instead of `-date:`")
+        if name == "date" or name in _PAPER_DATE:
+            raise QueryError(f"write `{name}:<…` or `{name}:>…` instead of `-{name}:`")
         query.negated_filters.append((name, value))
         if name == "is":
             _check_is(value)
@@ -145,11 +151,11 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.sources.append(value)
     elif name == "like":
         query.likes.append(value)
-    elif name == "date":
+    elif name == "date" or name in _PAPER_DATE:
         match = _DATE.match(value)
         if not match:
-            raise QueryError(f"`date:{value}`: write a date as 2024-09-12, 2024-09 or >=2024-09-01")
-        query.dates.append(DateFilter(match.group(1) or "=", match.group(2)))
+            raise QueryError(f"`{name}:{value}`: write a date as 2024-09-12, 2024-09, 2024 or >=2024-09-01")
+        (query.dates if name == "date" else query.published).append(DateFilter(match.group(1) or "=", match.group(2)))
 
 
 def _needs_value(name: str) -> str:

@@ -90,6 +90,10 @@ def test_latex_is_shown_readably() -> None:
     assert latex_to_text(r"Erd\H{o}s, \c{c}a, St\'ephane") == "Erdős, ça, Stéphane"
     assert latex_to_text(r"$M \approx 7.4 \times 10^{6}$, 50\% and \&") == "M ≈ 7.4 × 10⁶, 50% and &"
     assert latex_to_text("95% of $5, C:\\Users and a\\b stay") == "95% of $5, C:\\Users and a\\b stay"
+    # leftovers once seen on the real samples: math accents, line breaks, a tie in Daily Papers text
+    assert latex_to_text(r"$\dot p^{mol}_{out}/\dot{p}^{X-ray}$ and $\dot{M}$") == "ṗ^(mol)_(out)/ṗ^(X-ray) and Ṁ"
+    assert latex_to_text(r"first\newline second, $\hat x$, $\hat\sigma(q)$") == "first second, x̂, σ̂(q)"
+    assert latex_to_text("Knowledge distillation~(KD) has") == "Knowledge distillation (KD) has"
 
 
 def test_a_folder_of_every_format_merges_the_same_paper(data_dir: Path) -> None:

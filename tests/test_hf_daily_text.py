@@ -146,9 +146,9 @@ def test_truncated_last_entry_warns() -> None:
 
 
 def test_unknown_format_is_a_clear_error() -> None:
-    with pytest.raises(ParseError, match="unrecognised format"):
+    with pytest.raises(ParseError, match="nothing paper-like found"):
         parse_bytes(b'{"hello": "world"}', "x.json")
-    with pytest.raises(ParseError, match=r"no\.txt:1: unrecognised format"):
+    with pytest.raises(ParseError, match=r"no\.txt:1: nothing paper-like found"):
         parse_bytes(b"just one line of prose\n", "no.txt")
 
 

@@ -39,7 +39,9 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
         parts.append(literal(", ".join(info["authors"]), "italic"))
     meta = Text(style="dim")
     meta.append(info["id"])
-    meta.append(f"  ·  {info['date'] or 'no date'}  ·  {info['status']}")
+    if info.get("published"):
+        meta.append(f"  ·  published {info['published']}")
+    meta.append(f"  ·  seen {info['date'] or 'on no date'}  ·  {info['status']}")
     if info.get("topics"):
         meta.append("  ·  ")
         meta.append(strip_controls(", ".join(info["topics"])))
@@ -47,14 +49,14 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     extra = info.get("extra") or {}
     details = [
         str(value) if key != "upvotes" else f"{value} upvotes"
-        for key in ("published", "venue", "categories", "upvotes", "announce")
+        for key in ("venue", "categories", "upvotes", "announce")
         if (value := extra.get(key)) not in (None, "")
     ]
     if details:
         parts.append(literal("  ·  ".join(details), "dim"))
     if info["lists"]:
         parts.append(Text("★ ", style="yellow") + literal(", ".join(info["lists"])))
-    if info["arxiv_id"]:
+    if info["arxiv_id"] or "doi.org/" in info["url"]:
         parts.append(literal(info["url"], "underline blue"))
     else:
         parts.append(Text("o: search arXiv for this title", style="dim"))

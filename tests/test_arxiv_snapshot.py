@@ -1,0 +1,92 @@
+"""The arXiv metadata snapshot (Kaggle `arxiv-metadata-oai-snapshot`, JSON Lines, several GB): streamed a batch
+at a time, the first version's date as the paper's own date, categories kept. The file is made here: the shared
+folders hold no copy of a multi-GB snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+import paperterm.importer as importer
+from loaders import parse_bytes
+from loaders.json_records import stream_records
+from paperterm.library import Library
+
+
+def _snapshot_line(n: int) -> bytes:
+    old_style = n % 10 == 0
+    record = {
+        "id": f"hep-th/{9901000 + n:07d}" if old_style else f"0704.{n:04d}",
+        "submitter": "Some One",
+        "authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky and C.-P. Yuan",
+        "title": f"Calculation of prompt diphoton production\n  cross sections number {n}",
+        "comments": "37 pages, 15 figures",
+        "journal-ref": "Phys.Rev.D76:013009,2007" if n % 2 else None,
+        "doi": f"10.1103/PhysRevD.76.{n:06d}" if n % 2 else None,
+        "report-no": None,
+        "categories": "hep-ph astro-ph.CO",
+        "license": None,
+        "abstract": "  A fully differential calculation in perturbative quantum chromodynamics is\npresented.\n",
+        "versions": [
+            {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+            {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+        ],
+        "update_date": "2008-11-13",
+        "authors_parsed": [["Balázs", "C.", ""], ["Berger", "E. L.", ""]],
+    }
+    return orjson.dumps(record) + b"\n"
+
+
+def _write_snapshot(path: Path, count: int, damaged_at: int | None = None) -> Path:
+    with open(path, "wb") as handle:
+        for n in range(1, count + 1):
+            handle.write(b'{"id": "0704.9999", "title": broken\n' if n == damaged_at else _snapshot_line(n))
+    return path
+
+
+def test_snapshot_records_have_the_first_version_date_and_categories() -> None:
+    [record] = parse_bytes(_snapshot_line(1), "one.jsonl").papers
+    assert record.arxiv_id == "0704.0001" and record.published == "2007-04-02"  # v1, not update_date
+    assert record.title == "Calculation of prompt diphoton production cross sections number 1"
+    assert record.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
+    assert record.extra["categories"] == "hep-ph astro-ph.CO" and record.extra["venue"] == "Phys.Rev.D76:013009,2007"
+    assert record.doi == "10.1103/physrevd.76.000001" and record.abstract.startswith("A fully differential")
+
+
+def test_stream_records_reads_one_line_at_a_time() -> None:
+    def lines():
+        yield _snapshot_line(1)
+        yield _snapshot_line(2)
+        raise AssertionError("read past what was asked for")
+
+    stream = stream_records(lines(), "x.jsonl")
+    assert next(stream).arxiv_id == "0704.0001"  # type: ignore[union-attr]
+    assert next(stream).arxiv_id == "0704.0002"  # type: ignore[union-attr]
+
+
+def test_snapshot_import_streams_in_batches(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write_snapshot(tmp_path / "arxiv-metadata-oai-snapshot.json", 350, damaged_at=77)
+    monkeypatch.setattr(importer, "STREAM_BATCH", 100)
+
+    def never(_path: Path) -> None:
+        raise AssertionError("a JSON Lines file is never read whole")
+
+    monkeypatch.setattr(importer, "read_input", never)
+    seen: list[tuple[int, int, str]] = []
+    library = Library.open(data_dir)
+    summary = library.import_paths([str(path)], progress=lambda d, t, n: seen.append((d, t, n)))
+    assert (summary.new, summary.files_imported) == (349, 1)
+    assert [str(w) for w in summary.warnings] == [f"{path}:77: not valid JSON; line skipped"]
+    assert summary.files[0].fields["own date"] == 349 and summary.files[0].fields["DOI"] == 174
+    assert seen and seen[-1][0] == seen[-1][1]  # the progress bar reaches its end
+    segments = sorted((data_dir / "library").glob("seg-*.json"))
+    assert len(segments) == 4  # 349 records, 100 a batch: each batch written as it was merged
+    reopened = Library.open(data_dir)
+    paper = reopened.papers["0704.0001"]
+    assert paper.published == "2007-04-02" and paper.extra["categories"] == "hep-ph astro-ph.CO"
+    assert reopened.papers["hep-th/9901010"].published == "2007-04-02"
+    assert reopened.papers["0704.0003"].sightings == [(1, 3)]  # its line in the file
+    again = reopened.import_paths([str(path)])
+    assert (again.new, again.files_already) == (0, 1)
