@@ -9,7 +9,14 @@ Builds (once, cached in the temp dir) a library of N papers from
 - reports the process's peak RSS;
 - runs the same queries through `fzf --filter` over the titles and over title+abstract
   lines (whole process per query), for comparison. fzf comes from the system package
-  manager (`apt-get install fzf`); without it those columns are left out.
+  manager (`apt-get install fzf`); without it those columns are left out;
+- builds a tantivy index of the same papers (title, authors, abstract; `pip install tantivy`,
+  a benchmark dependency only) and types the same keystrokes into it: every word a fuzzy
+  term query (1 edit from 4 letters, 2 from 8, a swap counting one), the last one also as a
+  prefix, title ×3 and authors ×2, top 50 with the count. Filters (`date:`, `is:`) are left
+  out of its queries, so its column is a floor for the text part.
+
+Memory is the measuring process's own peak (VmHWM), not `ru_maxrss`, which a child inherits.
 
 Targets at 100,000 papers: p95 ≤ 16 ms and max ≤ 50 ms per keystroke, ready ≤ 2 s,
 peak RSS ≤ 300 MB.
@@ -28,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import corpus
+from benchmarks.corpus import bench_dir, corpus
 
 QUERIES = [
     "knowledge distillation",
@@ -53,8 +60,18 @@ QUERIES = [
     "zero shot",
 ]
 
-PROBE = r"""
-import json, resource, sys, time
+VMHWM = r"""
+def vmhwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+"""
+
+PROBE = (
+    VMHWM
+    + r"""
+import json, sys, time
 start = time.perf_counter()
 from pathlib import Path
 from paperterm.library import Library
@@ -72,16 +89,103 @@ for query in queries:
         except QueryError:
             pass
         latencies.append((time.perf_counter() - t) * 1000)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"ready_s": ready, "latencies": latencies, "rss_mb": rss}))
+print(json.dumps({"ready_s": ready, "latencies": latencies, "rss_mb": vmhwm()}))
 """
+)
+
+TANTIVY_BUILD = (
+    VMHWM
+    + r"""
+import json, shutil, sys, time
+from pathlib import Path
+import tantivy
+from paperterm.library import Library
+library = Library.open(Path(sys.argv[1]))
+folder = Path(sys.argv[2])
+shutil.rmtree(folder, ignore_errors=True)
+folder.mkdir(parents=True)
+start = time.perf_counter()
+builder = tantivy.SchemaBuilder()
+builder.add_text_field("id", stored=True, tokenizer_name="raw")
+for name in ("title", "authors", "abstract"):
+    builder.add_text_field(name)
+index = tantivy.Index(builder.build(), path=str(folder))
+writer = index.writer()
+for paper in library.papers.values():
+    writer.add_document(tantivy.Document(
+        id=paper.id, title=paper.title, authors=" ".join(paper.authors), abstract=paper.abstract))
+writer.commit()
+writer.wait_merging_threads()
+built = time.perf_counter() - start
+size = sum(f.stat().st_size for f in folder.iterdir())
+print(json.dumps({"build_s": built, "index_mb": size / 1e6, "rss_mb": vmhwm()}))
+"""
+)
+
+TANTIVY_PROBE = (
+    VMHWM
+    + r"""
+import json, re, sys, time
+import tantivy
+index = tantivy.Index.open(sys.argv[1])
+index.reload()
+schema = index.schema
+searcher = index.searcher()
+BOOST = {"title": 3.0, "authors": 2.0, "abstract": 1.0}
+
+def word_query(word, prefix):
+    edits = 2 if len(word) >= 8 else 1 if len(word) >= 4 else 0
+    parts = []
+    for field, boost in BOOST.items():
+        if edits or prefix:
+            q = tantivy.Query.fuzzy_term_query(schema, field, word, distance=edits, prefix=prefix)
+        else:
+            q = tantivy.Query.term_query(schema, field, word)
+        parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+    return tantivy.Query.boolean_query(parts)
+
+def build(text):
+    text = re.sub(r"\b(date|is|list|topic|source):\S*", " ", text)
+    clauses = []
+    phrases = re.findall(r'"([^"]+)"?', text)
+    text = re.sub(r'"[^"]*"?', " ", text)
+    tokens = text.split()
+    for i, token in enumerate(tokens):
+        word = re.sub(r"[^a-z0-9]", "", token.lower())
+        if not word:
+            continue
+        if token.startswith("-") and len(token) > 1:
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "abstract", word)))
+        else:
+            clauses.append((tantivy.Occur.Should, word_query(word, i == len(tokens) - 1 and not text.endswith(" "))))
+    for phrase in phrases:
+        words = [w for w in re.findall(r"[a-z0-9]+", phrase.lower())]
+        if len(words) > 1:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.phrase_query(schema, "abstract", words)))
+        elif words:
+            clauses.append((tantivy.Occur.Must, word_query(words[0], False)))
+    return tantivy.Query.boolean_query(clauses) if clauses else None
+
+queries = json.loads(sys.argv[2])
+latencies = []
+for query in queries:
+    for end in range(1, len(query) + 1):
+        t = time.perf_counter()
+        built = build(query[:end])
+        if built is not None:
+            result = searcher.search(built, 50, count=True)
+            [searcher.doc(address)["id"] for _, address in result.hits]
+        latencies.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"latencies": latencies, "rss_mb": vmhwm()}))
+"""
+)
 
 
 def prepare(papers: int) -> Path:
     """A library of N papers with its index saved (built once per size)."""
     from paperterm.library import Library
 
-    root = Path(tempfile.gettempdir()) / f"paperterm-bench-library-{papers}"
+    root = bench_dir() / f"paperterm-bench-library-{papers}"
     done = root / ".complete"
     if done.exists():
         return root
@@ -93,6 +197,36 @@ def prepare(papers: int) -> Path:
     (root / "index-build-seconds").write_text(f"{time.perf_counter() - start:.2f}")
     done.write_text("ok")
     return root
+
+
+def tantivy_times(root: Path, papers: int) -> dict[str, float] | None:
+    """Build (once per size) and query a tantivy index of the same papers; None without tantivy."""
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        print("tantivy not installed (pip install tantivy): its column is skipped", file=sys.stderr)
+        return None
+    folder = root.parent / f"{root.name}-tantivy"
+    done = folder.parent / f"{folder.name}.json"
+    if not done.exists():
+        built = subprocess.run(
+            [sys.executable, "-c", TANTIVY_BUILD, str(root), str(folder)], capture_output=True, text=True, check=True
+        )
+        done.write_text(built.stdout)
+    build = json.loads(done.read_text())
+    command = [sys.executable, "-c", TANTIVY_PROBE, str(folder), json.dumps(QUERIES)]
+    probe = subprocess.run(command, capture_output=True, text=True, check=True)
+    measured = json.loads(probe.stdout)
+    latencies = measured["latencies"]
+    return {
+        "tantivy_p50_ms": round(percentile(latencies, 0.50), 2),
+        "tantivy_p95_ms": round(percentile(latencies, 0.95), 2),
+        "tantivy_max_ms": round(max(latencies), 2),
+        "tantivy_build_s": round(build["build_s"], 2),
+        "tantivy_index_mb": round(build["index_mb"], 1),
+        "tantivy_build_rss_mb": round(build["rss_mb"], 1),
+        "tantivy_query_rss_mb": round(measured["rss_mb"], 1),
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -130,6 +264,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-fzf", action="store_true", help="leave out the fzf columns")
+    parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy column")
     args = parser.parse_args()
     root = prepare(args.papers)
     probe = subprocess.run(
@@ -140,7 +276,8 @@ def main() -> None:
     )
     measured = json.loads(probe.stdout)
     latencies = measured["latencies"]
-    fzf_titles, fzf_full = fzf_times(root)
+    fzf_titles, fzf_full = fzf_times(root) if not args.no_fzf else (None, None)
+    tantivy = None if args.no_tantivy else tantivy_times(root, args.papers)
     ours_per_query = sum(latencies) / len(QUERIES)
     result = {
         "papers": args.papers,
@@ -154,6 +291,8 @@ def main() -> None:
         "fzf_titles_ms": None if fzf_titles is None else round(fzf_titles, 1),
         "fzf_full_ms": None if fzf_full is None else round(fzf_full, 1),
         "ours_per_query_ms": round(ours_per_query, 1),
+        "index_mb": round(sum(f.stat().st_size for f in (root / "library" / "index").iterdir()) / 1e6, 1),
+        **(tantivy or {}),
     }
     if args.json:
         print(json.dumps(result))
@@ -165,7 +304,17 @@ def main() -> None:
     print(f"per keystroke max      {result['max_ms']:>10.2f} ms   (target ≤ 50)")
     print(f"start → search-ready   {result['ready_s']:>10.3f} s    (target ≤ 2, index already saved)")
     print(f"peak RSS               {result['rss_mb']:>10.1f} MB   (target ≤ 300)")
-    print(f"index build (once)     {result['index_build_s']:>10.2f} s")
+    print(f"index build (once)     {result['index_build_s']:>10.2f} s, {result['index_mb']} MB")
+    if tantivy is not None:
+        t = tantivy
+        print(
+            f"tantivy per keystroke  {t['tantivy_p50_ms']:>10.2f} / {t['tantivy_p95_ms']:.2f} / "
+            f"{t['tantivy_max_ms']:.2f} ms (p50 / p95 / max)"
+        )
+        print(
+            f"tantivy build          {t['tantivy_build_s']:>10.2f} s, {t['tantivy_index_mb']} MB, "
+            f"peak RSS {t['tantivy_build_rss_mb']} MB (build) / {t['tantivy_query_rss_mb']} MB (queries)"
+        )
     if fzf_titles is not None and fzf_full is not None:
         print(f"fzf --filter, titles   {fzf_titles:>10.1f} ms/query (whole process)")
         print(f"fzf --filter, full     {fzf_full:>10.1f} ms/query (whole process)")

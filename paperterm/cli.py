@@ -407,7 +407,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     results = library.search(text, limit=args.limit if args.limit > 0 else None)
     if "topic:" in text:
-        for problem in library.topic_problems():
+        for problem in library.topics.problems():
             ui.warning(problem)
     rows = []
     for pid, score in zip(results.ids, results.scores, strict=True):
@@ -676,25 +676,25 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     action = args.action or "show"
     try:
         if action == "add":
-            topic = library.add_topic(args.name, args.rule)
+            topic = library.topics.add(args.name, args.rule)
             ui.out.print(
                 ui.styled(f"Added topic {topic.name!r}: {plural(len(topic.members), 'paper')} match {args.rule!r}.")
             )
         elif action == "rename":
-            library.rename_topic(args.name, args.new_name)
+            library.topics.rename(args.name, args.new_name)
         elif action in ("hide", "pin", "unpin"):
             flag = "hidden" if action == "hide" else "pinned"
-            library.set_topic_flag(args.name, flag, action != "unpin")
+            library.topics.set_flag(args.name, flag, action != "unpin")
         elif action == "unhide":
-            ui.out.print(ui.styled(f"{plural(library.unhide_topics(), 'topic')} shown again."))
+            ui.out.print(ui.styled(f"{plural(library.topics.unhide_all(), 'topic')} shown again."))
         elif action == "merge":
-            library.merge_topics(args.name, args.target)
+            library.topics.merge(args.name, args.target)
         elif action == "remove":
-            library.remove_topic(args.name)
+            library.topics.remove(args.name)
     except BadAction as exc:
         raise BadInput(str(exc)) from None
     if action == "show" and args.name:
-        topic = library.find_topic(args.name)
+        topic = library.topics.find(args.name)
         rows = [library.describe(library.papers[pid]) for pid in sorted(topic.members) if pid in library.papers]
         rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
         if args.json:
@@ -706,7 +706,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
         return OK
     state = library.state
     rows = []
-    for topic in library.topics():
+    for topic in library.topics.all():
         unread = sum(1 for pid in topic.members if state.status_of(pid) == "new")
         rows.append(
             {
@@ -723,12 +723,12 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
     if args.json:
         ui.print_json(rows)
         return OK
-    covered = len(set().union(*(t.members for t in library.topics()))) if rows else 0
+    covered = len(set().union(*(t.members for t in library.topics.all()))) if rows else 0
     for row in rows:
         mark = "📌 " if row["pinned"] else ("✱ " if row["kind"] == "user" else "  ")
         ui.out.print(ui.styled(f"{row['papers']:>5} {row['unread']:>5}  {mark}{row['name']}"))
     ui.err.print(f"{len(rows)} topics; {covered} of {len(library.papers)} papers have one. Columns: papers, unread.")
-    for problem in library.topic_problems():
+    for problem in library.topics.problems():
         ui.warning(problem)
     return OK
 

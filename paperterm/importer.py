@@ -207,6 +207,9 @@ def _mtime_date(mtime: float | None) -> date | None:
     return datetime.fromtimestamp(mtime).date() if mtime is not None else None
 
 
+COMMIT_EVERY = 50_000  # papers parsed before they are written as one segment
+
+
 def import_inputs(
     store: PaperStore,
     inputs: Iterable[DigestInput | str],
@@ -217,14 +220,31 @@ def import_inputs(
     progress: Progress | None = None,
     skip_unrecognised: bool = False,
 ) -> ImportSummary:
-    """Parse every input and commit them in one go; a file that fails to parse is skipped and named.
+    """Parse every input and commit them; a file that fails to parse is skipped and named.
 
+    Parsed digests are written as a segment every `COMMIT_EVERY` papers, so an import's memory
+    stays bounded however many files it reads (a whole arXiv dump is a million papers).
     `inputs` may hold error strings (from reading) which are reported as skipped files.
     """
     summary = ImportSummary()
     parsed: list[ParsedDigest] = []
+    pending = 0
+    merged: set[str] = set()
     already: set[str] = set()
     done = 0
+
+    def commit() -> None:
+        report: MergeReport = store.commit(parsed, datetime.now(UTC).isoformat(timespec="seconds"))
+        summary.new += len(report.new_ids)
+        summary.known += len(report.known_ids)
+        merged.update(report.merged_ids)
+        summary.title_merged += len(report.title_merged_ids)
+        summary.files_imported += len(report.digests_added)
+        summary.files_already += len(report.digests_known)
+        summary.new_ids += report.new_ids
+        summary.changed_ids += report.known_ids
+        parsed.clear()
+
     for item in inputs:
         done += 1
         if isinstance(item, str):
@@ -255,16 +275,13 @@ def import_inputs(
         summary.files.append(FileReport.of(item.path, result))
         already.add(sha)
         parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
+        pending += len(result.papers)
+        if pending >= COMMIT_EVERY:
+            commit()
+            pending = 0
     if parsed:
-        report: MergeReport = store.commit(parsed, datetime.now(UTC).isoformat(timespec="seconds"))
-        summary.new += len(report.new_ids)
-        summary.known += len(report.known_ids)
-        summary.merged += len(set(report.merged_ids))
-        summary.title_merged += len(report.title_merged_ids)
-        summary.files_imported += len(report.digests_added)
-        summary.files_already += len(report.digests_known)
-        summary.new_ids = report.new_ids
-        summary.changed_ids = report.known_ids
+        commit()
+    summary.merged = len(merged)
     return summary
 
 

@@ -31,10 +31,10 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
+def overview(library: Library) -> list[Scope]:
     """Every scope with its paper and unread counts, in sidebar order.
 
-    Topics need the search index; the app asks without them until it is ready.
+    Topics are the ones computed so far (`TopicCatalogue.cached`): counting never waits for them.
     """
     state = library.state
     papers = library.papers
@@ -48,7 +48,7 @@ def overview(library: Library, *, include_topics: bool = True) -> list[Scope]:
         unread = sum(1 for pid in members if state.status_of(pid) == "new")
         query = f"list:{quote(reading_list.name)}"
         scopes.append(Scope("list", reading_list.id, reading_list.name, query, len(members), unread))
-    for topic in library.topics() if include_topics else []:
+    for topic in library.topics.cached():
         unread = sum(1 for pid in topic.members if pid not in touched)
         query = f"topic:{quote(topic.name)}"
         scopes.append(Scope("topic", topic.key, topic.name, query, len(topic.members), unread, topic.trend))

@@ -25,6 +25,7 @@ from typing import Any
 from loaders import PaperRecord, ParseResult, normalise_doi, normalise_title, paper_id
 
 from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
+from .heap import collector_paused
 from .paper import AbstractBlob, Digest, Paper
 
 SCHEMA_VERSION = 1
@@ -153,6 +154,10 @@ class PaperStore:
         self._by_sha = {d.sha256: d for d in self.digests}
 
     def _load_segments(self, names: list[str]) -> None:
+        with collector_paused():
+            self._read_segments(names)
+
+    def _read_segments(self, names: list[str]) -> None:
         papers = self.papers
         for name in names:
             path = self.root / name

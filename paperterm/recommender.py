@@ -192,7 +192,7 @@ class Recommender:
         )
         state = library.state
         unread = [p for p in library.papers_sorted() if state.status_of(p.id) == "new" and p.id not in kept]
-        pinned = [t for t in library.topics() if t.pinned]
+        pinned = [t for t in library.topics.all() if t.pinned]
         items: list[Recommendation] = []
         if pinned:
             seen: set[str] = set()

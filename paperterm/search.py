@@ -7,13 +7,17 @@ above prefix above typo); then how close together the words stand; then recency.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import overload
 
 import numpy as np
 
+from .heap import collector_paused
 from .paper import Paper
 from .search_index import FIELDS, REPEATED, SearchIndex
 from .search_query import Clause, FilterSource, Query, parse_query
@@ -21,6 +25,80 @@ from .text_tokens import QUERY_STOPWORDS, fold_text, spans, words
 
 PROXIMITY_CANDIDATES = 40
 PHRASE_VERIFY_LIMIT = 1500  # phrase checks read abstracts: the best-scoring candidates only
+HEAD = 256  # results ranked at once; the rest are sorted only if someone reads that far
+WORDS_CACHED = 4096  # papers whose title and abstract words are kept for the proximity rerank
+
+
+class RankedIds(Sequence[str]):
+    """Result ids in rank order, made into strings as they are read.
+
+    A query matching most of 100,000 papers ranks its best `HEAD` at once (a partition, not a
+    sort) and sorts the rest only when something reads past them; the list shows one screenful.
+    The order is exactly that of a stable sort by descending score."""
+
+    def __init__(self, head: np.ndarray, tail: np.ndarray, score: np.ndarray, id_array: np.ndarray) -> None:
+        self._head = head
+        self._tail: np.ndarray | None = tail  # unsorted until needed
+        self._score = score
+        self._id_array = id_array
+        self._order: np.ndarray | None = head if not len(tail) else None
+        self._length = len(head) + len(tail)
+
+    def docs(self) -> np.ndarray:
+        """Every result's document number, in rank order."""
+        if self._order is None:
+            tail = self._tail if self._tail is not None else np.empty(0, dtype=np.int64)
+            tail = tail[np.argsort(-self._score[tail], kind="stable")]
+            self._order = np.concatenate([self._head, tail])
+            self._tail = None
+        return self._order
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            source = self._head if stop <= len(self._head) and step == 1 else self.docs()
+            return self._id_array[source[start:stop:step]].tolist()
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        source = self._head if index < len(self._head) else self.docs()
+        return str(self._id_array[source[index]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._id_array[self.docs()].tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RankedIds | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
+    def __repr__(self) -> str:
+        return f"RankedIds({self[:5]!r}{' …' if self._length > 5 else ''}, {self._length} results)"
+
+    def __contains__(self, value: object) -> bool:
+        return value in set(self)
+
+    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
+        found = np.flatnonzero(self._id_array[self._head] == value)
+        if not len(found):
+            found = np.flatnonzero(self._id_array[self.docs()] == value)
+        hits = [int(i) for i in found if start <= i < (self._length if stop is None else stop)]
+        if not hits:
+            raise ValueError(f"{value!r} is not among the results")
+        return hits[0]
+
+    def scores(self) -> list[float]:
+        return self._score[self.docs()].tolist()
 
 
 @dataclass(slots=True)
@@ -28,13 +106,16 @@ class SearchResults:
     """Ranked paper ids, and what each query word matched, so any result can be highlighted."""
 
     query: Query
-    ids: list[str]
-    scores: list[float]
+    ids: RankedIds
     full_matches: int = 0  # how many results match every word
     _matchers: list[tuple[set[str], str | None]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def scores(self) -> list[float]:
+        return self.ids.scores()
 
     def highlight(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every matched word in `text`, merged and in order."""
@@ -64,15 +145,16 @@ class PaperSearch:
         index: SearchIndex,
         papers: dict[str, Paper],
         filters: FilterSource,
-        order: Callable[[Paper], Any] = lambda p: p.date,
+        order_columns: Callable[[list[Paper]], list[np.ndarray]] = lambda ps: [np.array([p.date for p in ps])],
         seen_on: Callable[[Paper], set[str]] = lambda p: {p.date},
     ) -> None:
-        """`order` is the library's sort key (newest last): ties in rank keep the library's order.
-        `seen_on` gives every digest date a paper appeared on, for `date:` filters."""
+        """`order_columns` gives the library's order (newest last) as `np.lexsort` keys, least
+        significant first: ties in rank keep the library's order. `seen_on` gives every digest
+        date a paper appeared on, for `date:` filters."""
         self.index = index
         self.papers = papers
         self.filters = filters
-        self.order = order
+        self.order_columns = order_columns
         self.seen_on = seen_on
         self._repeats: dict[int, set[str]] = {}  # doc → its other digest dates (few papers have any)
         self._dates: np.ndarray | None = None
@@ -80,6 +162,26 @@ class PaperSearch:
         self._recency: np.ndarray | None = None
         self._known: np.ndarray | None = None
         self._ids: np.ndarray | None = None
+        # Held for a search (milliseconds) and for changes to the index; nothing slow takes it.
+        self.lock = threading.RLock()
+        self._words: OrderedDict[int, tuple[_Positions, _Positions]] = OrderedDict()  # doc → title, abstract
+
+    def add_papers(self, papers: Iterable[Paper]) -> None:
+        """Index papers imported (or enriched) since the index was built."""
+        with self.lock:
+            self.index.add_papers(papers)
+            self.invalidate()
+
+    def set_notes(self, notes: dict[str, str]) -> None:
+        with self.lock:
+            for paper_id, text in notes.items():
+                self.index.set_note(paper_id, text)
+
+    def replace_index(self, index: SearchIndex) -> None:
+        with self.lock:
+            self.index = index
+            self.invalidate()
+            self._words.clear()
 
     def _id_array(self) -> np.ndarray:
         """doc number → paper id, as an array so a ranking turns into ids in one C loop."""
@@ -97,29 +199,32 @@ class PaperSearch:
     def _doc_dates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per document: its date, its recency rank in [0, 1), and whether the library still has it."""
         if self._dates is None or len(self._dates) != len(self.index.doc_ids):
-            papers = self.papers
-            self._known = np.fromiter(
-                (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
-            )
-            docs = [papers.get(pid) for pid in self.index.doc_ids]
-            days = [p.date if p is not None else "" for p in docs]
-            self._dates = np.array(days, dtype="U10")
-            # recency in [0, 1): the library's own order (newest digest first, then as listed)
-            present = [i for i, p in enumerate(docs) if p is not None]
-            present.sort(key=lambda i: self.order(docs[i]))  # type: ignore[arg-type]
-            recency = np.zeros(len(days), dtype=np.float32)
-            self._repeats = {}
-            for i, paper in enumerate(docs):
-                if paper is not None and len(paper.sightings) > 1:
-                    others = self.seen_on(paper) - {paper.date}
-                    if others:
-                        self._repeats[i] = others
-            recency[np.asarray(present, dtype=np.int64)] = np.arange(1, len(present) + 1, dtype=np.float32) / (
-                len(present) + 1
-            )
-            self._recency = recency
-        assert self._recency is not None and self._known is not None
+            with collector_paused():
+                self._make_doc_dates()
+        assert self._dates is not None and self._recency is not None and self._known is not None
         return self._dates, self._recency, self._known
+
+    def _make_doc_dates(self) -> None:
+        papers = self.papers
+        self._known = np.fromiter(
+            (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
+        )
+        docs = [papers.get(pid) for pid in self.index.doc_ids]
+        present = [i for i, p in enumerate(docs) if p is not None]
+        kept: list[Paper] = [docs[i] for i in present]  # type: ignore[misc]
+        self._dates = np.array([p.date if p is not None else "" for p in docs], dtype="U10")
+        # recency in [0, 1): the library's own order (newest digest first, then as listed),
+        # sorted as columns (one C sort) rather than by a key function per paper
+        order = np.asarray(present, dtype=np.int64)[np.lexsort(self.order_columns(kept))] if kept else []
+        recency = np.zeros(len(docs), dtype=np.float32)
+        self._repeats = {}
+        for i, paper in enumerate(docs):
+            if paper is not None and len(paper.sightings) > 1:
+                others = self.seen_on(paper) - {paper.date}
+                if others:
+                    self._repeats[i] = others
+        recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
+        self._recency = recency
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
         """Ranked results for a query string; raises QueryError for a malformed query."""
@@ -127,6 +232,10 @@ class PaperSearch:
         return self.run(query, limit)
 
     def run(self, query: Query, limit: int | None = None) -> SearchResults:
+        with self.lock:
+            return self._run(query, limit)
+
+    def _run(self, query: Query, limit: int | None) -> SearchResults:
         index = self.index
         size = len(index.doc_ids)
         dates, recency, known = self._doc_dates()
@@ -150,19 +259,19 @@ class PaperSearch:
             score = score + recency * 0.01
             full = int((mask & full_mask).sum())
         chosen = np.flatnonzero(mask)
-        ranked = chosen[np.argsort(-score[chosen], kind="stable")]
-        if query.has_text and len(ranked) > 1:
-            ranked = self._rerank_by_proximity(ranked, score, query)
+        head, tail = _best_first(chosen, score, max(HEAD, limit or 0))
+        if query.has_text and len(head) > 1:
+            head = self._rerank_by_proximity(head, score, query)
         if limit is not None:
-            ranked = ranked[:limit]
-        ids = self._id_array()[ranked].tolist()
-        return SearchResults(query, ids, score[ranked].tolist(), full, matchers)
+            head, tail = head[:limit], tail[:0]
+        return SearchResults(query, RankedIds(head, tail, score, self._id_array()), full, matchers)
 
     def _ids_with_all(self, words_: list[str], field: str) -> list[str]:
-        mask = np.ones(len(self.index.doc_ids), dtype=bool)
-        for word in words_:
-            mask &= self.index.token_mask(word, (field,))
-        return self._id_array()[np.flatnonzero(mask)].tolist()
+        with self.lock:
+            mask = np.ones(len(self.index.doc_ids), dtype=bool)
+            for word in words_:
+                mask &= self.index.token_mask(word, (field,))
+            return self._id_array()[np.flatnonzero(mask)].tolist()
 
     def titles_containing(self, words_: list[str]) -> list[str]:
         """Ids of papers whose title holds every one of these exact words (topic membership)."""
@@ -259,16 +368,28 @@ class PaperSearch:
         adjusted = []
         n = len(set(clause_words))
         for doc in head:
-            paper = self.papers[self.index.doc_ids[doc]]
             bonus = 0.0
             # Words together in the title count most, then words together in the abstract.
-            for text, weight in ((paper.title, 4.0), (paper.abstract, 2.0)):
-                window = _smallest_window(words(text), clause_words)
+            for tokens, weight in zip(self._doc_words(doc), (4.0, 2.0), strict=True):
+                window = _smallest_window(tokens, clause_words)
                 if window is not None:
                     bonus += weight / (1 + window - n)
             adjusted.append((-(float(score[doc]) + bonus), doc))
         adjusted.sort()
         return np.concatenate([np.array([d for _, d in adjusted], dtype=ranked.dtype), ranked[len(head) :]])
+
+    def _doc_words(self, doc: int) -> tuple[_Positions, _Positions]:
+        """A paper's title and abstract words, kept for the next keystrokes (which rerank the same papers)."""
+        found = self._words.get(doc)
+        if found is None:
+            paper = self.papers[self.index.doc_ids[doc]]
+            found = (_Positions(words(paper.title)), _Positions(words(paper.abstract)))
+            self._words[doc] = found
+            if len(self._words) > WORDS_CACHED:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(doc)
+        return found
 
     # -- filters -------------------------------------------------------------
 
@@ -337,6 +458,20 @@ class PaperSearch:
         return mask
 
 
+def _best_first(chosen: np.ndarray, score: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `count` best of `chosen` in stable descending order of score, and the rest unsorted.
+
+    Every document scoring as well as the `count`-th is in the head, so the head is exactly the
+    start of a stable sort of all of them."""
+    if len(chosen) <= count:
+        return chosen[np.argsort(-score[chosen], kind="stable")], chosen[:0]
+    values = score[chosen]
+    threshold = -np.partition(-values, count - 1)[count - 1]
+    best = values >= threshold
+    head = chosen[best]
+    return head[np.argsort(-score[head], kind="stable")], chosen[~best]
+
+
 def _date_mask(dates: np.ndarray, op: str, value: str) -> np.ndarray:
     """Vectorised `DateFilter.accepts`: compare each date cut to the value's precision."""
     cut = dates.astype(f"U{len(value)}")
@@ -347,10 +482,37 @@ def _date_mask(dates: np.ndarray, op: str, value: str) -> np.ndarray:
     return has_date & compare(cut, value)
 
 
-def _smallest_window(tokens: list[str], wanted: list[str]) -> int | None:
-    """Length of the shortest run of `tokens` holding a token starting with each wanted word."""
+class _Positions:
+    """Where each distinct word of a text stands, with the words sorted, so the words starting
+    with a prefix are one bisect away (the proximity rerank asks this on every keystroke)."""
+
+    __slots__ = ("at", "sorted")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.at: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            self.at.setdefault(token, []).append(i)
+        self.sorted = sorted(self.at)
+
+    def starting_with(self, prefix: str) -> list[str]:
+        lo = bisect.bisect_left(self.sorted, prefix)
+        hi = bisect.bisect_left(self.sorted, prefix + "\uffff")
+        return self.sorted[lo:hi]
+
+
+def _smallest_window(text: _Positions, wanted: list[str]) -> int | None:
+    """Length of the shortest run of the text's words holding a word starting with each wanted word."""
     words_ = tuple(dict.fromkeys(wanted))
-    hits = [(i, next(w for w in words_ if t.startswith(w))) for i, t in enumerate(tokens) if t.startswith(words_)]
+    claimed: set[str] = set()
+    hits: list[tuple[int, str]] = []
+    for word in words_:  # a token counts for the first wanted word it starts with
+        for token in text.starting_with(word):
+            if token not in claimed:
+                claimed.add(token)
+                hits.extend((i, word) for i in text.at[token])
+    if len({w for _, w in hits}) < len(words_):
+        return None
+    hits.sort()
     need = dict.fromkeys(words_, 0)
     missing = len(need)
     best: int | None = None

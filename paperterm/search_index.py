@@ -3,7 +3,10 @@
 Each field's postings are stored CSR-style in numpy: the vocabulary is sorted, so
 every token sharing a prefix is one contiguous slice of the postings array, and a
 prefix such as `d` costs one slice rather than thousands of lookups. Fuzzy matches
-come from rapidfuzz over the vocabulary, bucketed by length. The built index is
+come from rapidfuzz over the vocabulary, bucketed by length and narrowed first by each token's
+set of letters (a token missing more than k of the word's letters, or holding more than k
+letters the word lacks, is more than k edits away), a vectorised test that leaves rapidfuzz
+a few percent of the vocabulary. The built index is
 saved beside the paper cache (`.npy` files, memory-mapped on load) and papers
 imported later go into a small in-memory delta until the next rebuild; notes,
 which change as the user types, always live in the delta.
@@ -73,7 +76,10 @@ class SearchIndex:
         self.doc_of: dict[str, int] = {}
         self.vocab: list[str] = []
         self.vocab_index: dict[str, int] = {}
-        self._by_length: dict[int, list[str]] = {}
+        self._by_length: np.ndarray | None = None  # vocabulary numbers ordered by token length
+        self._length_starts: np.ndarray | None = None  # where each length starts in `_by_length`
+        self._letters: np.ndarray | None = None  # per token, its letter classes as bits
+        self._unfiltered: np.ndarray | None = None  # tokens the letter test cannot judge
         self.fields: dict[str, _Postings] = {}
         self.base_docs = 0
         # Delta: docs added after the build (per field token → docs), and notes.
@@ -137,11 +143,41 @@ class SearchIndex:
     def _set_vocab(self, vocab: list[str]) -> None:
         self.vocab = vocab
         self.vocab_index = {t: i for i, t in enumerate(vocab)}
-        by_length: dict[int, list[str]] = defaultdict(list)
-        for token in vocab:
-            by_length[len(token)].append(token)
-        self._by_length = dict(by_length)
+        self._by_length = self._length_starts = self._letters = self._unfiltered = None
         self._expand.cache_clear()
+
+    def _length_bucket(self, length: int) -> np.ndarray:
+        """Vocabulary numbers of the tokens of this length (the letter bits made on first use)."""
+        if self._by_length is None or self._length_starts is None:
+            lengths = np.fromiter(map(len, self.vocab), dtype=np.int32, count=len(self.vocab))
+            self._by_length = np.argsort(lengths, kind="stable")
+            self._length_starts = np.searchsorted(
+                lengths[self._by_length], np.arange(int(lengths.max(initial=0)) + 2), side="left"
+            )
+            self._letters, self._unfiltered = _letter_bits(self.vocab)
+        if not 0 <= length < len(self._length_starts) - 1:
+            return self._by_length[:0]
+        return self._by_length[self._length_starts[length] : self._length_starts[length + 1]]
+
+    def _within(self, word: str, max_edits: int) -> list[tuple[str, int]]:
+        """Vocabulary tokens 1..max_edits edits (Levenshtein) from `word`, with their distance."""
+        found: list[tuple[str, int]] = []
+        bits = np.uint32(_bits_of(word))
+        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+            bucket = self._length_bucket(length)
+            if not len(bucket):
+                continue
+            assert self._letters is not None and self._unfiltered is not None
+            theirs = self._letters[bucket]
+            near = (_popcount(bits & ~theirs) <= max_edits) & (_popcount(theirs & ~bits) <= max_edits)
+            near |= self._unfiltered[bucket]
+            candidates = [self.vocab[i] for i in bucket[near].tolist()]
+            for token, distance, _ in process.extract(
+                word, candidates, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
+            ):
+                if distance:
+                    found.append((token, distance))
+        return found
 
     def _add_doc_id(self, paper_id: str) -> int:
         number = len(self.doc_ids)
@@ -207,15 +243,8 @@ class SearchIndex:
         fuzzy: list[tuple[str, float]] = []
         max_edits = 2 if len(word) >= 8 else 1 if len(word) >= 4 else 0
         if max_edits:
-            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
-                bucket = self._by_length.get(length)
-                if not bucket:
-                    continue
-                for token, distance, _ in process.extract(
-                    word, bucket, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
-                ):
-                    if distance:
-                        fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
+            for token, distance in self._within(word, max_edits):
+                fuzzy.append((token, FUZZY1 if distance == 1 else FUZZY2))
             for token in self.delta_vocab:
                 if token != word and abs(len(token) - len(word)) <= max_edits:
                     distance = Levenshtein.distance(word, token, score_cutoff=max_edits)
@@ -242,24 +271,27 @@ class SearchIndex:
         in_title = np.zeros(size, dtype=bool)
         exp = self.expand(word, as_prefix)
         exact_id = self.vocab_index.get(word)
+        hits: list[tuple[float, np.ndarray]] = []
         for name, postings in self.fields.items():
             weight = WEIGHTS[name]
-            hits = []
+            field_hits = []
             # A word of one or two letters is still being typed: as a prefix it would match most
             # of every abstract, so it reaches titles and authors only (exact matches count anywhere).
             if exp.prefix is not None and (len(word) >= SHORT_PREFIX or name != "abstract"):
-                hits.append((postings.range_docs(*exp.prefix), prefix_quality * weight))
+                field_hits.append((prefix_quality * weight, postings.range_docs(*exp.prefix)))
             for token, quality in exp.fuzzy:
                 token_id = self.vocab_index.get(token)
                 if token_id is not None:
-                    hits.append((postings.range_docs(token_id, token_id + 1), quality * weight))
+                    field_hits.append((quality * weight, postings.range_docs(token_id, token_id + 1)))
             if exact_id is not None:
-                hits.append((postings.range_docs(exact_id, exact_id + 1), EXACT * weight))
-            for docs, score in hits:
-                if docs.size:
-                    _raise_to(best, docs, score)
-                    if name == "title":
-                        in_title[docs] = True
+                field_hits.append((EXACT * weight, postings.range_docs(exact_id, exact_id + 1)))
+            for _score, docs in field_hits:
+                if docs.size and name == "title":
+                    in_title[docs] = True
+            hits.extend(h for h in field_hits if h[1].size)
+        # Written from the weakest match to the strongest, each write keeps the best: no max needed.
+        for score, docs in sorted(hits, key=lambda h: h[0]):
+            best[docs] = np.float32(score)
         for name, table in self.delta.items():
             if not table:
                 continue
@@ -317,6 +349,16 @@ class SearchIndex:
         for name, postings in saved.items():
             _save_array(folder / f"{name}.offsets.npy", postings.offsets)
             _save_array(folder / f"{name}.docs.npy", postings.docs)
+        self._length_bucket(0)  # the fuzzy matcher's tables, saved so a launch need not make them
+        assert self._by_length is not None and self._length_starts is not None
+        assert self._letters is not None and self._unfiltered is not None
+        for name, table in (
+            ("by_length", self._by_length),
+            ("length_starts", self._length_starts),
+            ("letters", self._letters),
+            ("unfiltered", self._unfiltered),
+        ):
+            _save_array(folder / f"vocab.{name}.npy", table)
         write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
         write_json(
             folder / "index.json",
@@ -328,6 +370,19 @@ class SearchIndex:
                 "vocab_size": len(self.vocab),
             },
         )
+
+    def _load_fuzzy_tables(self, folder: Path) -> None:
+        """The saved fuzzy-matching tables, when present and of this vocabulary's size (else made on use)."""
+        try:
+            tables = [
+                np.load(folder / f"vocab.{n}.npy") for n in ("by_length", "length_starts", "letters", "unfiltered")
+            ]
+        except (OSError, ValueError):
+            return
+        by_length, starts, letters, unfiltered = tables
+        size = len(self.vocab)
+        if len(by_length) == len(letters) == len(unfiltered) == size and len(starts) and starts[-1] == size:
+            self._by_length, self._length_starts, self._letters, self._unfiltered = tables
 
     @staticmethod
     def saved_key(folder: Path) -> str | None:
@@ -366,9 +421,52 @@ class SearchIndex:
                 else:
                     index.fields[name] = _Postings(offsets, docs)
             index.base_docs = len(index.doc_ids)
+            index._load_fuzzy_tables(folder)
             return index
         except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             return None  # the index is a cache: a damaged one is simply rebuilt
+
+
+LETTER_WIDTH = 32  # tokens longer than this are always handed to rapidfuzz
+_POPCOUNT16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
+
+
+def _bits_of(word: str) -> int:
+    """A word's letter classes as bits: a..z, and one bit for any digit, one for anything else."""
+    bits = 0
+    for ch in word:
+        if "a" <= ch <= "z":
+            bits |= 1 << (ord(ch) - 97)
+        elif "0" <= ch <= "9":
+            bits |= 1 << 26
+        else:
+            bits |= 1 << 27
+    return bits
+
+
+def _letter_bits(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_bits_of` for every token at once (numpy over a fixed-width byte array), and which tokens
+    it cannot judge (not ASCII, or longer than LETTER_WIDTH): those always go to rapidfuzz."""
+    # Code points, truncated to LETTER_WIDTH, straight from the strings (no encoding per token).
+    points = np.array(vocab, dtype=f"U{LETTER_WIDTH}") if vocab else np.zeros(0, dtype=f"U{LETTER_WIDTH}")
+    chars = points.view(np.uint32).reshape(len(vocab), LETTER_WIDTH)
+    bits = np.zeros(len(vocab), dtype=np.uint32)
+    one = np.uint32(1)
+    for column in chars.T:
+        letter = (column >= 97) & (column <= 122)
+        digit = (column >= 48) & (column <= 57)
+        other = (column != 0) & ~letter & ~digit
+        shift = np.where(letter, column.astype(np.uint32) - 97, np.where(digit, 26, 27)).astype(np.uint32)
+        bits |= np.where(letter | digit | other, np.left_shift(one, shift), 0).astype(np.uint32)
+    lengths = np.fromiter(map(len, vocab), dtype=np.int32, count=len(vocab))
+    unfiltered = (lengths > LETTER_WIDTH) | ~np.fromiter(map(str.isascii, vocab), dtype=bool, count=len(vocab))
+    return bits, unfiltered
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(values)
+    return _POPCOUNT16[values & 0xFFFF] + _POPCOUNT16[values >> 16]
 
 
 def _raise_to(best: np.ndarray, docs: np.ndarray, score: float) -> None:

@@ -186,6 +186,9 @@ class Topic:
     pinned: bool = False
     broad: bool = False  # a single title word, chosen to cover papers no phrase topic holds
     spellings: frozenset[str] = frozenset()  # a broad topic's words as written (`expert`, `experts`)
+    # The written forms membership is decided by (title holds one; or abstract repeats one):
+    # kept so papers imported later join without rediscovering (see `topic_catalogue`).
+    forms: tuple[str, ...] = ()
 
 
 ABSTRACT_SAMPLE = 3000
@@ -376,13 +379,25 @@ def discover(
         for key, _surface in chosen:
             forms = sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set()))
             members[key] = titles_with(forms) | central_in_abstract(forms, None)
-        broad = [Topic(t.key, t.name, frozenset(titles_with(sorted(t.spellings))), "auto", broad=True) for t in broad]
+        broad = [
+            Topic(
+                t.key,
+                t.name,
+                frozenset(titles_with(sorted(t.spellings))),
+                "auto",
+                broad=True,
+                spellings=t.spellings,
+                forms=t.forms,
+            )
+            for t in broad
+        ]
     topics = []
     for key, surface in chosen:
         label = surface
         if key in by_key:
             label = f"{surface} ({spelled[key]})"
-        topics.append(Topic(f"auto:{' '.join(key)}", label, frozenset(members[key]), "auto"))
+        forms = tuple(sorted(set(surfaces[key]) | ({by_key[key]} if key in by_key else set())))
+        topics.append(Topic(f"auto:{' '.join(key)}", label, frozenset(members[key]), "auto", forms=forms))
     topics.extend(broad)
     return topics
 
@@ -420,7 +435,15 @@ def _broad_topics(papers: list[Paper], covered: set[str], taken: set[Key], total
             break
         name = spelling[key].most_common(1)[0][0]
         chosen.append(
-            Topic(f"auto:{key}", name, frozenset(docs[key]), "auto", broad=True, spellings=frozenset(spelling[key]))
+            Topic(
+                f"auto:{key}",
+                name,
+                frozenset(docs[key]),
+                "auto",
+                broad=True,
+                spellings=frozenset(spelling[key]),
+                forms=tuple(sorted(spelling[key])),
+            )
         )
         covered |= docs[key]
     return chosen

@@ -95,18 +95,18 @@ def act_on_scope(library: Library, kind: str, name: str, action: ScopeAction, va
         raise BadAction(f"a reading list cannot be {action.value}ed")
     if kind != "topic":
         raise BadAction(f"only reading lists and topics can be {action.value}d")
-    topic = library.find_topic(name)
+    topic = library.topics.find(name)
     if action is ScopeAction.RENAME:
-        library.rename_topic(name, value)
+        library.topics.rename(name, value)
     elif action is ScopeAction.PIN:
-        library.set_topic_flag(name, "pinned", not topic.pinned)
+        library.topics.set_flag(name, "pinned", not topic.pinned)
     elif action is ScopeAction.HIDE:
-        library.set_topic_flag(name, "hidden", True)
+        library.topics.set_flag(name, "hidden", True)
         return f"Hid topic {topic.name}"
     elif action is ScopeAction.MERGE:
-        library.merge_topics(name, value)
+        library.topics.merge(name, value)
         return f"Merged topic {topic.name} into {value}"
     else:
-        library.remove_topic(name)
+        library.topics.remove(name)
         return f"{'Removed' if topic.kind == 'user' else 'Hid'} topic {topic.name}"
     return ""

@@ -22,7 +22,7 @@ def library(data_dir: Path) -> Library:
     library = Library.open(data_dir)
     library.create_list("my thesis")
     library.create_list("reading group")
-    library.add_topic("MoE routing", '"mixture of experts" | moe')
+    library.topics.add("MoE routing", '"mixture of experts" | moe')
     return library
 
 

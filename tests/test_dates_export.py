@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,3 +49,31 @@ def test_a_stray_brace_does_not_swallow_the_fields_after_it() -> None:
     text = bibtex([_row("Closing } too early")])
     [paper] = parse_text(text, "x.bib", "bibtex").papers
     assert paper.title == "Closing } too early" and paper.extra["year"] == "2015" and paper.doi == "10.1000/x"
+
+
+def test_own_date_apart_from_the_day_seen(data_dir: Path) -> None:
+    """Each Atom entry keeps its own `published`; a CSV row its year; a 1901 classic imported today sorts
+    as 1901, `date:` filters by the day seen and `published:`/`year:` by the paper's own date."""
+    from datetime import date
+
+    from paperterm.library import Library
+
+    fixtures = Path(__file__).parent / "fixtures" / "formats"
+    library = Library.open(data_dir)
+    library.import_paths([str(fixtures / "atom.xml")], explicit_date=date(2026, 11, 23))
+    library.import_bytes(
+        b'"Title","Publication Year","Author"\n"On the Electrodynamics of Classics","1901","Old, Author"\n'
+        b'"A Paper From Last Year","2025","New, Author"\n',
+        "zotero.csv",
+        explicit_date=date(2026, 11, 23),
+    )
+    rows = {row["title"]: row for row in map(library.describe, library.papers.values())}
+    atom = sorted((row["published"], row["date"]) for row in rows.values() if row["arxiv_id"])
+    assert atom == [("2024-01-04", "2026-11-23"), ("2024-01-05", "2026-11-23")]
+    assert rows["On the Electrodynamics of Classics"]["published"] == "1901"
+    newest = [p.title for p in library.papers_sorted()]
+    assert newest[0] == "A Paper From Last Year" and newest[-1] == "On the Electrodynamics of Classics"
+    assert len(library.search("year:1901").ids) == 1 and len(library.search("published:2024-01").ids) == 2
+    assert library.search("date:<2000").ids == [] and len(library.search("date:2026-11-23").ids) == 4
+    exported = bibtex([rows["On the Electrodynamics of Classics"]])
+    assert "year = {1901}" in exported and "2026" not in exported

@@ -178,3 +178,18 @@ def test_refresh_sees_another_processes_import(data_dir: Path) -> None:
     assert first.refresh() is True
     assert len(first.papers) == 174
     assert first.refresh() is False
+
+
+def test_a_large_import_is_written_in_bounded_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every COMMIT_EVERY papers become a segment as the import goes: memory stays bounded."""
+    from paperterm import importer
+
+    whole = Library.open(tmp_path / "whole")
+    expected = whole.import_paths([str(BLANK), str(COMPACT)])
+    monkeypatch.setattr(importer, "COMMIT_EVERY", 5)
+    library = Library.open(tmp_path / "batched")
+    summary = library.import_paths([str(BLANK), str(COMPACT)])
+    assert (summary.new, summary.known, summary.merged) == (expected.new, expected.known, expected.merged)
+    assert len(library.store._segments) == 2  # one per digest file here, each past 5 papers
+    reopened = Library.open(tmp_path / "batched")
+    assert set(reopened.papers) == set(whole.papers)

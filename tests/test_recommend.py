@@ -120,8 +120,8 @@ def test_cold_start_says_so_and_falls_back_to_newest_or_pinned_topics(seeded: Li
     found = seeded.recommender.for_you(limit=5)
     assert found.cold and "kept 0 papers" in found.notice and "newest unread" in found.notice
     assert len(found.items) == 5
-    topic = seeded.topics()[0]
-    seeded.set_topic_flag(topic.name, "pinned", True)
+    topic = seeded.topics.all()[0]
+    seeded.topics.set_flag(topic.name, "pinned", True)
     found = seeded.recommender.for_you(limit=50)
     assert f"pinned topics ({topic.name})" in found.notice
     assert found.items and all(item.paper_id in topic.members and item.topic == topic.name for item in found.items)

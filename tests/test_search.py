@@ -188,3 +188,82 @@ def test_any_paper_is_the_top_result_for_its_own_title(library: Library, data: s
     title = library.papers[pid].title
     top = library.search(title.replace('"', " ")).ids[0]
     assert library.papers[top].title == title
+
+
+# -- the engine's shortcuts give exactly the plain computation's answer ---------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.25]), min_size=0, max_size=60),
+    st.integers(min_value=1, max_value=20),
+)
+def test_ranking_the_head_first_is_a_stable_sort(values: list[float], count: int) -> None:
+    """Ties included: the head and the lazily sorted rest read exactly as one stable sort."""
+    import numpy as np
+
+    from paperterm.search import RankedIds, _best_first
+
+    score = np.array(values, dtype=np.float32)
+    chosen = np.arange(len(values))
+    head, tail = _best_first(chosen, score, count)
+    names = np.array([f"p{i}" for i in range(len(values))], dtype=object)
+    ranked = RankedIds(head, tail, score, names)
+    expected = [f"p{i}" for i in np.argsort(-score, kind="stable")]
+    assert list(ranked) == expected
+    assert len(ranked) == len(expected)
+    assert [ranked[i] for i in range(len(expected))] == expected
+    assert ranked[2:9] == expected[2:9]
+    for name in expected[::7]:
+        assert ranked.index(name) == expected.index(name)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="abcdeilnorst", min_size=4, max_size=10))
+def test_letter_test_never_drops_a_near_token(library: Library, word: str) -> None:
+    """Tokens within the edit budget, found through the letter bits, are those a full scan finds."""
+    from rapidfuzz.distance import Levenshtein
+
+    index = library.search_engine().index
+    budget = 2 if len(word) >= 8 else 1
+    scanned = {(t, d) for t in index.vocab if 0 < (d := Levenshtein.distance(word, t)) <= budget}
+    assert set(index._within(word, budget)) == scanned
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["mix", "mixture", "of", "experts", "expert", "moe", "routing", "x"]), max_size=30),
+    st.lists(st.sampled_from(["mix", "exp", "rout", "of", "moe"]), min_size=1, max_size=3),
+)
+def test_proximity_window_from_word_positions(tokens: list[str], wanted: list[str]) -> None:
+    """The window found through each text's word positions is the one a scan of its words finds."""
+    from paperterm.search import _Positions, _smallest_window
+
+    words_ = tuple(dict.fromkeys(wanted))
+    hits = [(i, next(w for w in words_ if t.startswith(w))) for i, t in enumerate(tokens) if t.startswith(words_)]
+    best = None
+    for i, (start, _) in enumerate(hits):
+        seen: set[str] = set()
+        for end, word in hits[i:]:
+            seen.add(word)
+            if len(seen) == len(words_):
+                best = end - start + 1 if best is None else min(best, end - start + 1)
+                break
+    assert _smallest_window(_Positions(tokens), wanted) == best
+
+
+def test_saved_fuzzy_tables_are_read_back_and_stale_ones_remade(tmp_path: Path) -> None:
+    import numpy as np
+
+    from paperterm.paper import Paper
+
+    papers = [Paper(f"p{i}", f"Knowledge distillation {i}", abstract="routing experts tokens") for i in range(30)]
+    built = SearchIndex.build(papers)
+    built.save(tmp_path, "key")
+    loaded = SearchIndex.load(tmp_path, "key")
+    assert loaded is not None and loaded._letters is not None  # read, not made on first use
+    assert loaded._within("distilation", 2) == built._within("distilation", 2) == [("distillation", 1)]
+    np.save(tmp_path / "vocab.letters.npy", np.zeros(3, dtype=np.uint32))  # another vocabulary's
+    stale = SearchIndex.load(tmp_path, "key")
+    assert stale is not None and stale._letters is None
+    assert stale._within("routng", 1) == [("routing", 1)]

@@ -23,32 +23,32 @@ def _saved_topics(root: Path) -> dict:
 
 def test_a_rule_naming_its_own_topic_is_refused_and_nothing_is_saved(seeded: Library) -> None:
     with pytest.raises(BadAction, match="names the topic itself"):
-        seeded.add_topic("selfref", "topic:selfref")
+        seeded.topics.add("selfref", "topic:selfref")
     assert _saved_topics(seeded.root) == {}
-    assert seeded.topics()  # and topics still work
+    assert seeded.topics.all()  # and topics still work
 
 
 def test_a_circle_through_other_topics_is_refused(seeded: Library) -> None:
-    seeded.add_topic("A", "distillation topic:B")
+    seeded.topics.add("A", "distillation topic:B")
     with pytest.raises(BadAction, match=r"A → B → A|B → A → B"):
-        seeded.add_topic("B", "routing | topic:A")
+        seeded.topics.add("B", "routing | topic:A")
     assert set(_saved_topics(seeded.root)) == {"user:a"}
 
 
 def test_a_rename_that_closes_a_circle_is_refused(seeded: Library) -> None:
-    seeded.add_topic("A", "distillation topic:X")
-    seeded.add_topic("B", "-topic:A routing")
+    seeded.topics.add("A", "distillation topic:X")
+    seeded.topics.add("B", "-topic:A routing")
     with pytest.raises(BadAction, match="circle"):
-        seeded.rename_topic("B", "X")
-    assert seeded.find_topic("B").kind == "user"
+        seeded.topics.rename("B", "X")
+    assert seeded.topics.find("B").kind == "user"
 
 
 def test_a_rule_may_name_other_topics(seeded: Library) -> None:
-    distillation = seeded.find_topic("distillation")
-    seeded.add_topic("Mine", "topic:distillation")
-    seeded.add_topic("Mine too", "topic:Mine")
-    assert seeded.find_topic("Mine").members == distillation.members
-    assert seeded.find_topic("Mine too").members == distillation.members
+    distillation = seeded.topics.find("distillation")
+    seeded.topics.add("Mine", "topic:distillation")
+    seeded.topics.add("Mine too", "topic:Mine")
+    assert seeded.topics.find("Mine").members == distillation.members
+    assert seeded.topics.find("Mine too").members == distillation.members
 
 
 def test_a_state_holding_a_circle_loads_with_those_topics_left_out(seeded: Library) -> None:
@@ -60,9 +60,9 @@ def test_a_state_holding_a_circle_loads_with_those_topics_left_out(seeded: Libra
     reopened = Library.open(seeded.root)
     reopened.import_samples()
 
-    keys = {t.key for t in reopened.topics()}
+    keys = {t.key for t in reopened.topics.all()}
     assert "user:fine" in keys and "user:selfref" not in keys
-    assert [p.split(":")[0] for p in reopened.topic_problems()] == [
+    assert [p.split(":")[0] for p in reopened.topics.problems()] == [
         "topic selfref → selfref names itself, so it is left out"
     ]
     with pytest.raises(QueryError, match="no topic named 'selfref'"):

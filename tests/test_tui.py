@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -79,6 +80,45 @@ def state(app: PapertermApp):
 
 
 # -- the user's story ------------------------------------------------------------------
+
+
+async def test_search_answers_while_topics_are_still_being_computed(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Topics (seconds on a large library) hold no lock a search needs: the query answers first."""
+    from paperterm.topic_catalogue import TopicCatalogue
+
+    release = threading.Event()
+    computing = threading.Event()
+    original = TopicCatalogue.all
+
+    def slow_topics(self: TopicCatalogue) -> list:
+        computing.set()
+        release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(TopicCatalogue, "all", slow_topics)
+    app = PapertermApp(data_dir, watch=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if computing.is_set():
+                    break
+            assert computing.is_set()
+            await pilot.press("slash", *"distillation")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if "match every word" in status_text(app):
+                    break
+            assert "match every word" in status_text(app), status_text(app)
+            assert "distillation" in app.library.papers[current_id(app)].title.lower()
+            assert not release.is_set()  # answered while the topics were still being computed
+            release.set()
+            await settle(pilot)
+            assert app.library.topics.cached()
+    finally:
+        release.set()
 
 
 async def test_triage_story_survives_a_restart(data_dir: Path) -> None:
@@ -287,7 +327,7 @@ async def test_a_saved_topic_rule_naming_itself_is_left_out_with_a_message(data_
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert any("topic loop → loop names itself" in m for m in notifications(app))
-        assert all(t.key != "user:loop" for t in app.library.topics())
+        assert all(t.key != "user:loop" for t in app.library.topics.all())
         await pilot.press("slash", *"topic:distillation")
         await settle(pilot)
         assert plist(app).ids
@@ -536,7 +576,7 @@ async def _sidebar_new_topic(pilot: Pilot, app: PapertermApp) -> None:
     assert isinstance(app.screen, TextPrompt)
     await pilot.press(*"MoE", "enter", *'"mixture of experts" | moe', "enter")
     await settle(pilot)
-    assert len(app.library.find_topic("MoE").members) >= 20
+    assert len(app.library.topics.find("MoE").members) >= 20
     assert any(s.label == "MoE" for s in app.main.query_one("ScopeSidebar").scopes)
 
 
@@ -547,14 +587,14 @@ async def _sidebar_rename(pilot: Pilot, app: PapertermApp) -> None:
     field.value = ""
     await pilot.press(*"Summaries", "enter")
     await settle(pilot)
-    assert Library.open(app.library.root).find_topic("Summaries").key == "auto:summariz"
+    assert Library.open(app.library.root).topics.find("Summaries").key == "auto:summariz"
 
 
 async def _sidebar_pin(pilot: Pilot, app: PapertermApp) -> None:
     await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("p")
     await settle(pilot)
-    assert app.library.topics()[0].key == "auto:summariz"
+    assert app.library.topics.all()[0].key == "auto:summariz"
 
 
 def notifications(app: PapertermApp) -> list[str]:
@@ -565,21 +605,21 @@ async def _sidebar_hide(pilot: Pilot, app: PapertermApp) -> None:
     await _highlight_scope(pilot, app, "auto:summariz")
     await pilot.press("h")
     await settle(pilot)
-    assert all(t.key != "auto:summariz" for t in app.library.topics())
+    assert all(t.key != "auto:summariz" for t in app.library.topics.all())
     assert any(m.startswith("Hid topic") and m.endswith("u to undo") for m in notifications(app))
     await pilot.press("u")
     await settle(pilot)
-    assert any(t.key == "auto:summariz" for t in app.library.topics())
+    assert any(t.key == "auto:summariz" for t in app.library.topics.all())
 
 
 async def _sidebar_merge(pilot: Pilot, app: PapertermApp) -> None:
     await _highlight_scope(pilot, app, "auto:dataset condens")
     await pilot.press("m", *"dataset distillation", "enter")
     await settle(pilot)
-    assert all(t.key != "auto:dataset condens" for t in app.library.topics())
+    assert all(t.key != "auto:dataset condens" for t in app.library.topics.all())
     await pilot.press("u")
     await settle(pilot)
-    assert any(t.key == "auto:dataset condens" for t in app.library.topics())
+    assert any(t.key == "auto:dataset condens" for t in app.library.topics.all())
 
 
 async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:

@@ -174,47 +174,47 @@ def test_undoing_an_edit_leaves_a_rename_made_elsewhere(app: Library, cli: Libra
 
 
 def test_topic_remove_hide_and_merge_are_undoable(seeded: Library) -> None:
-    seeded.add_topic("MoE", '"mixture of experts" | moe')
-    auto = next(t for t in seeded.topics() if t.kind == "auto")
+    seeded.topics.add("MoE", '"mixture of experts" | moe')
+    auto = next(t for t in seeded.topics.all() if t.kind == "auto")
     history = UndoHistory(seeded)
 
-    history.record("remove", lambda: seeded.remove_topic("MoE"))
-    history.record("hide", lambda: seeded.set_topic_flag(auto.key, "hidden", True))
-    keys = {t.key for t in seeded.topics()}
+    history.record("remove", lambda: seeded.topics.remove("MoE"))
+    history.record("hide", lambda: seeded.topics.set_flag(auto.key, "hidden", True))
+    keys = {t.key for t in seeded.topics.all()}
     assert "user:moe" not in keys and auto.key not in keys
 
     history.undo()
     history.undo()
 
-    keys = {t.key for t in seeded.topics()}
+    keys = {t.key for t in seeded.topics.all()}
     assert {"user:moe", auto.key} <= keys
-    assert seeded.find_topic("MoE").rule == '"mixture of experts" | moe'
+    assert seeded.topics.find("MoE").rule == '"mixture of experts" | moe'
     assert len(history) == 0
 
 
 def test_merging_an_automatic_topic_is_undone(seeded: Library) -> None:
-    auto = [t for t in seeded.topics() if t.kind == "auto"]
+    auto = [t for t in seeded.topics.all() if t.kind == "auto"]
     history = UndoHistory(seeded)
-    history.record("merge", lambda: seeded.merge_topics(auto[1].key, auto[0].key))
-    assert auto[1].key not in {t.key for t in seeded.topics()}
+    history.record("merge", lambda: seeded.topics.merge(auto[1].key, auto[0].key))
+    assert auto[1].key not in {t.key for t in seeded.topics.all()}
 
     history.undo()
 
-    topics = {t.key: t for t in seeded.topics()}
+    topics = {t.key: t for t in seeded.topics.all()}
     assert auto[1].key in topics and topics[auto[0].key].members == auto[0].members
 
 
 def test_merging_user_topics_is_undone_in_one_step(seeded: Library) -> None:
-    seeded.add_topic("MoE", '"mixture of experts"')
-    seeded.add_topic("Routing mine", "routing")
+    seeded.topics.add("MoE", '"mixture of experts"')
+    seeded.topics.add("Routing mine", "routing")
     history = UndoHistory(seeded)
-    history.record("merge", lambda: seeded.merge_topics("Routing mine", "MoE"))
-    assert seeded.find_topic("MoE").rule == '"mixture of experts" | routing'
+    history.record("merge", lambda: seeded.topics.merge("Routing mine", "MoE"))
+    assert seeded.topics.find("MoE").rule == '"mixture of experts" | routing'
 
     history.undo()
 
-    assert seeded.find_topic("MoE").rule == '"mixture of experts"'
-    assert seeded.find_topic("Routing mine").rule == "routing"
+    assert seeded.topics.find("MoE").rule == '"mixture of experts"'
+    assert seeded.topics.find("Routing mine").rule == "routing"
 
 
 def test_edits_on_another_thread_are_not_part_of_a_step(app: Library) -> None:

@@ -141,7 +141,7 @@ class PapertermApp(App[None]):
 
     def tell_topic_problems(self) -> None:
         """Say once which user topics are left out because their rules name themselves."""
-        for problem in self.library.topic_problems():
+        for problem in self.library.topics.problems():
             if problem not in self._told:
                 self._told.add(problem)
                 self.notify(problem, severity="warning", timeout=15, markup=False)
@@ -167,7 +167,7 @@ class PapertermApp(App[None]):
         paper = self.library.paper_for(paper_id)
         assert paper is not None
         info = self.library.describe(paper)
-        info["topics"] = [t.name for t in self.library.cached_topics() if paper.id in t.members]
+        info["topics"] = [t.name for t in self.library.topics.cached() if paper.id in t.members]
         return info
 
     def on_paper_action(self, message: PaperAction) -> None:
@@ -379,7 +379,7 @@ class PapertermApp(App[None]):
     def add_topic(self, name: str, rule: str) -> None:
         try:
             with self.library.lock, self.undo_history.step(f"add topic {name}"):
-                topic = self.library.add_topic(name, rule)
+                topic = self.library.topics.add(name, rule)
         except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return

@@ -142,22 +142,29 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="index")
     def prepare_index(self) -> None:
+        """The search engine, then the topics: search answers as soon as the index is loaded, and
+        topics (read back, or placed or discovered in this worker) never hold a lock it needs."""
         library = self.library
-        with library.lock:
-            library.search_engine()
-            topics = library.topics()
+        library.search_engine()
+        self.app.call_from_thread(self._index_done)
+        topics = library.topics.all()
         topic_of: dict[str, str] = {}
         for topic in reversed(topics):  # the first (largest, pinned) topic wins
             for pid in topic.members:
                 topic_of[pid] = topic.name
-        self.app.call_from_thread(self._index_done, topic_of)
+        self.app.call_from_thread(self._topics_done, topic_of)
 
-    def _index_done(self, topic_of: dict[str, str]) -> None:
+    def _index_done(self) -> None:
         self.index_ready = True
+        self.run_query(keep=self.query_one(PaperList).current)
+
+    def _topics_done(self, topic_of: dict[str, str]) -> None:
         if self.rows is not None:
             self.rows.topic_of = topic_of
+            papers = self.query_one(PaperList)
+            papers.refresh()
+            self.show_detail(papers.current)  # the pane names the paper's topics
         self.refresh_sidebar()
-        self.run_query(keep=self.query_one(PaperList).current)
         settle_heap()
 
     # -- scope and search ----------------------------------------------------------
@@ -199,8 +206,7 @@ class MainScreen(Screen[None]):
 
         library = self.library
         try:
-            with library.lock:
-                results = library.search(text)
+            results = library.search(text)  # no library lock: an import or topics never hold it up
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
@@ -288,7 +294,7 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="overview")
     def refresh_sidebar(self) -> None:
         with self.library.lock:
-            scopes = overview(self.library, include_topics=self.index_ready)
+            scopes = overview(self.library)
         self.app.call_from_thread(self._set_scopes, scopes)
 
     def _set_scopes(self, scopes: list[Scope]) -> None:

@@ -81,7 +81,7 @@ class TriageScreen(Screen[None]):
         )
         app = paperterm_app(self)
         info = app.paper_info(self.current)
-        spans = app.library.interest_spans
+        spans = app.library.topics.interest_spans
         body.update(paper_renderable(info, spans(info["title"]), spans(info["abstract"])))
         self.query_one("#triage-body").scroll_home(animate=False)
 
