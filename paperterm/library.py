@@ -518,8 +518,7 @@ class Library:
         state = self.state_store.load()
         if kind == "lists":
             return [rl.name for rl in state.live_lists()]
-        own = [pref.name for pref in state.topics.values() if not pref.deleted and not pref.hidden]
-        return own
+        return self.topics.saved_names(state.topics)
 
     def stats(self) -> dict[str, Any]:
         dates = sorted({d.date for d in self.digests if d.date})

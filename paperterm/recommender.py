@@ -7,11 +7,13 @@ candidates (unread), where the vectors are saved and when they are brought up to
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .atomic_io import LibraryFileError
 from .recommend import MIN_KEPT, ForYou, PaperVectors, Recommendation, Taste, best, rank
 
 LIKE_LIMIT = 200  # `like:ID` answers with this many papers at most: the ones worth reading next to it
@@ -79,7 +81,8 @@ class Recommender:
         with self.lock:
             vectors = PaperVectors.build(self.library.papers.values())
             if self.library.digests:
-                vectors.save(self.folder, self._key(len(self.library.digests)))
+                with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
+                    vectors.save(self.folder, self._key(len(self.library.digests)))
             self._vectors = vectors
             self._tastes.clear()
             return vectors
@@ -105,7 +108,8 @@ class Recommender:
             if self._vectors.needs_rebuild():
                 self.rebuild()
             else:
-                self._vectors.save_delta(self.folder)
+                with contextlib.suppress(LibraryFileError):  # the import itself was saved: never fail it here
+                    self._vectors.save_delta(self.folder)
             self._tastes.clear()
 
     # -- the reader ------------------------------------------------------------

@@ -37,7 +37,7 @@ from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
 
 if TYPE_CHECKING:
     from .library import Library
-    from .library_state import LibraryState
+    from .library_state import LibraryState, TopicPref
     from .paper import Paper
 
 CACHE_KIND = "paperterm-topics"
@@ -272,6 +272,21 @@ class TopicCatalogue:
                 self._previous = [t.key for t in topics]
                 return
         self._previous = [str(k) for k in saved.get("keys", []) if isinstance(k, str)]
+
+    def saved_names(self, prefs: dict[str, TopicPref]) -> list[str]:
+        """Every topic's name as the sidebar shows it, from the saved catalogue and the user's say,
+        without loading a paper (shell completion asks this on every tab press)."""
+        if self._auto is None:
+            self._load_saved()
+        names = []
+        for topic in self._auto or []:
+            pref = prefs.get(topic.key)
+            if pref is None:
+                names.append(topic.name)
+            elif not (pref.hidden or pref.merged_into):
+                names.append(pref.name or topic.name)
+        own = [p.name for key, p in prefs.items() if key.startswith("user:") and not (p.deleted or p.hidden)]
+        return own + names
 
     def _save(self) -> None:
         assert self._auto is not None

@@ -58,6 +58,16 @@ def test_list_and_topic_names_come_from_the_library(library: Library, data_dir: 
     assert capsys.readouterr().out.splitlines() == ["to-read", "elsewhere"]
 
 
+def test_automatic_topic_names_come_from_the_saved_catalogue(seeded: Library, data_dir: Path) -> None:
+    shown = [t.name for t in seeded.topics.all()]  # computed once, and saved, as the app does
+    assert "mixture of experts (MoE)" in shown
+    names = ask(["topics", "show", ""], data_dir)
+    assert set(shown) <= set(names)
+    assert ask(["topics", "rename", "mixture"], data_dir) == ["mixture of experts (MoE)"]
+    seeded.topics.set_flag("mixture of experts (MoE)", "hidden", True)
+    assert "mixture of experts (MoE)" not in ask(["topics", "show", ""], data_dir)
+
+
 def test_a_broken_library_completes_nothing_and_prints_no_error(data_dir: Path, capsys) -> None:
     data_dir.mkdir(parents=True)
     (data_dir / "state.json").write_text("{ not json")
