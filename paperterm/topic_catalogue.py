@@ -30,14 +30,13 @@ from .errors import BadAction
 from .heap import collector_paused
 from .search_query import QueryError, parse_query
 from .text_tokens import QUERY_STOPWORDS, spans, words
-from .topic_rules import evaluation_order
+from .topic_rules import evaluation_order, left_out_topic, set_checked
 from .topic_rules import problems as rule_problems
-from .topic_rules import refusal as rule_refusal
 from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
 
 if TYPE_CHECKING:
     from .library import Library
-    from .library_state import LibraryState, TopicPref
+    from .library_state import TopicPref
     from .paper import Paper
 
 CACHE_KIND = "paperterm-topics"
@@ -407,7 +406,7 @@ class TopicCatalogue:
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")
         self.library.edit_state(
-            lambda state: _checked_rules(state, key, name=name, rule=rule, deleted=False, hidden=False)
+            lambda state: set_checked(state, key, name=name, rule=rule, deleted=False, hidden=False)
         )
         self.prefs_changed()
         return self.find(name)
@@ -417,7 +416,7 @@ class TopicCatalogue:
         new_name = " ".join(new_name.split())
         if not new_name:
             raise BadAction("a topic needs a name")
-        self.library.edit_state(lambda state: _checked_rules(state, topic.key, name=new_name))
+        self.library.edit_state(lambda state: set_checked(state, topic.key, name=new_name))
         self.prefs_changed()
 
     def set_flag(self, name: str, flag: str, value: bool) -> None:
@@ -444,7 +443,7 @@ class TopicCatalogue:
             self.library.edit_state(
                 lambda state: (
                     state.set_topic(src.key, deleted=True),
-                    _checked_rules(state, dst.key, rule=combined),
+                    set_checked(state, dst.key, rule=combined),
                 )
             )
         else:
@@ -452,19 +451,16 @@ class TopicCatalogue:
         self.prefs_changed()
 
     def remove(self, name: str) -> None:
-        """Delete a topic of the user's own, or hide an automatic one."""
-        topic = self.find(name)
-        flag = "deleted" if topic.kind == "user" else "hidden"
-        self.library.edit_state(lambda state: state.set_topic(topic.key, **{flag: True}))
+        """Delete a topic of the user's own (also one left out because its rule names itself), or
+        hide an automatic one."""
+        left_out = left_out_topic(self.library.state.topics, name)
+        if left_out is not None:
+            key, flag = left_out, "deleted"
+        else:
+            topic = self.find(name)
+            key, flag = topic.key, "deleted" if topic.kind == "user" else "hidden"
+        self.library.edit_state(lambda state: state.set_topic(key, **{flag: True}))
         self.prefs_changed()
-
-
-def _checked_rules(state: LibraryState, key: str, **changes: str | bool) -> None:
-    """Change a topic's preference, refusing (before anything is saved) a rule that names itself."""
-    state.set_topic(key, **changes)
-    problem = rule_refusal(key, state.topics)
-    if problem is not None:
-        raise BadAction(problem)
 
 
 def _specific(form: str) -> bool:

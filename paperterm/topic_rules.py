@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .errors import BadAction
 from .search_query import QueryError, parse_query
 
 if TYPE_CHECKING:
-    from .library_state import TopicPref
+    from .library_state import LibraryState, TopicPref
 
 
 def named_topics(rule: str) -> list[str]:
@@ -98,6 +99,16 @@ def refusal(key: str, prefs: Mapping[str, TopicPref]) -> str | None:
     return f"topic rules would name each other in a circle ({' → '.join(cycle)}); change one of them"
 
 
+def left_out_topic(prefs: Mapping[str, TopicPref], name: str) -> str | None:
+    """The key of the user topic called `name` (or with that key) if it is left out for naming
+    itself, so it can still be removed; None otherwise."""
+    wanted = name.strip().casefold()
+    for key in cycles(prefs):
+        if key == name or prefs[key].name.casefold() == wanted:
+            return key
+    return None
+
+
 def problems(prefs: Mapping[str, TopicPref]) -> list[str]:
     """One line per user topic disabled because its rule leads back to itself (a state that holds one)."""
     return [
@@ -105,3 +116,12 @@ def problems(prefs: Mapping[str, TopicPref]) -> list[str]:
         f"fix its rule with `paperterm topics remove {cycle[0]!r}` and add it again"
         for cycle in cycles(prefs).values()
     ]
+
+
+def set_checked(state: LibraryState, key: str, **changes: str | bool) -> None:
+    """Change a topic's preference inside a state edit, refusing (so nothing is saved) a change that
+    leaves its rule naming itself."""
+    state.set_topic(key, **changes)
+    problem = refusal(key, state.topics)
+    if problem is not None:
+        raise BadAction(problem)

@@ -95,3 +95,6 @@ def test_cli_warns_about_a_circle_already_saved(data_dir: Path) -> None:
     done = run_cli(data_dir, "topics")
     assert done.returncode == 0
     assert b"warning: topic loop \xe2\x86\x92 loop names itself" in done.stderr
+    assert run_cli(data_dir, "topics", "remove", "loop").returncode == 0  # what the warning says to do
+    done = run_cli(data_dir, "topics")
+    assert b"warning" not in done.stderr
