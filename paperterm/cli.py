@@ -435,7 +435,7 @@ def cmd_recommend(library: Library, args: argparse.Namespace) -> int:
     for item in found.items:
         row = library.describe(library.papers[item.paper_id])
         row["score"] = round(item.score, 4)
-        row["why"] = recommender.reason(item, width=max(40, ui.out.width - 40))
+        row["why"] = recommender.reason(item, width=max(40, ui.out.width - 56))
         row["like"] = item.like
         row["terms"] = list(item.terms)
         row["topic"] = item.topic

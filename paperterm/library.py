@@ -494,12 +494,19 @@ class Library:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self.topics.papers_changed()
         changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
-        self.recommender.papers_changed(changed)
+        if self._recommender is not None or (self.recommend_dir / "vectors.json").exists():
+            # Only then: an import into a library that never asked For you loads no numpy for it.
+            self.recommender.papers_changed(changed)
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
 
     # -- for you ---------------------------------------------------------------
+
+    @property
+    def recommend_dir(self) -> Path:
+        """Where For you's vectors are saved (a cache beside the paper cache, rebuildable)."""
+        return self.store.root / "recommend"
 
     @property
     def recommender(self) -> Recommender:

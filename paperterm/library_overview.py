@@ -18,7 +18,7 @@ MAX_DAYS = 60  # digest days listed one by one in the sidebar
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    kind: str  # all | unread | list | topic | day
+    kind: str  # all | unread | foryou | list | topic | day (foryou: key "all" or a list id)
     key: str
     label: str
     query: str
@@ -43,6 +43,11 @@ def overview(library: Library) -> list[Scope]:
         Scope("all", "all", "All", "", len(papers), len(papers) - len(touched)),
         Scope("unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)),
     ]
+    unread_total = len(papers) - len(touched)
+    scopes.append(Scope("foryou", "all", "For you", "is:unread", unread_total, unread_total))
+    for reading_list in state.live_lists():  # a list is a research interest: For you learns it alone
+        label = f"For you · {reading_list.name}"
+        scopes.append(Scope("foryou", reading_list.id, label, "is:unread", unread_total, unread_total))
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
         unread = sum(1 for pid in members if state.status_of(pid) == "new")

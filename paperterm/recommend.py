@@ -556,3 +556,15 @@ def rank(
         else:
             result.append(Recommendation(vectors.doc_ids[doc], float(scores[doc])))
     return result
+
+
+def order(taste: Taste, paper_ids: list[str]) -> list[str]:
+    """Papers best match first (ties keep the given order; papers without a vector go last).
+
+    The For you sort of a whole scope: one gather and one sort, 100k papers in tens of ms.
+    """
+    vectors = taste.vectors
+    scores = taste.scores()
+    docs = np.fromiter((vectors.doc_of.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
+    mine = np.where(docs >= 0, scores[np.maximum(docs, 0)], -np.inf)
+    return [paper_ids[i] for i in np.lexsort((np.arange(len(paper_ids)), -mine)).tolist()]

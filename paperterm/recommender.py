@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .atomic_io import LibraryFileError
-from .recommend import MIN_KEPT, ForYou, PaperVectors, Recommendation, Taste, best, rank
+from .recommend import MIN_KEPT, ForYou, PaperVectors, Recommendation, Taste, best, order, rank
 
+EXPLAINED = 200  # papers whose reason is worked out with the ranking (the rest on demand)
 LIKE_LIMIT = 200  # `like:ID` answers with this many papers at most: the ones worth reading next to it
 
 if TYPE_CHECKING:
@@ -23,6 +25,15 @@ if TYPE_CHECKING:
 
     from .library import Library
     from .paper import Paper
+
+
+@dataclass(frozen=True, slots=True)
+class Arranged:
+    """Papers in For you order, the reasons of the first ones, and the cold-start notice if any."""
+
+    ids: list[str]
+    reasons: dict[str, str]
+    notice: str = ""
 
 
 class Recommender:
@@ -37,7 +48,7 @@ class Recommender:
 
     @property
     def folder(self) -> Path:
-        return self.library.store.root / "recommend"
+        return self.library.recommend_dir
 
     @property
     def ready(self) -> bool:
@@ -79,7 +90,7 @@ class Recommender:
     def rebuild(self) -> PaperVectors:
         """Vectorise every paper and save (seconds at 100k papers: callers run it in a worker)."""
         with self.lock:
-            vectors = PaperVectors.build(self.library.papers.values())
+            vectors = PaperVectors.build(list(self.library.papers.values()))
             if self.library.digests:
                 with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
                     vectors.save(self.folder, self._key(len(self.library.digests)))
@@ -171,20 +182,72 @@ class Recommender:
             items = rank(taste, self._unread_mask(taste.vectors), limit)
             return ForYou(items, len(taste.kept), len(taste.dismissed))
 
-    def order(self, paper_ids: list[str], list_name: str | None = None) -> list[str]:
+    def ordered(self, paper_ids: list[str], list_name: str | None = None) -> list[str]:
         """These papers in For you order (the sort any scope can use); a cold start keeps them as given."""
+        return self.arrange(paper_ids, list_name, explain=0).ids
+
+    def arrange(
+        self,
+        paper_ids: list[str],
+        list_name: str | None = None,
+        explain: int = EXPLAINED,
+        *,
+        drop_kept: bool = False,
+    ) -> Arranged:
+        """These papers (a scope, a search) in For you order, the first `explain` with their reason.
+
+        Learned: best match first, ties in the given order. Cold start: papers of pinned topics
+        first (in the given order), then the rest, with the notice saying why. `drop_kept`: leave
+        out the papers learned from (the For you scope recommends only what is not kept yet).
+        """
         with self.lock:
+            kept, dismissed = self.kept_and_dismissed(list_name)
+            if drop_kept:
+                paper_ids = [pid for pid in paper_ids if pid not in kept]
+            if len(kept) < MIN_KEPT:
+                cold = self._cold_start(kept, dismissed, list_name, None)
+                topic_of = {item.paper_id: item for item in cold.items if item.topic}
+                ids = [pid for pid in paper_ids if pid in topic_of] + [pid for pid in paper_ids if pid not in topic_of]
+                reasons = {pid: self.reason(topic_of[pid]) for pid in ids[:explain] if pid in topic_of}
+                return Arranged(ids, reasons, cold.notice)
+            taste = self.taste(list_name)
+            vectors = taste.vectors
+            scores = taste.scores()
+            ids = order(taste, paper_ids)
+            reasons = {}
+            for pid in ids[:explain]:
+                doc = vectors.doc_of.get(pid)
+                if doc is not None and doc not in taste.kept:
+                    like, terms = taste.why(doc)
+                    reasons[pid] = self.reason(Recommendation(pid, float(scores[doc]), like, tuple(terms)))
+            return Arranged(ids, reasons, "")
+
+    def reason_for(self, paper_id: str, list_name: str | None = None) -> str:
+        """Why For you would show this paper (for the paper pane); "" when it has nothing to say or is busy."""
+        if not self.ready or not self.lock.acquire(blocking=False):
+            return ""
+        try:
             kept, _ = self.kept_and_dismissed(list_name)
             if len(kept) < MIN_KEPT:
-                return list(paper_ids)
+                return ""
             taste = self.taste(list_name)
-            scores = taste.scores()
-            doc_of = taste.vectors.doc_of
-            position = {pid: i for i, pid in enumerate(paper_ids)}
-            return sorted(
-                paper_ids,
-                key=lambda pid: (-float(scores[doc_of[pid]]) if pid in doc_of else 0.0, position[pid]),
-            )
+            doc = taste.vectors.doc_of.get(paper_id)
+            if doc is None or doc in taste.kept:
+                return ""
+            like, terms = taste.why(doc)
+            return self.reason(Recommendation(paper_id, 0.0, like, tuple(terms)))
+        finally:
+            self.lock.release()
+
+    def related_now(self, paper_id: str, limit: int = 5) -> list[tuple[str, float]] | None:
+        """`related` if the vectors are in memory and no worker holds them; None otherwise (the UI
+        thread asks this way, so it never waits for a build or an import)."""
+        if not self.ready or not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return self.related(paper_id, limit)
+        finally:
+            self.lock.release()
 
     def _cold_start(self, kept: set[str], dismissed: set[str], list_name: str | None, limit: int | None) -> ForYou:
         library = self.library

@@ -160,7 +160,7 @@ def test_for_you_order_sorts_any_scope(seeded: Library) -> None:
     for pid in _theme_ids(seeded, "experts", MIN_KEPT):
         seeded.bookmark(pid)
     ids = [p.id for p in seeded.papers_sorted()][:60]
-    ordered = seeded.recommender.order(ids)
+    ordered = seeded.recommender.ordered(ids)
     assert sorted(ordered) == sorted(ids) and ordered != ids
 
 

@@ -551,9 +551,10 @@ async def _sidebar(pilot: Pilot, app: PapertermApp) -> None:
 async def _sidebar_move(pilot: Pilot, app: PapertermApp) -> None:
     await _sidebar(pilot, app)
     sidebar = app.main.query_one(ScopeList)
-    await pilot.press("j", "j")  # All → Unread → to-read, over the "Reading lists" heading
+    # All → Unread → For you → For you · to-read → to-read, over the "Reading lists" heading
+    await pilot.press("j", "j", "j", "j")
     assert sidebar.highlighted_option.id == "list:to-read"
-    await pilot.press("k")
+    await pilot.press("k", "k", "k")
     assert sidebar.highlighted_option.id == "unread:unread"
     await pilot.press("enter")
     await settle(pilot)
@@ -564,7 +565,7 @@ async def _highlight_scope(pilot: Pilot, app: PapertermApp, label: str) -> None:
     await _sidebar(pilot, app)
     sidebar = app.main.query_one(ScopeList)
     for index, option in enumerate(sidebar.options):
-        if option.id and option.id.endswith(label):
+        if option.id and option.id.endswith(label) and not option.id.startswith("foryou:"):
             sidebar.highlighted = index
             return
     raise AssertionError(f"no scope {label}")
@@ -816,6 +817,93 @@ async def _note_save(pilot: Pilot, app: PapertermApp) -> None:
     assert isinstance(app.screen, NoteEditor)
 
 
+def _experts(app: PapertermApp) -> list[str]:
+    """Sample papers on one theme (mixture of experts), newest first."""
+    return [p.id for p in app.library.papers_sorted() if "experts" in p.title.lower()]
+
+
+def _for_you_scope(app: PapertermApp, label: str = "For you"):
+    return next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "foryou" and s.label == label)
+
+
+async def _main_for_you_order(pilot: Pilot, app: PapertermApp) -> None:
+    newest = list(plist(app).ids)
+    for pid in _experts(app)[:3]:
+        app.library.bookmark(pid)
+    await pilot.press("F")
+    await settle(pilot)
+    assert "best match for what you keep first" in status_text(app)
+    top = plist(app).ids[:8]
+    assert sum("expert" in app.library.papers[pid].title.lower() for pid in top) >= 6
+    await pilot.press("F")
+    await settle(pilot)
+    assert plist(app).ids == newest
+
+
+async def _main_related(pilot: Pilot, app: PapertermApp, number: int) -> None:
+    assert "Related papers" in detail_text(app)
+    related = [pid for pid, _ in app.library.recommender.related(current_id(app), 5)]
+    await pilot.press(str(number))
+    assert isinstance(app.screen, ReaderScreen)
+    assert app.screen.paper_id == related[number - 1]
+    assert app.library.papers[related[number - 1]].title in shown(app.screen.query_one("#reader-text", Static))
+
+
+async def _reader_related(pilot: Pilot, app: PapertermApp, number: int) -> None:
+    first = current_id(app)
+    await pilot.press("enter")
+    assert "Related papers" in shown(app.screen.query_one("#reader-text", Static))
+    related = [pid for pid, _ in app.library.recommender.related(first, 5)]
+    await pilot.press(str(number))
+    assert app.screen.paper_id == related[number - 1]  # type: ignore[attr-defined]
+    await pilot.press("h")
+    assert app.screen.paper_id == first  # type: ignore[attr-defined]
+
+
+async def test_for_you_scope_says_cold_start_then_learns_from_each_bookmark(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.scope = _for_you_scope(app)
+        await settle(pilot)
+        assert "Not enough to learn from yet" in status_text(app)
+        assert plist(app).ids, "a cold start still shows papers, and says why"
+        experts = _experts(app)
+        for pid in experts[:2]:
+            app.library.bookmark(pid)
+        plist(app).cursor = plist(app).ids.index(experts[2])
+        await pilot.press("b")  # the third kept paper: For you learns now
+        await settle(pilot)
+        assert "best match for what you keep first" in status_text(app)
+        ids = plist(app).ids
+        assert not set(experts[:3]) & set(ids), "kept papers are not recommended again"
+        assert sum("expert" in app.library.papers[pid].title.lower() for pid in ids[:6]) >= 4
+        assert "For you: like “" in detail_text(app)
+        first = ids[0]
+        plist(app).cursor = 0
+        await pilot.press("x")  # dismissing re-ranks at once
+        await settle(pilot)
+        assert first not in plist(app).ids
+        await pilot.press("t")  # triage walks the queue in For you order
+        assert isinstance(app.screen, TriageScreen)
+        assert app.screen.queue[:5] == plist(app).ids[:5]
+
+
+async def test_for_you_per_list_is_in_the_sidebar(data_dir: Path) -> None:
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.library.create_list("thesis")
+        for pid in _experts(app)[:3]:
+            app.library.bookmark(pid, "thesis")
+        app.library_changed(reloaded=True)
+        await settle(pilot)
+        app.main.scope = _for_you_scope(app, "For you · thesis")
+        await settle(pilot)
+        assert "best match for what you keep first" in status_text(app)
+        assert "expert" in app.library.papers[plist(app).ids[0]].title.lower()
+
+
 KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Main screen", "/"): _main_search,
     ("Main screen", "r"): _main_read,
@@ -885,6 +973,9 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ),
     ("Scrolling (paper pane, reader, triage)", "g, home"): lambda p, a: _scrolled(p, a, "triage", ("G",), ("g",)),
     ("Scrolling (paper pane, reader, triage)", "G, end"): lambda p, a: _scrolled(p, a, "detail", ("end",), ("home",)),
+    ("Main screen", "F"): _main_for_you_order,
+    **{("Main screen", str(n)): (lambda p, a, n=n: _main_related(p, a, n)) for n in range(1, 6)},
+    **{("Reader (enter)", str(n)): (lambda p, a, n=n: _reader_related(p, a, n)) for n in range(1, 6)},
     ("Note editor (n)", "esc"): _note_close,
     ("Note editor (n)", "ctrl+s"): _note_save,
 }

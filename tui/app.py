@@ -168,6 +168,13 @@ class PapertermApp(App[None]):
         assert paper is not None
         info = self.library.describe(paper)
         info["topics"] = [t.name for t in self.library.topics.cached() if paper.id in t.members]
+        related = self.library.recommender.related_now(paper.id)  # None while a worker builds the vectors
+        if related is not None:
+            info["related"] = [
+                {"id": pid, "title": self.library.papers[pid].title, "similarity": sim}
+                for pid, sim in related
+                if pid in self.library.papers
+            ]
         return info
 
     def on_paper_action(self, message: PaperAction) -> None:

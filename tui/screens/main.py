@@ -7,7 +7,7 @@ given their data when the worker is done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -37,6 +37,7 @@ from ..widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from paperterm.library import Library
+    from paperterm.recommender import Arranged
     from paperterm.search import SearchResults
 
 ALL = Scope("all", "all", "All", "", 0, 0)
@@ -53,6 +54,7 @@ class LibraryRows:
     topic_of: dict[str, str] = field(default_factory=dict)
     bookmarked: set[str] = field(default_factory=set)
     noted: set[str] = field(default_factory=set)
+    reasons: dict[str, str] = field(default_factory=dict)  # For you: why each of the first papers is there
 
     def refresh_marks(self) -> None:
         state = self.library.state
@@ -66,7 +68,7 @@ class LibraryRows:
         return Row(
             title=paper.title,
             date=paper.date,
-            topic=self.topic_of.get(paper.id, ""),
+            topic=self.reasons.get(paper.id) or self.topic_of.get(paper.id, ""),
             status=self.library.state.status_of(paper.id),
             bookmarked=paper.id in self.bookmarked,
             noted=paper.id in self.noted,
@@ -81,6 +83,8 @@ MAIN_BINDINGS = [
     Binding("slash", "search", "Search", priority=True),
     *PAPER_BINDINGS,
     Binding("t", "triage", "Triage"),
+    Binding("F", "toggle_for_you_order", "For you order", tooltip="Sort any scope by what you keep"),
+    *[Binding(str(n), f"related({n})", f"Related paper {n}", show=False) for n in range(1, 6)],
     Binding("R", "mark_page_read", "Mark page read", show=False),
     Binding("i", "import_digest", "Import"),
     Binding("ctrl+r", "reload", "Reload from disk", show=False),
@@ -96,6 +100,7 @@ class MainScreen(Screen[None]):
 
     scope: reactive[Scope] = reactive(ALL, always_update=True)
     search_text: reactive[str] = reactive("")
+    for_you_order: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,6 +108,7 @@ class MainScreen(Screen[None]):
         self.index_ready = False
         self._last_highlighted: str | None = None
         self._detail_timer: Timer | None = None
+        self._related: list[str] = []  # the related papers the paper pane lists, for keys 1–5
 
     def compose(self) -> ComposeResult:
         with Container(id="body"):
@@ -147,12 +153,22 @@ class MainScreen(Screen[None]):
         library = self.library
         library.search_engine()
         self.app.call_from_thread(self._index_done)
+        self.app.call_from_thread(self.warm_for_you)
         topics = library.topics.all()
         topic_of: dict[str, str] = {}
         for topic in reversed(topics):  # the first (largest, pinned) topic wins
             for pid in topic.members:
                 topic_of[pid] = topic.name
         self.app.call_from_thread(self._topics_done, topic_of)
+
+    @work(thread=True, exclusive=True, group="vectors")
+    def warm_for_you(self) -> None:
+        """Load (or build, once) the vectors behind For you and related papers, off the UI thread."""
+        self.library.recommender.vectors()
+        self.app.call_from_thread(self._for_you_ready)
+
+    def _for_you_ready(self) -> None:
+        self.show_detail(self.query_one(PaperList).current)  # the related papers can show now
 
     def _index_done(self) -> None:
         self.index_ready = True
@@ -174,6 +190,17 @@ class MainScreen(Screen[None]):
 
     def watch_search_text(self) -> None:
         self.run_query()
+
+    def watch_for_you_order(self) -> None:
+        self.run_query(keep=self.query_one(PaperList).current)
+
+    def ranked_for_you(self) -> bool:
+        """The list is in For you order: the For you scope, or the order chosen for any scope."""
+        return self.scope.kind == "foryou" or self.for_you_order
+
+    def for_you_list(self) -> str | None:
+        """The reading list (id) a For you · LIST scope learns from; None: everything kept."""
+        return self.scope.key if self.scope.kind == "foryou" and self.scope.key != "all" else None
 
     @on(SearchBar.Changed)
     def _search_changed(self, event: SearchBar.Changed) -> None:
@@ -210,12 +237,28 @@ class MainScreen(Screen[None]):
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
+        arranged = None
+        if self.ranked_for_you() and not get_current_worker().is_cancelled:
+            # Learning is incremental (one similarity per kept or dismissed paper since the last
+            # ranking); only the first For you builds the vectors, and says so.
+            if not library.recommender.ready:
+                self.app.call_from_thread(self._set_status, "For you: reading the library's words (once)…")
+            try:
+                arranged = library.recommender.arrange(
+                    list(results.ids), self.for_you_list(), drop_kept=self.scope.kind == "foryou"
+                )
+            except LookupError as exc:
+                self.app.call_from_thread(self._set_status, str(exc.args[0]), True)
+                return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_results, results, keep)
+            self.app.call_from_thread(self._show_results, results, keep, arranged)
 
-    def _show_results(self, results: SearchResults, keep: str | None) -> None:
+    def _show_results(self, results: SearchResults, keep: str | None, arranged: Arranged | None = None) -> None:
         if self.rows is None:
             return
+        if arranged is not None:
+            results = replace(results, ids=arranged.ids)  # type: ignore[arg-type]  # a list is a Sequence too
+        self.rows.reasons = arranged.reasons if arranged is not None else {}
         self.rows.results = results if results.query.has_text else None
         papers = self.query_one(PaperList)
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
@@ -224,6 +267,10 @@ class MainScreen(Screen[None]):
         parts = [f"{label} · {len(results)} papers"]
         if results.query.has_text:
             parts.append(f"{results.full_matches} match every word")
+        if arranged is not None:
+            parts.append(arranged.notice or "best match for what you keep first")
+        elif self.for_you_order:
+            parts.append("in For you order")
         self._set_status(" · ".join(parts))
         self.show_detail(papers.current)
 
@@ -272,6 +319,11 @@ class MainScreen(Screen[None]):
             detail.show(None)
             return
         info = paperterm_app(self).paper_info(paper_id)
+        if self.ranked_for_you() and self.rows is not None:
+            info["why"] = self.rows.reasons.get(paper_id) or self.library.recommender.reason_for(
+                paper_id, self.for_you_list()
+            )
+        self._related = [item["id"] for item in info.get("related", [])]
         detail.show(info, *self.spans_of(info))
 
     # -- after the library changed ---------------------------------------------------
@@ -286,6 +338,8 @@ class MainScreen(Screen[None]):
             self.prepare_index()
             return
         papers = self.query_one(PaperList)
+        if self.ranked_for_you():  # a bookmark or a dismissal re-ranks (in the search worker)
+            self.run_query(keep=papers.current)
         papers.refresh()
         if change.paper_id is None or change.paper_id == papers.current:
             self.show_detail(papers.current)
@@ -334,6 +388,19 @@ class MainScreen(Screen[None]):
         state = self.library.state
         queue = [pid for pid in ids if state.status_of(pid) == "new"]
         self.app.push_screen(TriageScreen(queue, self.scope.label))
+
+    def action_toggle_for_you_order(self) -> None:
+        self.for_you_order = not self.for_you_order
+        self.notify("For you order: best match for what you keep first." if self.for_you_order else "Newest first.")
+
+    def action_related(self, number: int) -> None:
+        """Open related paper `number` of the paper pane in the reader (its neighbours a step away)."""
+        from .reader import ReaderScreen
+
+        if not 0 < number <= len(self._related):
+            self.notify("No related paper with that number (related papers show once For you is ready).")
+            return
+        self.app.push_screen(ReaderScreen(list(self._related), number - 1, self.spans_of))
 
     def action_mark_page_read(self) -> None:
         visible = self.query_one(PaperList).visible_ids()

@@ -21,6 +21,7 @@ READER_BINDINGS = [
     Binding("escape,q", "close", "Back"),
     Binding("right,l", "step(1)", "Next paper"),
     Binding("left,h", "step(-1)", "Previous paper"),
+    *[Binding(str(n), f"related({n})", f"Related paper {n}", show=False) for n in range(1, 6)],
     *PAPER_BINDINGS,
 ]
 
@@ -36,6 +37,7 @@ class ReaderScreen(Screen[None]):
         self.ids = ids
         self.index = index
         self.spans_of = spans_of
+        self._related: list[str] = []
 
     def compose(self) -> ComposeResult:
         with ScrollBody(id="reader-body"):
@@ -52,6 +54,7 @@ class ReaderScreen(Screen[None]):
 
     def render_paper(self) -> None:
         info = paperterm_app(self).paper_info(self.paper_id)
+        self._related = [item["id"] for item in info.get("related", [])]
         title_spans, abstract_spans = self.spans_of(info)
         self.query_one("#reader-text", Static).update(paper_renderable(info, title_spans, abstract_spans))
         self.sub_title = f"{self.index + 1} of {len(self.ids)}"
@@ -60,6 +63,14 @@ class ReaderScreen(Screen[None]):
         self.index = max(0, min(len(self.ids) - 1, self.index + delta))
         self.render_paper()
         self.query_one("#reader-body").scroll_home(animate=False)
+
+    def action_related(self, number: int) -> None:
+        """Read related paper `number`: it goes in right after this one, so `h` comes back here."""
+        if not 0 < number <= len(self._related):
+            self.notify("No related paper with that number.")
+            return
+        self.ids = [*self.ids[: self.index + 1], self._related[number - 1], *self.ids[self.index + 1 :]]
+        self.action_step(1)
 
     def action_paper(self, verb: str) -> None:
         self.post_message(PaperAction(PaperVerb(verb), self.paper_id))

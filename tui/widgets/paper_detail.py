@@ -54,6 +54,8 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     ]
     if details:
         parts.append(literal("  ·  ".join(details), "dim"))
+    if info.get("why"):
+        parts.append(Text("For you: ", style="bold green") + literal(info["why"], "green"))
     if info["lists"]:
         parts.append(Text("★ ", style="yellow") + literal(", ".join(info["lists"])))
     if info["arxiv_id"] or "doi.org/" in info["url"]:
@@ -65,6 +67,13 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     parts.append(Text())
     parts.append(highlighted(info["abstract"] or "(no abstract)", abstract_spans, ""))
     parts.append(Text())
+    if info.get("related"):
+        parts.append(Text("Related papers", style="bold") + Text("  (1–5 opens one)", style="dim"))
+        for number, item in enumerate(info["related"], 1):
+            line = Text(f"{number} ", style="bold cyan") + literal(item["title"])
+            line.append(f"  {item['similarity']:.2f}", style="dim")
+            parts.append(line)
+        parts.append(Text())
     seen = Text("Seen in", style="bold dim")
     for source in info["sources"]:
         seen.append("\n  ")
