@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     completion.complete_with(p.add_argument("file"), "files")
 
+    p = sub.add_parser("device", help="this machine's device name and the devices your state knows")
+    p.add_argument("--name", metavar="NAME", help="name this machine (default: its hostname); shown to the others")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("completion", help="shell completion for bash, zsh or fish: print it, or --install it")
     p.add_argument("shell", choices=completion.SHELLS)
     p.add_argument("--install", action="store_true", help="write it where the shell looks (see the README)")
@@ -741,7 +745,28 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     report = sync.sync(library, path)
-    ui.out.print(ui.styled(f"Synced with {path}: {report.line()}."))
+    state = library.state
+    ui.out.print(ui.styled(f"Synced with {path} as {state.device_name(state.device)}: {report.line()}."))
+    return OK
+
+
+def cmd_device(library: Library, args: argparse.Namespace) -> int:
+    if args.name is not None:
+        try:
+            library.edit_state(lambda state: state.name_device(args.name))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    state = library.state
+    rows = [
+        {"id": d, "name": state.device_name(d), "this": d == state.device, "last_change": state.seen.get(d)}
+        for d in sorted(state.devices, key=lambda d: (d != state.device, state.device_name(d)))
+    ]
+    if args.json:
+        ui.print_json(rows)
+        return OK
+    for row in rows:
+        mark = "this machine" if row["this"] else f"last change {(row['last_change'] or 'none')[:16].replace('T', ' ')}"
+        ui.out.print(ui.styled(f"{row['name']}  ({row['id']}, {mark})"))
     return OK
 
 
@@ -795,6 +820,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "note": cmd_note,
     "bookmarks": cmd_bookmarks,
     "sync": cmd_sync,
+    "device": cmd_device,
     "topics": cmd_topics,
     "completion": cmd_completion,
 }

@@ -152,6 +152,7 @@ class Library:
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
         before = set(self.papers) if self._search is not None or self._recommender is not None else set()
+        noted_before = set(self.state.notes)  # a note removed elsewhere must leave the index too
         papers = self.store.refresh()
         state = self.state_store.refresh()
         if papers:
@@ -164,7 +165,7 @@ class Library:
             if papers:
                 self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
             if state:
-                self._search.set_notes({pid: note.text for pid, note in self.state.notes.items()})
+                self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
         return papers or state
 
     # -- papers --------------------------------------------------------------
@@ -459,7 +460,7 @@ class Library:
                         index = self.rebuild_index()
                 for pid, note in self.state.notes.items():
                     if note.versions:
-                        index.set_note(pid, note.text)
+                        index.set_note(pid, self.state.note_of(pid))
                 self._search = PaperSearch(
                     index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
                 )
@@ -495,7 +496,7 @@ class Library:
                 index.save(self.index_dir, key)
         for pid, note in self.state.notes.items():
             if note.versions:
-                index.set_note(pid, note.text)
+                index.set_note(pid, self.state.note_of(pid))
         if self._search is not None:
             self._search.replace_index(index)
         return index

@@ -247,7 +247,7 @@ class PapertermApp(App[None]):
         from .screens.prompts import ListPicker
 
         state = self.library.state
-        member = {e.list for e in state.entries.values() if e.paper == paper_id and not e.removed}
+        member = state.list_ids_of(paper_id)
         lists = [(rl.id, rl.name, rl.id in member) for rl in state.live_lists()]
 
         def chosen(choice: ListChoice | None) -> None:
