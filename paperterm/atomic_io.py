@@ -112,18 +112,26 @@ def fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+MAX_JSON_BYTES = 1024 * 1024 * 1024  # far above any file paperterm writes; a cap for what it reads
+
+
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def read_upgraded(
-    path: Path, *, kind: str, schema_version: int, upgrades: Mapping[int, Upgrade]
+    path: Path,
+    *,
+    kind: str,
+    schema_version: int,
+    upgrades: Mapping[int, Upgrade],
+    max_bytes: int = MAX_JSON_BYTES,
 ) -> tuple[dict[str, Any], int | None]:
     """Read a file, upgrading one written by an older paperterm step by step (`upgrades[n]` turns
     schema n into n + 1). Returns the payload and the version it was upgraded from (None if current).
 
     The caller keeps a backup of the old file before writing the upgraded one back.
     """
-    payload = read_json(path, kind=kind, schema_version=schema_version, allow_older=True)
+    payload = read_json(path, kind=kind, schema_version=schema_version, allow_older=True, max_bytes=max_bytes)
     version = payload["schema_version"]
     if version == schema_version:
         return payload, None
@@ -135,9 +143,6 @@ def read_upgraded(
         payload = upgrades[step](payload)
         payload["schema_version"] = step + 1
     return payload, version
-
-
-MAX_JSON_BYTES = 1024 * 1024 * 1024  # far above any file paperterm writes; a cap for what it reads
 
 
 def _kind_of(mode: int) -> str:

@@ -17,14 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import formats
 
-from . import __version__, completion, sync
+from . import __version__, bookmark_export, completion, sorting, sync
 from . import cli_output as ui
-from .atomic_io import BackupWarning, LibraryFileError, os_failure, read_stream_capped, write_bytes
+from .atomic_io import BackupWarning, LibraryFileError, os_failure, read_stream_capped
 from .external import EditedText, ExternalError
 from .importer import MAX_DIGEST_BYTES, ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
-from .list_export import render as render_list
 from .locations import ENV_VAR
 from .note_autosave import save_error
 from .search_query import QueryError
@@ -70,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
     p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
+    _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", help="show one paper in full")
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
     p.add_argument("--limit", type=int, default=20)
+    _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("recommend", help="For you: unread papers ranked by what you keep, with the reason")
@@ -129,9 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="+", metavar="ID")
     completion.complete_with(p.add_argument("--list", dest="list_name", metavar="NAME"), "lists")
 
-    p = sub.add_parser("mark", help="mark papers read, unread or dismissed")
-    p.add_argument("ids", nargs="+", metavar="ID")
+    p = sub.add_parser("mark", help="mark papers read, unread or dismissed (by id, or every match of --query)")
+    p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("status", choices=("read", "unread", "dismissed"))
+    p.add_argument("--query", metavar="QUERY", help='every paper this search finds, e.g. "topic:moe date:2024-09"')
 
     p = sub.add_parser("triage", help="keep (bookmark + read), skip (read) or dismiss papers, as the app's triage")
     p.add_argument("decision", choices=[d.value for d in Decision])
@@ -184,10 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     completion.complete_with(p.add_argument("file"), "files")
 
+    p = sub.add_parser("device", help="this machine's device name and the devices your state knows")
+    p.add_argument("--name", metavar="NAME", help="name this machine (default: its hostname); shown to the others")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("completion", help="shell completion for bash, zsh or fish: print it, or --install it")
     p.add_argument("shell", choices=completion.SHELLS)
     p.add_argument("--install", action="store_true", help="write it where the shell looks (see the README)")
     return parser
+
+
+def _sort_option(parser: argparse.ArgumentParser) -> None:
+    names = [name.replace(" ", "-") for name in sorting.ORDERS]
+    parser.add_argument("--sort", choices=names, help="order (default: relevance when searching, else newest-seen)")
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
@@ -379,6 +390,9 @@ def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | 
 
 def cmd_list(library: Library, args: argparse.Namespace) -> int:
     papers = library.papers_sorted(date_filter=args.date, source=args.source)
+    if args.sort:
+        ids = sorting.sort_ids(library, [p.id for p in papers], args.sort.replace("-", " "), searching=False)
+        papers = [library.papers[pid] for pid in ids]
     if args.limit > 0:
         papers = papers[: args.limit]
     rows = [library.describe(p) for p in papers]
@@ -402,12 +416,18 @@ def cmd_show(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
-    results = library.search(text, limit=args.limit if args.limit > 0 else None)
+    limit = args.limit if args.limit > 0 else None
+    results = library.search(text, limit=None if args.sort else limit)
+    pairs = list(zip(results.ids, results.scores, strict=True))
+    if args.sort:
+        score_of = dict(pairs)
+        ordered = sorting.sort_ids(library, results.ids, args.sort.replace("-", " "), searching=True)
+        pairs = [(pid, score_of[pid]) for pid in ordered][:limit]
     if "topic:" in text:
         for problem in library.topics.problems():
             ui.warning(problem)
     rows = []
-    for pid, score in zip(results.ids, results.scores, strict=True):
+    for pid, score in pairs:
         row = library.describe(library.papers[pid])
         row["score"] = round(score, 3)
         row["title_spans"] = results.highlight(row["title"])
@@ -610,16 +630,22 @@ def cmd_triage(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_mark(library: Library, args: argparse.Namespace) -> int:
+    if not args.ids and args.query is None:
+        raise BadInput("name the papers: IDs, or --query QUERY for every paper a search finds")
     value = "new" if args.status == "unread" else args.status
-    changed = sum(library.set_status(pid, value) for pid in _papers(library, args.ids))
-    ui.out.print(ui.styled(f"Marked {changed} paper(s) {args.status}."))
+    ids = _papers(library, args.ids)
+    if args.query is not None:
+        ids += library.search(args.query).ids
+    changed = sum(library.set_status(pid, value) for pid in dict.fromkeys(ids))
+    ui.out.print(ui.styled(f"Marked {plural(changed, 'paper')} {args.status}."))
     return OK
 
 
 def cmd_note(library: Library, args: argparse.Namespace) -> int:
     paper = library.resolve(args.id)
-    if args.print_note:
-        ui.out.print(ui.styled(library.state.note_of(paper.id)), soft_wrap=False)
+    if args.print_note:  # as stored, never wrapped: `--print` then `--set` keeps the note
+        note = ui.safe(library.state.note_of(paper.id))
+        sys.stdout.write(note if not note or note.endswith("\n") else note + "\n")
         return OK
     edit: EditedText | None = None
     if args.text is not None:
@@ -654,30 +680,17 @@ def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
         report = sync.import_file(library, Path(args.file).expanduser())
         ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
         return OK
-    export_format = args.export_format or EXTENSION_FORMATS.get(Path(args.file).suffix.lower(), "json")
-    if export_format == "json":
-        if args.file == "-":
+    try:
+        if args.file != "-":
+            message = bookmark_export.export(library, Path(args.file).expanduser(), args.list_name, args.export_format)
+            ui.out.print(ui.styled(message))
+        elif bookmark_export.format_for(args.file, args.export_format) == "json":
             ui.print_json(sync.export_payload(library))
-            return OK
-        count = sync.export_file(library, Path(args.file).expanduser())
-        ui.out.print(ui.styled(f"Wrote {args.file} ({count} papers with their lists, status and notes)."))
-        return OK
-    state = library.state
-    name = args.list_name or "to-read"
-    found = state.find_list(name)
-    if found is None:
-        raise BadInput(f"no reading list named {name!r}")
-    rows = [library.describe(p) for pid in state.list_papers(found.id) if (p := library.paper_for(pid))]
-    text = render_list(rows, export_format, found.name)
-    if args.file == "-":
-        sys.stdout.write(text)
-    else:
-        write_bytes(Path(args.file).expanduser(), text.encode("utf-8"))
-        ui.out.print(ui.styled(f"Wrote {len(rows)} papers of {found.name} to {args.file}."))
+        else:
+            sys.stdout.write(bookmark_export.list_text(library, args.list_name, args.export_format)[0])
+    except BadAction as exc:
+        raise BadInput(str(exc)) from None
     return OK
-
-
-EXTENSION_FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".md": "markdown", ".markdown": "markdown", ".csv": "csv"}
 
 
 def cmd_topics(library: Library, args: argparse.Namespace) -> int:
@@ -744,7 +757,28 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     report = sync.sync(library, path)
-    ui.out.print(ui.styled(f"Synced with {path}: {report.line()}."))
+    state = library.state
+    ui.out.print(ui.styled(f"Synced with {path} as {state.device_name(state.device)}: {report.line()}."))
+    return OK
+
+
+def cmd_device(library: Library, args: argparse.Namespace) -> int:
+    if args.name is not None:
+        try:
+            library.edit_state(lambda state: state.name_device(args.name))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    state = library.state
+    rows = [
+        {"id": d, "name": state.device_name(d), "this": d == state.device, "last_change": state.seen.get(d)}
+        for d in sorted(state.devices, key=lambda d: (d != state.device, state.device_name(d)))
+    ]
+    if args.json:
+        ui.print_json(rows)
+        return OK
+    for row in rows:
+        mark = "this machine" if row["this"] else f"last change {(row['last_change'] or 'none')[:16].replace('T', ' ')}"
+        ui.out.print(ui.styled(f"{row['name']}  ({row['id']}, {mark})"))
     return OK
 
 
@@ -798,6 +832,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "note": cmd_note,
     "bookmarks": cmd_bookmarks,
     "sync": cmd_sync,
+    "device": cmd_device,
     "topics": cmd_topics,
     "completion": cmd_completion,
 }

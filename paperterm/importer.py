@@ -17,6 +17,7 @@ from loaders.json_records import looks_like_jsonl, stream_records
 
 from .atomic_io import LibraryFileError, read_capped
 from .paper_store import MergeReport, PaperStore, ParsedDigest
+from .wording import plural
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -110,16 +111,16 @@ class ImportSummary:
         return not self.skipped
 
     def line(self) -> str:
-        parts = [f"{self.new} new", f"{self.known} already known"]
+        parts = [f"{self.new:,} new", f"{self.known:,} already known"]
         if self.merged:
-            parts.append(f"{self.merged} of them merged with new details")
+            parts.append(f"{self.merged:,} of them merged with new details")
         if self.title_merged:
-            parts.append(f"{self.title_merged} matched by title alone")
+            parts.append(f"{self.title_merged:,} matched by title alone")
         if self.files_already:
-            parts.append(f"{self.files_already} file(s) imported before")
-        parts.append(f"{len(self.warnings)} warning(s)")
+            parts.append(f"{plural(self.files_already, 'file')} imported before")
+        parts.append(plural(len(self.warnings), "warning"))
         if self.skipped:
-            parts.append(f"{len(self.skipped)} file(s) skipped")
+            parts.append(f"{plural(len(self.skipped), 'file')} skipped")
         return ", ".join(parts)
 
 
@@ -215,6 +216,7 @@ def import_inputs(
     inputs: Iterable[DigestInput | str],
     *,
     explicit_date: date | None = None,
+    explicit_source: str = "option",
     format_name: str | None = None,
     total: int = 0,
     progress: Progress | None = None,
@@ -271,6 +273,8 @@ def import_inputs(
             summary.skipped.append(f"{item.path}: could not be read as a digest ({type(exc).__name__}: {exc})")
             continue
         stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
+        if explicit_date is not None:
+            source = explicit_source  # who gave the date: `--date` ("option") or the bundled samples
         summary.warnings.extend(result.warnings)
         summary.files.append(FileReport.of(item.path, result))
         already.add(sha)

@@ -35,7 +35,7 @@ from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
 from .paper_store import PaperStore
 from .samples import sample_files
-from .search_query import FilterSource, QueryError, parse_query
+from .search_query import DateFilter, FilterSource, QueryError, parse_query
 from .state_store import StateStore
 from .topic_catalogue import TopicCatalogue
 
@@ -75,6 +75,10 @@ class _LibraryFilters(FilterSource):
 
     def topic_members(self, name: str) -> set[str]:
         return self.library.topics.members(name)
+
+    def added_members(self, moment: DateFilter) -> set[str]:
+        first = self.library.first_seen()
+        return {pid for pid, when in first.items() if moment.accepts(when)}
 
     def state_members(self, state_name: str) -> tuple[set[str], bool]:
         state = self.library.state
@@ -148,6 +152,7 @@ class Library:
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
         before = set(self.papers) if self._search is not None or self._recommender is not None else set()
+        noted_before = set(self.state.notes)  # a note removed elsewhere must leave the index too
         papers = self.store.refresh()
         state = self.state_store.refresh()
         if papers:
@@ -160,7 +165,7 @@ class Library:
             if papers:
                 self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
             if state:
-                self._search.set_notes({pid: note.text for pid, note in self.state.notes.items()})
+                self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
         return papers or state
 
     # -- papers --------------------------------------------------------------
@@ -310,12 +315,26 @@ class Library:
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 
+    def first_seen(self) -> dict[str, str]:
+        """When each paper was first imported (its earliest digest's import time, ISO, UTC)."""
+        imported = {d.number: d.imported_at for d in self.digests}
+        return {
+            pid: min((imported.get(n, "") for n, _ in paper.sightings), default="")
+            for pid, paper in self.papers.items()
+        }
+
     def import_samples(self) -> ImportSummary:
         """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""
         summary = ImportSummary()
         for path, day in sample_files():
             summary.absorb(
-                import_inputs(self.store, [read_input(path)], explicit_date=date.fromisoformat(day), total=1)
+                import_inputs(
+                    self.store,
+                    [read_input(path)],
+                    explicit_date=date.fromisoformat(day),
+                    explicit_source="bundled sample",
+                    total=1,
+                )
             )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
@@ -441,7 +460,7 @@ class Library:
                         index = self.rebuild_index()
                 for pid, note in self.state.notes.items():
                     if note.versions:
-                        index.set_note(pid, note.text)
+                        index.set_note(pid, self.state.note_of(pid))
                 self._search = PaperSearch(
                     index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
                 )
@@ -477,7 +496,7 @@ class Library:
                 index.save(self.index_dir, key)
         for pid, note in self.state.notes.items():
             if note.versions:
-                index.set_note(pid, note.text)
+                index.set_note(pid, self.state.note_of(pid))
         if self._search is not None:
             self._search.replace_index(index)
         return index

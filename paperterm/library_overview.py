@@ -18,7 +18,7 @@ MAX_DAYS = 60  # digest days listed one by one in the sidebar
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    kind: str  # all | unread | foryou | list | topic | day (foryou: key "all" or a list id)
+    kind: str  # all | unread | new | foryou | list | topic | day (foryou: key "all" or a list id)
     key: str
     label: str
     query: str
@@ -31,10 +31,11 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def overview(library: Library) -> list[Scope]:
+def overview(library: Library, *, since: str | None = None) -> list[Scope]:
     """Every scope with its paper and unread counts, in sidebar order.
 
     Topics are the ones computed so far (`TopicCatalogue.cached`): counting never waits for them.
+    `since` (when the last session started) adds "What's new": papers first imported after it.
     """
     state = library.state
     papers = library.papers
@@ -43,6 +44,10 @@ def overview(library: Library) -> list[Scope]:
         Scope("all", "all", "All", "", len(papers), len(papers) - len(touched)),
         Scope("unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)),
     ]
+    if since:
+        fresh = [pid for pid, when in library.first_seen().items() if when > since]
+        unread = sum(1 for pid in fresh if pid not in touched)
+        scopes.append(Scope("new", "new", "What's new", f"added:>{since}", len(fresh), unread))
     unread_total = len(papers) - len(touched)
     scopes.append(Scope("foryou", "all", "For you", "is:unread", unread_total, unread_total))
     for reading_list in state.live_lists():  # a list is a research interest: For you learns it alone

@@ -406,6 +406,10 @@ class PaperSearch:
             mask &= ~part if complement else part
         for text in query.sources:
             mask &= self._id_mask(source.source_members(text), size)
+        for name in query.authors:
+            mask &= self._author_mask(name, size)
+        for moment in query.added:
+            mask &= self._id_mask(source.added_members(moment), size)
         if query.likes:
             mask &= self._like_scores(query.likes, size) > 0
         for date_filter in query.dates:
@@ -431,8 +435,17 @@ class PaperSearch:
                 ids, complement = source.state_members(value.lower())
                 part = self._id_mask(ids, size)
                 mask &= part if complement else ~part
+            elif name == "author":
+                mask &= ~self._author_mask(value, size)
             else:
                 mask &= ~self._id_mask(lookup[name](value), size)
+        return mask
+
+    def _author_mask(self, name: str, size: int) -> np.ndarray:
+        """Papers with an author matching every word of `name`, typos and prefixes forgiven."""
+        mask = np.ones(size, dtype=bool)
+        for word in words(name):
+            mask &= self.index.forgiving_mask(word, "authors")
         return mask
 
     def _like_scores(self, refs: list[str], size: int) -> np.ndarray:

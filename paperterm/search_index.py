@@ -331,6 +331,24 @@ class SearchIndex:
                 mask[np.fromiter(docs, dtype=np.int32, count=len(docs))] = True
         return mask
 
+    def forgiving_mask(self, word: str, field: str) -> np.ndarray:
+        """Documents whose `field` holds `word`, a word it starts, or one a typo away (`author:`)."""
+        mask = np.zeros(len(self.doc_ids), dtype=bool)
+        exp = self.expand(word, True)
+        tokens = {word, *(t for t, _ in exp.fuzzy)}
+        postings = self.fields.get(field)
+        if postings is not None:
+            if exp.prefix is not None:
+                mask[postings.range_docs(*exp.prefix)] = True
+            for token in tokens:
+                token_id = self.vocab_index.get(token)
+                if token_id is not None:
+                    mask[postings.range_docs(token_id, token_id + 1)] = True
+        for token, docs in self.delta.get(field, {}).items():
+            if docs and (token in tokens or token.startswith(word)):
+                mask[np.fromiter(docs, dtype=np.int32, count=len(docs))] = True
+        return mask
+
     def matching_tokens(self, word: str, as_prefix: bool) -> tuple[set[str], str | None]:
         """Tokens that count as a match of `word` (for highlighting), and the prefix, if any."""
         exp = self.expand(word, as_prefix)

@@ -4,9 +4,10 @@ knowlege distil            words (typos and prefixes forgiven)
 "exact phrase"             the words, adjacent and in order
 -word  -"a phrase"         must not match
 a | b                      either side (user topic rules: `"mixture of experts" | moe`)
-topic:NAME list:NAME is:unread|read|dismissed|bookmarked|noted
+topic:NAME list:NAME author:NAME is:unread|read|dismissed|bookmarked|noted
 date:2024-09-12 date:2024-09 date:>=2024-09-01   the day a digest showed it (seen)
 published:2015 year:>=2020 published:2024-01     the paper's own date (as its source states it)
+added:>=2024-09-01 added:>2024-09-12T08:30:00+00:00  first imported (what's new)
 source:FILE
 like:ID                    more like this: the papers most similar to that one, most similar first
 """
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field
 
 from .text_tokens import words
 
-FILTERS = ("topic", "list", "is", "date", "published", "year", "source", "like")
+FILTERS = ("topic", "list", "is", "date", "published", "year", "source", "author", "added", "like")
 _PAPER_DATE = ("published", "year")  # the paper's own date; `date:` is the day it was seen
 IS_VALUES = ("unread", "read", "dismissed", "bookmarked", "noted", "new")
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)("?)|(\S+))')
 _EMPTY_FILTER = re.compile(r"(?:^|\s)-?(\w+):(?=\s|$)")  # `topic:` with nothing after it
 _DATE = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
+_MOMENT = re.compile(r"^(>=|<=|>|<|=)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2})?)?)?)?)$")
 
 
 class QueryError(ValueError):
@@ -71,6 +73,8 @@ class Query:
     dates: list[DateFilter] = field(default_factory=list)  # seen on (a digest's date)
     published: list[DateFilter] = field(default_factory=list)  # the paper's own date
     sources: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    added: list[DateFilter] = field(default_factory=list)
     likes: list[str] = field(default_factory=list)  # paper refs: `like:ID`
     negated_filters: list[tuple[str, str]] = field(default_factory=list)
     ends_in_word: bool = True  # the last word is still being typed: match it as a prefix
@@ -81,9 +85,8 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(
-            self.topics or self.lists or self.states or self.dates or self.published or self.sources or self.likes
-        )
+        filters = (self.topics, self.lists, self.states, self.dates, self.published, self.sources, self.authors)
+        return any(filters) or bool(self.added or self.likes)
 
 
 def parse_query(text: str) -> Query:
@@ -134,7 +137,7 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
     if not value:
         raise QueryError(_needs_value(name))
     if negated:
-        if name == "date" or name in _PAPER_DATE:
+        if name in ("date", "added") or name in _PAPER_DATE:
             raise QueryError(f"write `{name}:<…` or `{name}:>…` instead of `-{name}:`")
         query.negated_filters.append((name, value))
         if name == "is":
@@ -149,6 +152,13 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.states.append(value.lower())
     elif name == "source":
         query.sources.append(value)
+    elif name == "author":
+        query.authors.append(value)
+    elif name == "added":
+        moment = _MOMENT.match(value)
+        if not moment:
+            raise QueryError(f"`added:{value}`: write a date as 2024-09-12 or >=2024-09-01 (a time may follow: T08:30)")
+        query.added.append(DateFilter(moment.group(1) or "=", moment.group(2)))
     elif name == "like":
         query.likes.append(value)
     elif name == "date" or name in _PAPER_DATE:
@@ -189,6 +199,10 @@ class FilterSource:
         raise QueryError(f"unknown state {state!r}")
 
     def source_members(self, text: str) -> set[str]:
+        return set()
+
+    def added_members(self, moment: DateFilter) -> set[str]:
+        """Papers first imported at a moment the filter accepts."""
         return set()
 
     def note_text(self, paper_id: str) -> str:

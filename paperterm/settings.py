@@ -32,9 +32,19 @@ class Settings:
     mark_read_on_move: bool = False  # in the Unread view, moving past a paper marks it read
     inboxes: list[str] = field(default_factory=list)  # folders imported on every launch
     theme: str | None = None
+    sort_orders: dict[str, str] = field(default_factory=dict)  # scope ("list:to-read") → order name
+    last_view: dict[str, str] = field(default_factory=dict)  # scope, search and paper shown at quit
+    last_session: str | None = None  # when the app last started (ISO, UTC): "new since last session"
 
 
-_TYPES: dict[str, Any] = {"mark_read_on_move": bool, "inboxes": list, "theme": (str, type(None))}
+_TYPES: dict[str, Any] = {
+    "mark_read_on_move": bool,
+    "inboxes": list,
+    "theme": (str, type(None)),
+    "sort_orders": dict,
+    "last_view": dict,
+    "last_session": (str, type(None)),
+}
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -52,7 +62,7 @@ def load_settings(data_dir: Path) -> Settings:
     for spec in fields(Settings):
         value = payload.get(spec.name, getattr(Settings(), spec.name))
         if not isinstance(value, _TYPES[spec.name]) or (
-            spec.name == "inboxes" and not all(isinstance(v, str) for v in value)
+            isinstance(value, list | dict) and not all(isinstance(v, str) for v in _strings(value))
         ):
             backup = keep_backup(path, data_dir / "backups")
             raise LibraryFileError(
@@ -66,6 +76,10 @@ def load_settings(data_dir: Path) -> Settings:
         keep_backup(path, data_dir / "backups")
         save_settings(data_dir, settings)
     return settings
+
+
+def _strings(value: list[Any] | dict[str, Any]) -> list[Any]:
+    return [*value.keys(), *value.values()] if isinstance(value, dict) else list(value)
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:

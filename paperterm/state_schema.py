@@ -12,8 +12,10 @@ from typing import Any
 from .library_state import STATUSES
 
 MAX_TEXT = 1_000_000
+MAX_DEVICES = 1000
 _ID = re.compile(r"^[\w.:/@+-]{1,200}$")
-_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
+# Stamps are always written with six fraction digits: they must sort as text (see clock).
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 
 class SchemaError(ValueError):
@@ -42,18 +44,48 @@ def _bool(value: Any, where: str) -> None:
     _expect(isinstance(value, bool), where, "expected true or false")
 
 
+def _vector(value: Any, where: str) -> None:
+    _expect(
+        isinstance(value, dict) and len(value) <= MAX_DEVICES,
+        where,
+        f"expected an object of at most {MAX_DEVICES} devices",
+    )
+    for device_id, stamp in value.items():
+        _ident(device_id, f"{where}[{device_id!r}]")
+        _stamp(stamp, f"{where}[{device_id!r}]")
+
+
 def validate_state(payload: dict[str, Any]) -> None:
     """Raise SchemaError unless `payload` has exactly the shapes `LibraryState.from_json` needs."""
+    fingerprint = payload.get("fingerprint", "")
+    _text(fingerprint, "fingerprint", limit=200)
+    _vector(payload.get("seen", {}), "seen")
+    devices = payload.get("devices", {})
+    _expect(
+        isinstance(devices, dict) and len(devices) <= MAX_DEVICES,
+        "devices",
+        f"expected an object of at most {MAX_DEVICES} devices",
+    )
+    for device_id, raw in devices.items():
+        where = f"devices[{device_id!r}]"
+        _ident(device_id, where)
+        _expect(isinstance(raw, dict) and set(raw) == {"name", "named", "seen"}, where, "unexpected fields")
+        _text(raw["name"], f"{where}.name", limit=100)
+        _stamp(raw["named"], f"{where}.named")
+        _vector(raw["seen"], f"{where}.seen")
     lists = payload.get("lists", [])
     _expect(isinstance(lists, list), "lists", "expected a list")
     for i, raw in enumerate(lists):
         where = f"lists[{i}]"
         _expect(isinstance(raw, dict), where, "expected an object")
-        _expect(set(raw) == {"id", "name", "position", "deleted", "changed", "by"}, where, "unexpected fields")
+        _expect(
+            set(raw) == {"id", "name", "position", "deleted", "cleared", "changed", "by"}, where, "unexpected fields"
+        )
         _ident(raw["id"], f"{where}.id")
         _text(raw["name"], f"{where}.name", limit=200)
         _expect(type(raw["position"]) is int, f"{where}.position", "expected a whole number")
         _bool(raw["deleted"], f"{where}.deleted")
+        _vector(raw["cleared"], f"{where}.cleared")
         _stamp(raw["changed"], f"{where}.changed")
         _ident(raw["by"], f"{where}.by")
     entries = payload.get("entries", [])
@@ -83,6 +115,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     for i, raw in enumerate(topics):
         where = f"topics[{i}]"
         _expect(isinstance(raw, dict) and set(raw) == topic_fields, where, "unexpected fields")
+        _expect(isinstance(raw["key"], str), f"{where}.key", "expected text")
         _ident(raw["key"].replace(" ", "_"), f"{where}.key")
         _text(raw["name"], f"{where}.name", limit=200)
         _text(raw["rule"], f"{where}.rule", limit=2000)
@@ -96,30 +129,21 @@ def validate_state(payload: dict[str, Any]) -> None:
     for pid, raw in notes.items():
         where = f"notes[{pid!r}]"
         _ident(pid, where)
-        _expect(isinstance(raw, dict) and set(raw) <= {"versions", "superseded"}, where, "unexpected fields")
+        _expect(isinstance(raw, dict) and set(raw) <= {"versions"}, where, "unexpected fields")
         versions = raw.get("versions", [])
         _expect(isinstance(versions, list), f"{where}.versions", "expected a list")
         for j, version in enumerate(versions):
             vwhere = f"{where}.versions[{j}]"
-            _expect(isinstance(version, dict), vwhere, "expected an object")
             _expect(
-                {"id", "text", "changed", "by"} <= set(version) <= {"id", "text", "changed", "by", "shared"},
-                vwhere,
-                "unexpected fields",
+                isinstance(version, dict) and set(version) == {"text", "changed", "by"}, vwhere, "unexpected fields"
             )
-            _ident(version["id"], f"{vwhere}.id")
             _text(version["text"], f"{vwhere}.text")
             _stamp(version["changed"], f"{vwhere}.changed")
             _ident(version["by"], f"{vwhere}.by")
-            if "shared" in version:
-                _bool(version["shared"], f"{vwhere}.shared")
-        superseded = raw.get("superseded", [])
-        _expect(isinstance(superseded, list), f"{where}.superseded", "expected a list")
-        for j, vid in enumerate(superseded):
-            _ident(vid, f"{where}.superseded[{j}]")
 
 
-PAPER_META_FIELDS = {"title": str, "abstract": str, "arxiv_id": str, "url": str, "date": str}
+PAPER_META_FIELDS = {"title": str, "abstract": str, "arxiv_id": str, "url": str, "published": str}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def validate_paper_meta(meta: Any, where: str) -> None:
@@ -130,10 +154,21 @@ def validate_paper_meta(meta: Any, where: str) -> None:
             _expect(isinstance(value, list) and len(value) <= 2000, f"{where}.authors", "expected a list")
             for k, author in enumerate(value):
                 _text(author, f"{where}.authors[{k}]", limit=500)
-        elif key == "sources":
-            _expect(isinstance(value, list) and len(value) <= 1000, f"{where}.sources", "expected a list")
-            for k, src in enumerate(value):
-                _text(src, f"{where}.sources[{k}]", limit=1000)
+        elif key == "sightings":
+            _expect(isinstance(value, list) and len(value) <= 1000, f"{where}.sightings", "expected a list")
+            for k, seen in enumerate(value):
+                swhere = f"{where}.sightings[{k}]"
+                _expect(
+                    isinstance(seen, dict) and set(seen) == {"digest", "date", "device"}, swhere, "unexpected fields"
+                )
+                _text(seen["digest"], f"{swhere}.digest", limit=1000)
+                _text(seen["device"], f"{swhere}.device", limit=100)
+                day = seen["date"]
+                _expect(
+                    day is None or (isinstance(day, str) and bool(_DAY.match(day))),
+                    f"{swhere}.date",
+                    "expected YYYY-MM-DD or null",
+                )
         elif key in PAPER_META_FIELDS:
             if value is None and key != "title":
                 continue

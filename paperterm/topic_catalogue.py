@@ -30,6 +30,7 @@ from .errors import BadAction
 from .heap import collector_paused
 from .search_query import QueryError, parse_query
 from .text_tokens import QUERY_STOPWORDS, spans, words
+from .topic_match import match_topics
 from .topic_rules import evaluation_order, left_out_topic, set_checked
 from .topic_rules import problems as rule_problems
 from .topics import HARD_GENERIC, SAMPLE_PAPERS, Topic, discover, trend
@@ -145,11 +146,12 @@ class TopicCatalogue:
         raise BadAction(f"no topic named {name!r} (see `paperterm topics`)")
 
     def members(self, name: str) -> set[str]:
-        """A topic's papers, for the `topic:` filter (QueryError for an unknown topic)."""
-        try:
-            return set(self.find(name).members)
-        except BadAction as exc:
-            raise QueryError(str(exc)) from None
+        """The papers of the topics `topic:NAME` means, forgiving as the rest of the search (see
+        topic_match): `topic:moe` finds "mixture of experts (MoE)". QueryError when none matches."""
+        found = match_topics(self.all(), name)
+        if not found:
+            raise QueryError(f"no topic named {name!r} (see `paperterm topics`)")
+        return set().union(*(t.members for t in found))
 
     def problems(self) -> list[str]:
         """User topics left out because their rules name each other in a circle, one line each."""

@@ -65,6 +65,11 @@ def toggle_in_list(library: Library, paper_id: str, list_name: str | None = None
     return not inside
 
 
+def bookmark_all(library: Library, paper_ids: Iterable[str], list_name: str | None = None) -> int:
+    """Put every one of `paper_ids` in the list (default: to-read); how many were not in it yet."""
+    return sum(library.bookmark(pid, list_name) for pid in paper_ids)
+
+
 def mark_read(library: Library, paper_ids: Iterable[str]) -> list[str]:
     """Mark the unread ones among `paper_ids` read, in one write; returns those that changed."""
     return library.set_status_many(paper_ids, "read", only_from="new")

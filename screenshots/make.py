@@ -44,13 +44,18 @@ async def search(pilot: Pilot) -> None:
 
 async def triage(pilot: Pilot) -> None:
     pilot.app.clear_notifications()
-    await pilot.press("t", "s", "k")
+    await pilot.press("t", "s", "b")
 
 
 async def note(pilot: Pilot) -> None:
     pilot.app.clear_notifications()
     await pilot.press("n", *"Compare with the token-graph KD paper; check their CIFAR-100 numbers.")
     await pilot.pause(0.6)
+
+
+async def link_picker(pilot: Pilot) -> None:
+    pilot.app.clear_notifications()
+    await pilot.press("O")
 
 
 async def help_screen(pilot: Pilot) -> None:
@@ -70,6 +75,8 @@ SHOTS: list[tuple[str, tuple[int, int], Steps]] = [
     ("help", (110, 44), help_screen),
     ("first-launch", (100, 30), first_launch),
     ("narrow", (80, 24), main_screen),
+    ("wide", (250, 70), main_screen),
+    ("links", (110, 30), link_picker),
 ]
 
 

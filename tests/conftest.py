@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,27 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "library"
     monkeypatch.setenv("PAPERTERM_DATA_DIR", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample library imported, indexed and with its topics, once per test session."""
+    from paperterm.library import Library
+
+    root = tmp_path_factory.mktemp("template") / "library"
+    library = Library.open(root)
+    library.import_samples()
+    library.search_engine()
+    library.topics.all()
+    return root
+
+
+@pytest.fixture
+def sample_dir(data_dir: Path, _sample_template: Path) -> Path:
+    """A copy of the sample library, as the app leaves it after its first run: what most app
+    tests start from, without paying for the import and the index build each time."""
+    shutil.copytree(_sample_template, data_dir)
+    return data_dir
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from paperterm.library import Library
+from paperterm.text_tokens import fold_text
 
 from .conftest import BLANK, COMPACT, SHARED, CliResult, cli_env, run_cli
 
@@ -220,3 +221,51 @@ def test_killing_an_import_leaves_a_library_that_loads(data_dir: Path, tmp_path:
     done = run(data_dir, "import", str(corpus))
     assert done.returncode == 0
     assert len(Library.open(data_dir).papers) == 4080
+
+
+def test_mark_query_sort_and_a_note_round_trip(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK), str(COMPACT))
+    found = json.loads(run(data_dir, "search", "topic:moe", "--json", "--limit", "0").stdout)
+    assert len(found) > 5
+    assert f"Marked {len(found)} papers read.".encode() in run(data_dir, "mark", "--query", "topic:moe", "read").stdout
+    state = Library.open(data_dir).state
+    assert sum(1 for s in state.status.values() if s.value == "read") == len(found)
+    assert run(data_dir, "mark", "read").returncode == 1
+    titles = [r["title"] for r in json.loads(run(data_dir, "list", "--sort", "title", "--json").stdout)]
+    assert titles == sorted(titles, key=fold_text)
+    ranked = json.loads(run(data_dir, "search", "retrieval", "--sort", "title", "--json", "--limit", "5").stdout)
+    assert [r["title"] for r in ranked] == sorted((r["title"] for r in ranked), key=fold_text)
+    pid = found[0]["id"]
+    long_note = "word " * 60 + "\n\n- a list item that is long enough to be wrapped by a narrow terminal " * 3
+    run(data_dir, "note", pid, "--set", long_note)
+    printed = run(data_dir, "note", pid, "--print").stdout.decode()
+    assert printed.rstrip("\n") == long_note.rstrip("\n")
+    run(data_dir, "note", pid, "--set", printed)
+    assert Library.open(data_dir).state.note_of(pid).rstrip("\n") == long_note.rstrip("\n")
+
+
+def test_author_and_forgiving_topic_filters(data_dir: Path, tmp_path: Path) -> None:
+    papers = [
+        {"title": f"Paper {i}", "abstract": "Words about xylophonic experts. " * 5, "authors": authors}
+        for i, authors in enumerate([["Geoffrey Hinton", "Ada Lovelace"], ["Yann LeCun"], ["Ada Byron"]])
+    ]
+    digest = tmp_path / "authors.json"
+    digest.write_text(json.dumps({"date": "2024-09-20", "papers": papers}))
+    run(data_dir, "import", str(BLANK), str(COMPACT), str(digest))
+
+    def titles(query: str) -> list[str]:
+        done = run(data_dir, "search", query, "--json", "--limit", "0")
+        assert done.returncode == 0, done.stderr
+        return sorted(r["title"] for r in json.loads(done.stdout))
+
+    assert titles("author:hinton") == ["Paper 0"]
+    assert titles('author:"geofrey hintn"') == ["Paper 0"]  # typos forgiven, as in words
+    assert titles("author:ada") == ["Paper 0", "Paper 2"]
+    assert titles("author:lovelace author:hinton") == ["Paper 0"]
+    assert titles("xylophonic -author:ada") == ["Paper 1"]
+    moe = titles('topic:"mixture of experts (MoE)"')
+    assert len(moe) > 5
+    for forgiving in ("topic:moe", 'topic:"mixture of experts"', "topic:mixture", "topic:mixtrue"):
+        assert titles(forgiving) == moe, forgiving
+    done = run(data_dir, "search", "topic:zzzz")
+    assert done.returncode == 1 and b"no topic named 'zzzz'" in done.stderr

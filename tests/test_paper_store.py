@@ -60,8 +60,8 @@ def test_round_trip_keeps_every_field(data_dir: Path) -> None:
 
 def test_sample_dates_are_fixed(seeded: Library) -> None:
     assert [(d.name, d.date, d.date_source) for d in seeded.digests] == [
-        ("hf-daily-papers-compact.txt", "2025-09-11", "option"),
-        ("hf-daily-papers-blank-lines.txt", "2025-09-12", "option"),
+        ("hf-daily-papers-compact.txt", "2025-09-11", "bundled sample"),
+        ("hf-daily-papers-blank-lines.txt", "2025-09-12", "bundled sample"),
     ]
 
 
@@ -178,6 +178,29 @@ def test_refresh_sees_another_processes_import(data_dir: Path) -> None:
     assert first.refresh() is True
     assert len(first.papers) == 174
     assert first.refresh() is False
+
+
+def test_paper_links_name_each_link_and_refuse_what_is_not_http() -> None:
+    from paperterm.links import paper_links, pdf_url
+    from paperterm.paper import Paper
+
+    paper = Paper(
+        "2409.01234",
+        "A Paper",
+        links=["https://github.com/x/y", "file:///etc/passwd", "https://huggingface.co/papers/2409.01234"],
+        arxiv_id="2409.01234",
+    )
+    links = paper_links(paper)
+    assert [(link.label, link.openable) for link in links] == [
+        ("arXiv page", True),
+        ("PDF", True),
+        ("Code", True),
+        ("Link", False),
+        ("Hugging Face", True),
+    ]
+    assert pdf_url(paper) == "https://arxiv.org/pdf/2409.01234"
+    assert pdf_url(Paper("t:1", "No id", links=["https://x.org/paper.pdf"])) == "https://x.org/paper.pdf"
+    assert pdf_url(Paper("t:2", "Nothing")) is None
 
 
 def test_a_large_import_is_written_in_bounded_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

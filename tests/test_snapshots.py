@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from tui.app import PapertermApp
 from tui.screens.main import DETAIL_DELAY
+from tui.widgets.key_footer import KeyFooter
 
 from .test_tui import settle
 
@@ -32,7 +33,9 @@ def steady(run_before: Steps) -> Steps:
         await run_before(pilot)
         for field in pilot.app.screen.query("Input, TextArea"):
             field.cursor_blink = False
-        await pilot.pause(0.05)
+        for footer in pilot.app.screen.query(KeyFooter):  # the keys as they are now, not as a late
+            footer.call_later(footer.recompose)  # rebuild on a busy machine would leave them
+        await pilot.pause(0.2)
 
     return run
 
@@ -44,36 +47,54 @@ async def _settled(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-def test_main_screen(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(_ready))
+def test_main_screen(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 36), run_before=steady(_ready))
 
 
-def test_search_state(snap_compare, data_dir: Path) -> None:
+def test_search_state(snap_compare, sample_dir: Path) -> None:
     async def search(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("slash", *"knowlege distilation")
         await _settled(pilot)
 
-    assert snap_compare(_app(data_dir), terminal_size=(120, 36), run_before=steady(search))
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 36), run_before=steady(search))
 
 
-def test_note_editor(snap_compare, data_dir: Path) -> None:
+def test_note_editor(snap_compare, sample_dir: Path) -> None:
     async def note(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("n", *"Compare with the token-graph KD paper.", "ctrl+s")  # "saved", not a race
         await pilot.pause(0.1)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 24), run_before=steady(note))
+    assert snap_compare(_app(sample_dir), terminal_size=(100, 24), run_before=steady(note))
 
 
-def test_help_screen(snap_compare, data_dir: Path) -> None:
+def test_help_screen(snap_compare, sample_dir: Path) -> None:
     async def help_(pilot: Pilot) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(_app(data_dir), terminal_size=(100, 40), run_before=steady(help_))
+    assert snap_compare(_app(sample_dir), terminal_size=(100, 40), run_before=steady(help_))
 
 
-def test_narrow_terminal(snap_compare, data_dir: Path) -> None:
-    assert snap_compare(_app(data_dir), terminal_size=(80, 24), run_before=steady(_ready))
+def test_narrow_terminal(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(80, 24), run_before=steady(_ready))
+
+
+def test_main_screen_120x40(snap_compare, sample_dir: Path) -> None:
+    """Sidebar rows one line each even once the sidebar scrolls; the footer shows ? and q."""
+    assert snap_compare(_app(sample_dir), terminal_size=(120, 40), run_before=steady(_ready))
+
+
+def test_wide_terminal(snap_compare, sample_dir: Path) -> None:
+    assert snap_compare(_app(sample_dir), terminal_size=(250, 70), run_before=steady(_ready))
+
+
+def test_query_error_is_shown_whole_at_80x24(snap_compare, sample_dir: Path) -> None:
+    async def bad_query(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("slash", *"date:September topic:moe")
+        await _settled(pilot)
+
+    assert snap_compare(_app(sample_dir), terminal_size=(80, 24), run_before=steady(bad_query))

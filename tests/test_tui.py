@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -17,14 +18,15 @@ import pytest
 from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 from textual.worker import WorkerCancelled
 
 from paperterm.library import Library
+from paperterm.settings import load_settings
 from tui.app import PapertermApp
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.note_editor import NoteEditor
-from tui.screens.prompts import ImportPrompt, ListPicker, TextPrompt
+from tui.screens.prompts import ChoicePicker, ImportPrompt, ListPicker, ReportScreen, TextPrompt
 from tui.screens.reader import ReaderScreen
 from tui.screens.triage import TriageScreen
 from tui.widgets.paper_detail import PaperDetail
@@ -344,6 +346,72 @@ async def test_open_tui_picks_up_a_cli_import(data_dir: Path) -> None:
         assert "All · 175 papers" in status_text(app)
 
 
+async def test_reopening_restores_scope_search_and_cursor(sample_dir: Path) -> None:
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "topic")
+        await settle(pilot)
+        await pilot.press("slash", *"distil", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await pilot.pause(0.1)
+        scope, chosen = app.main.scope, current_id(app)
+        await pilot.press("q")
+    again = PapertermApp(sample_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert (again.main.scope.kind, again.main.scope.key) == (scope.kind, scope.key)
+        assert again.main.query_one(SearchBar).value == "distil"
+        assert current_id(again) == chosen
+        assert f"{scope.label} · " in status_text(again)
+
+
+async def test_whats_new_holds_papers_imported_since_the_last_start(sample_dir: Path) -> None:
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert all(s.kind != "new" for s in app.main.query_one("ScopeSidebar").scopes)  # no earlier session
+    await _import_json_now(sample_dir, "A Paper Imported Between Sessions")
+    again = PapertermApp(sample_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        new = next(s for s in again.main.query_one("ScopeSidebar").scopes if s.kind == "new")
+        assert (new.label, new.total) == ("What's new", 1)
+        again.main.scope = new
+        await settle(pilot)
+        assert [again.library.papers[pid].title for pid in plist(again).ids] == ["A Paper Imported Between Sessions"]
+
+
+async def _import_json_now(root: Path, title: str) -> None:
+    import asyncio
+
+    await asyncio.sleep(1.1)  # import times are kept to the second: after the session's start
+    paper = {"title": title, "abstract": "Words about things. " * 5}
+    Library.open(root).import_bytes(json.dumps({"date": "2024-09-20", "papers": [paper]}).encode(), "new.json")
+
+
+async def test_palette_unhides_topics_and_exports(sample_dir: Path, tmp_path: Path) -> None:
+    library = Library.open(sample_dir)
+    library.topics.set_flag("retrieval", "hidden", True)
+    library.bookmark(library.papers_sorted()[0].id)
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Unhide every topic", "Export bookmarks to a file…", "Sync with a file…", "Sort by title"} <= titles
+        assert all(s.label != "retrieval" for s in app.main.query_one("ScopeSidebar").scopes)
+        app.unhide_topics()
+        await settle(pilot)
+        assert any(s.label == "retrieval" for s in app.main.query_one("ScopeSidebar").scopes)
+        target = tmp_path / "refs.bib"
+        app.export_bookmarks(str(target))
+        await settle(pilot)
+        assert target.read_text().startswith("@misc{")
+        keys = {c.help for c in app.get_system_commands(app.main) if c.title == "Help"}
+        assert keys == {"key: ?"}
+
+
 # -- one test per key in the help screen --------------------------------------------------
 
 Check = Callable[[Pilot, PapertermApp], Awaitable[None]]
@@ -431,9 +499,170 @@ async def _main_open(pilot: Pilot, app: PapertermApp) -> None:
 
 
 async def _copy_title(pilot: Pilot, app: PapertermApp) -> None:
+    """`y` offers what to copy: the title first, then (an arXiv paper's) id, the link, BibTeX."""
     target = current_id(app)
     await pilot.press("y")
+    assert isinstance(app.screen, ChoicePicker)
+    await pilot.press("enter")
     assert app.clipboard == app.library.papers[target].title
+    await pilot.press("y", "down", "enter")  # the samples have no arXiv ids: the link is next
+    assert app.clipboard == app.library.papers[target].url
+    await pilot.press("y", "end", "enter")
+    assert app.clipboard.startswith("@misc{")
+
+
+async def _links_paper(app: PapertermApp) -> str:
+    """A paper with an arXiv id and links of every kind (a hostile one among them), made current."""
+    paper = {
+        "title": "Linked Paper With Code",
+        "abstract": "An abstract that talks about many things at length. Code: https://github.com/x/linked",
+        "url": "https://arxiv.org/abs/2409.01234",
+    }
+    return await _import_json(app, paper)
+
+
+async def _import_json(app: PapertermApp, *papers: dict) -> str:
+    """Import papers (as a scraper's JSON list) from another process's view, then reload; the
+    first one's id."""
+    library = Library.open(app.library.root)
+    library.import_bytes(json.dumps({"date": "2024-09-20", "papers": list(papers)}).encode(), "extra.json")
+    app.reload_library()
+    await app.workers.wait_for_complete()
+    return next(p.id for p in Library.open(app.library.root).papers.values() if p.title == papers[0]["title"])
+
+
+async def _open_link(pilot: Pilot, app: PapertermApp, in_reader: bool = False) -> None:
+    target = await _links_paper(app)
+    await settle(pilot)
+    plist(app).cursor = plist(app).ids.index(target)
+    await settle(pilot)
+    if in_reader:
+        await _in_reader(pilot, app)
+    opened: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    await pilot.press("O")
+    assert isinstance(app.screen, ChoicePicker)
+    picker = app.screen.query_one("#choices", OptionList)
+    labels = [rendered(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
+    assert labels[0].startswith("arXiv page") and labels[1].startswith("PDF")
+    assert any(label.startswith("Code") and "github.com/x/linked" in label for label in labels)
+    await pilot.press("down", "enter")
+    assert opened == ["https://arxiv.org/pdf/2409.01234"]
+    await pilot.press("p")
+    assert opened[-1] == "https://arxiv.org/pdf/2409.01234"
+
+
+async def _open_pdf_without_one(pilot: Pilot, app: PapertermApp) -> None:
+    opened: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    await pilot.press("p")  # the samples have no arXiv ids and no PDF links
+    assert opened == []
+    assert any("No PDF" in n.message for n in app._notifications)
+
+
+async def _authors_fold(pilot: Pilot, app: PapertermApp, in_reader: bool = False) -> None:
+    paper = {
+        "title": "A Paper With Fifty Authors",
+        "abstract": "An abstract that talks about many things at length. " * 3,
+        "authors": [f"Author{i} Name{i}" for i in range(50)],
+    }
+    target = await _import_json(app, paper)
+    await settle(pilot)
+    assert len(app.library.papers[target].authors) == 50
+    plist(app).cursor = plist(app).ids.index(target)
+    await settle(pilot)
+
+    def text() -> str:
+        return shown(app.screen.query_one("#reader-text", Static)) if in_reader else detail_text(app)
+
+    if in_reader:
+        await _in_reader(pilot, app)
+    assert "et al." in text() and "45 more" in text() and "Author49" not in text()
+    await pilot.press("a")
+    await settle(pilot)
+    assert "Author49 Name49" in text() and "et al." not in text()
+    await pilot.press("a")
+    await settle(pilot)
+    assert "et al." in text()
+
+
+async def _main_sort(pilot: Pilot, app: PapertermApp) -> None:
+    """`s` cycles the orders; the header says which; each scope remembers its own, across sessions."""
+    await _import_json(
+        app,
+        *({"title": t, "abstract": "Words about things. " * 5, "upvotes": v} for t, v in (("Few", 5), ("Many", 99))),
+    )
+    await settle(pilot)
+    assert "by newest seen" in status_text(app)
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by paper date" in status_text(app)
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by upvotes" in status_text(app)
+    votes = [app.library.papers[pid].extra.get("upvotes", -1) for pid in plist(app).ids]
+    assert votes[:3] == [99, 5, -1]
+    await pilot.press("s")
+    await settle(pilot)
+    assert "by title" in status_text(app)
+    titles = [app.library.papers[pid].title.casefold() for pid in plist(app).ids[:20]]
+    assert titles == sorted(titles)
+    await pilot.press("slash", *"retrieval", "enter")
+    await settle(pilot)
+    assert "by title" in status_text(app)  # chosen for this scope: kept while searching
+    app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "unread")
+    await settle(pilot)
+    assert "by relevance" in status_text(app)  # another scope: searching ranks by relevance
+    assert load_settings(app.library.root).sort_orders == {"all:all": "title"}
+
+
+async def _main_next_unread(pilot: Pilot, app: PapertermApp) -> None:
+    ids = plist(app).ids
+    Library.open(app.library.root).set_status(ids[1], "read")
+    Library.open(app.library.root).set_status(ids[2], "dismissed")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await pilot.press("J")
+    assert plist(app).cursor == 3
+    plist(app).cursor = len(ids) - 1
+    await pilot.press("J")
+    assert plist(app).cursor == 0  # wraps round
+
+
+async def _main_view_read(pilot: Pilot, app: PapertermApp) -> None:
+    """`A` marks every paper of the view (not only the page) read, and one `u` undoes it all."""
+    await pilot.press("slash", *"retrieval", "enter")
+    await settle(pilot)
+    shown_ids = list(plist(app).ids)
+    assert 20 < len(shown_ids) < 174
+    await pilot.press("A")
+    await settle(pilot)
+    saved = state(app)
+    assert all(saved.status_of(pid) == "read" for pid in shown_ids)
+    assert sum(1 for pid in app.library.papers if saved.status_of(pid) == "read") == len(shown_ids)
+    await pilot.press("u")
+    await settle(pilot)
+    assert all(state(app).status_of(pid) == "new" for pid in shown_ids)
+
+
+async def _main_import_report(pilot: Pilot, app: PapertermApp) -> None:
+    """Importing a folder says so once, then once more with the summary; `W` shows its warnings."""
+    folder = app.library.root.parent / "inbox"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"digest-{n}.txt").write_text(
+            f"Daily Papers\n\nSep {n + 1}\n\nPaper Number {n}\n\n" + "An abstract sentence here. " * 10
+        )
+    (folder / "notes.json").write_text('{"not": "a digest"}')
+    app.clear_notifications()
+    await pilot.press("i", *str(folder), "enter")
+    await settle(pilot)
+    messages = [n.message for n in app._notifications]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("Importing") and "6 new" in messages[1] and "W shows" in messages[1]
+    await pilot.press("W")
+    assert isinstance(app.screen, ReportScreen)
+    assert "notes.json" in "\n".join(app.screen.lines)  # type: ignore[attr-defined]
 
 
 async def _copy_bibtex(pilot: Pilot, app: PapertermApp) -> None:
@@ -517,6 +746,29 @@ async def _list_page_down(pilot: Pilot, app: PapertermApp) -> None:
 async def _list_page_up(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("pagedown", "pagedown", "pageup")
     assert 20 < plist(app).cursor < 60
+
+
+async def _list_select(pilot: Pilot, app: PapertermApp) -> None:
+    """`v` selects papers (✓); `b` then bookmarks the selection, as one undo step."""
+    ids = plist(app).ids
+    await pilot.press("v", "j", "v")  # the first and the third
+    assert plist(app).selected == {ids[0], ids[2]}
+    await pilot.press("b")
+    await settle(pilot)
+    assert state(app).list_papers("to-read") == [ids[0], ids[2]]
+    assert plist(app).selected == set()
+    await pilot.press("u")
+    await settle(pilot)
+    assert state(app).list_papers("to-read") == []
+
+
+async def _list_clear_selection(pilot: Pilot, app: PapertermApp) -> None:
+    await pilot.press("v", "v")
+    assert len(plist(app).selected) == 2
+    await pilot.press("escape")
+    assert plist(app).selected == set()
+    await pilot.press("b")  # no selection: the paper under the cursor only
+    assert state(app).list_papers("to-read") == [current_id(app)]
 
 
 async def _list_open(pilot: Pilot, app: PapertermApp) -> None:
@@ -738,7 +990,7 @@ async def _reader_open(pilot: Pilot, app: PapertermApp) -> None:
 
 async def _reader_copy_title(pilot: Pilot, app: PapertermApp) -> None:
     target = await _in_reader(pilot, app)
-    await pilot.press("y")
+    await pilot.press("y", "enter")
     assert app.clipboard == app.library.papers[target].title
 
 
@@ -916,6 +1168,13 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Main screen", "e"): _main_editor,
     ("Main screen", "o"): _main_open,
     ("Main screen", "y"): _copy_title,
+    ("Main screen", "O"): _open_link,
+    ("Main screen", "p"): _open_pdf_without_one,
+    ("Main screen", "a"): _authors_fold,
+    ("Main screen", "s"): _main_sort,
+    ("Main screen", "J"): _main_next_unread,
+    ("Main screen", "A"): _main_view_read,
+    ("Main screen", "W"): _main_import_report,
     ("Main screen", "Y"): _copy_bibtex,
     ("Main screen", "R"): _main_page_read,
     ("Main screen", "i"): _main_import,
@@ -930,6 +1189,8 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Paper list", "pagedown, space"): _list_page_down,
     ("Paper list", "pageup"): _list_page_up,
     ("Paper list", "enter"): _list_open,
+    ("Paper list", "v"): _list_select,
+    ("Paper list", "esc"): _list_clear_selection,
     ("Search bar", "esc"): _search_escape,
     ("Search bar", "down, enter"): _search_leave,
     ("Sidebar", "j"): _sidebar_move,
@@ -951,6 +1212,9 @@ KEY_TESTS: dict[tuple[str, str], Check] = {
     ("Reader (enter)", "e"): _reader_editor,
     ("Reader (enter)", "o"): _reader_open,
     ("Reader (enter)", "y"): _reader_copy_title,
+    ("Reader (enter)", "O"): lambda p, a: _open_link(p, a, in_reader=True),
+    ("Reader (enter)", "p"): lambda p, a: _open_link(p, a, in_reader=True),
+    ("Reader (enter)", "a"): lambda p, a: _authors_fold(p, a, in_reader=True),
     ("Reader (enter)", "Y"): _reader_copy_bibtex,
     ("Reader (enter)", "u"): _reader_undo,
     ("Triage (t)", "b"): lambda p, a: _triage_decision(p, a, "b", "read", True),
@@ -994,7 +1258,8 @@ def test_every_key_in_the_help_has_a_test() -> None:
 
 
 @pytest.mark.parametrize("section, keys", list(KEY_TESTS), ids=[f"{s}:{k}" for s, k in KEY_TESTS])
-async def test_key(section: str, keys: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_key(section: str, keys: str, sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = sample_dir
     editor = data_dir.parent / "fake-editor.py"
     editor.parent.mkdir(parents=True, exist_ok=True)
     editor.write_text("import sys\nopen(sys.argv[1], 'w').write('from the editor\\n')\n")

@@ -14,6 +14,7 @@ import signal
 import threading
 import warnings
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,6 +37,7 @@ from paperterm.wording import plural
 
 from .heap import settle_heap
 from .messages import LibraryChange, PaperAction, PaperVerb
+from .screens.help import key_label
 from .screens.main import MAIN_BINDINGS, MainScreen
 from .screens.note_editor import NoteEditor
 from .screens.reader import READER_BINDINGS
@@ -77,6 +79,9 @@ class PapertermApp(App[None]):
         self.settings = Settings()
         self.main = MainScreen()
         self.load_error: str | None = None
+        self.previous_session: str | None = None  # when the app last started: "new since then"
+        self.all_authors = False  # `a`: long author lists shown whole rather than folded
+        self.last_import: list[str] = []  # the last import's summary, skipped files and warnings (`W`)
         self._watch = watch
         self._told: set[str] = set()  # warnings already shown once
         self.library_changed_signal: Signal[LibraryChange] = Signal(self, "library-changed")
@@ -113,6 +118,8 @@ class PapertermApp(App[None]):
             with self.library.lock:
                 self.library.load()
                 self.settings = load_settings(self.library.root)
+                self.previous_session = self.settings.last_session
+                self.settings.last_session = datetime.now(UTC).isoformat(timespec="seconds")
                 first_run = self.library.is_empty() and not self.settings.inboxes
                 if first_run:
                     summary = self.library.import_samples()
@@ -146,6 +153,7 @@ class PapertermApp(App[None]):
 
     def _loaded(self, samples: int) -> None:
         self.ready = True
+        self.update_settings(last_session=self.settings.last_session)
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.main.library_ready()
@@ -190,6 +198,7 @@ class PapertermApp(App[None]):
         assert paper is not None
         info = self.library.describe(paper)
         info["topics"] = [t.name for t in self.library.topics.cached() if paper.id in t.members]
+        info["all_authors"] = self.all_authors
         related = self.library.recommender.related_now(paper.id)  # None while a worker builds the vectors
         if related is not None:
             info["related"] = [
@@ -210,8 +219,11 @@ class PapertermApp(App[None]):
             PaperVerb.EDIT_NOTE: self.edit_note,
             PaperVerb.NOTE_IN_EDITOR: self.note_in_editor,
             PaperVerb.OPEN: self.open_paper,
-            PaperVerb.COPY_TITLE: self.copy_title,
+            PaperVerb.OPEN_LINK: self.pick_link,
+            PaperVerb.OPEN_PDF: self.open_pdf,
+            PaperVerb.COPY: self.pick_copy,
             PaperVerb.COPY_BIBTEX: self.copy_bibtex,
+            PaperVerb.TOGGLE_AUTHORS: self.toggle_authors,
         }
         handlers[message.verb](message.paper_id)
 
@@ -244,11 +256,18 @@ class PapertermApp(App[None]):
         if inside is not None:
             self.notify(("Bookmarked in " if inside else "Removed from ") + "to-read", timeout=2)
 
+    def bookmark_many(self, paper_ids: list[str]) -> None:
+        """Bookmark a selection of papers in to-read: one undo step."""
+        label = f"bookmark {plural(len(paper_ids), 'paper')}"
+        added = self._act(label, paper_ids[0], lambda: triage.bookmark_all(self.library, paper_ids))
+        if added is not None:
+            self.notify(f"Bookmarked {plural(added, 'paper')} in to-read.", timeout=3)
+
     def pick_list(self, paper_id: str) -> None:
         from .screens.prompts import ListPicker
 
         state = self.library.state
-        member = {e.list for e in state.entries.values() if e.paper == paper_id and not e.removed}
+        member = state.list_ids_of(paper_id)
         lists = [(rl.id, rl.name, rl.id in member) for rl in state.live_lists()]
 
         def chosen(choice: ListChoice | None) -> None:
@@ -342,14 +361,77 @@ class PapertermApp(App[None]):
         except ExternalError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_url(url)
-        self.notify(f"Opening {url}", timeout=3)
+        self._open(url)
 
-    def copy_title(self, paper_id: str) -> None:
+    def _open(self, url: str) -> None:
+        try:
+            url = safe_url(url)
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_url(url)
+        self.notify(f"Opening {url}", timeout=3, markup=False)
+
+    def open_pdf(self, paper_id: str) -> None:
+        from paperterm.links import pdf_url
+
         paper = self.library.paper_for(paper_id)
-        if paper is not None:
-            self.copy_to_clipboard(paper.title)
-            self.notify("Title copied to the clipboard.", timeout=2)
+        if paper is None:
+            return
+        url = pdf_url(paper)
+        if url is None:
+            self.notify("No PDF is known for this paper: O lists its links.", severity="warning", timeout=4)
+            return
+        self._open(url)
+
+    def pick_link(self, paper_id: str) -> None:
+        """A picker of the paper's links (only http(s) ones can be picked)."""
+        from paperterm.links import paper_links
+
+        from .screens.prompts import ChoicePicker
+
+        paper = self.library.paper_for(paper_id)
+        if paper is None:
+            return
+        options = []
+        for link in paper_links(paper):
+            label = Text(strip_controls(link.label), style="bold") + "  " + Text(strip_controls(link.url), style="blue")
+            if not link.openable:
+                label.append("  (not http(s): not opened)", style="dim")
+            options.append((link.url, label, link.openable))
+
+        def chosen(url: str | None) -> None:
+            if url:
+                self._open(url)
+
+        self.push_screen(ChoicePicker("Open which link?", options), chosen)
+
+    def pick_copy(self, paper_id: str) -> None:
+        """A picker of what to copy: the title, the arXiv id, the link, the BibTeX entry."""
+        from paperterm.list_export import bibtex
+
+        from .screens.prompts import ChoicePicker
+
+        paper = self.library.paper_for(paper_id)
+        if paper is None:
+            return
+        choices = [("title", "Title", paper.title)]
+        if paper.arxiv_id:
+            choices.append(("arXiv id", "arXiv id", paper.arxiv_id))
+        choices.append(("link", "Link", paper.url))
+        choices.append(("BibTeX entry", "BibTeX", bibtex([self.library.describe(paper)])))
+        texts = {name: text for name, _, text in choices}
+        options = []
+        for name, label, text in choices:
+            preview = strip_controls(text.splitlines()[0] if text else "")[:70]
+            options.append((name, Text(f"{label:<9}", style="bold") + Text(preview, style="dim"), True))
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.copy_to_clipboard(texts[name])
+                self.notify(f"{name[0].upper()}{name[1:]} copied to the clipboard.", timeout=2, markup=False)
+
+        self.push_screen(ChoicePicker("Copy what?", options), chosen)
 
     def copy_bibtex(self, paper_id: str) -> None:
         from paperterm.list_export import bibtex
@@ -359,12 +441,21 @@ class PapertermApp(App[None]):
             self.copy_to_clipboard(bibtex([self.library.describe(paper)]))
             self.notify("BibTeX entry copied to the clipboard.", timeout=2)
 
+    def toggle_authors(self, paper_id: str) -> None:
+        """Long author lists fold to "et al."; this shows them all (or folds them again)."""
+        self.all_authors = not self.all_authors
+        self.library_changed(paper_id)
+
     # -- library-wide actions (each takes the library lock: always in a worker) ------------------
 
     @work(thread=True, exclusive=True, group="import")
     def import_paths(self, paths: list[str]) -> None:
+        """One notification while importing (progress goes to the list header), then one summary;
+        its warnings and skipped files are kept for `W` to show."""
+        self.call_from_thread(self.notify, f"Importing {', '.join(paths)}…", timeout=4, markup=False)
+
         def progress(done: int, total: int, name: str) -> None:
-            self.call_from_thread(self.notify, f"Importing {done}/{total}: {name}", timeout=1)
+            self.call_from_thread(self.main.show_progress, f"Importing {done}/{total}: {name}")
 
         try:
             with self.library.lock:
@@ -372,12 +463,21 @@ class PapertermApp(App[None]):
         except LibraryFileError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
+        self.last_import = [f"Imported {', '.join(paths)}: {summary.line()}.", ""]
+        self.last_import += [f"skipped {line}" for line in summary.skipped]
+        self.last_import += [f"warning: {w}" for w in summary.warnings]
         message = f"Imported: {summary.line()}."
-        for skipped in summary.skipped[:3]:
-            message += f"\nskipped {skipped}"
+        if summary.skipped or summary.warnings:
+            message += "\nW shows the warnings and skipped files."
         severity = "warning" if summary.skipped or summary.warnings else "information"
-        self.call_from_thread(self.notify, message, severity=severity, timeout=8)
+        self.call_from_thread(self.notify, message, severity=severity, timeout=8, markup=False)
         self.call_from_thread(self.library_changed, reloaded=True)
+
+    def show_import_report(self) -> None:
+        from .screens.prompts import ReportScreen
+
+        lines = self.last_import or ["Nothing was imported in this session yet: i imports a digest."]
+        self.push_screen(ReportScreen("The last import", lines))
 
     def reload_library(self) -> None:
         """Pick up what other paperterm processes (the CLI importing, another window) wrote."""
@@ -400,13 +500,22 @@ class PapertermApp(App[None]):
 
     def toggle_setting(self, name: str) -> None:
         value = not getattr(self.settings, name)
-        setattr(self.settings, name, value)
-        try:
-            save_settings(self.library.root, self.settings)
-        except LibraryFileError as exc:
-            self.notify(str(exc), severity="error")
+        if not self.update_settings(**{name: value}):
             return
         self.notify(f"{name.replace('_', ' ')}: {'on' if value else 'off'}", timeout=3)
+
+    def update_settings(self, **values: object) -> bool:
+        """Change settings and save them (kept in memory only before the library has loaded);
+        False when they could not be saved (said in a notification)."""
+        for name, value in values.items():
+            setattr(self.settings, name, value)
+        if self.ready and self.library.state_store.path.parent.exists():
+            try:
+                save_settings(self.library.root, self.settings)
+            except LibraryFileError as exc:
+                self.notify(str(exc), severity="error")
+                return False
+        return True
 
     @work(thread=True, group="topics")
     def add_topic(self, name: str, rule: str) -> None:
@@ -525,9 +634,81 @@ class PapertermApp(App[None]):
                 if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
                     continue
                 seen.add(binding.action)
-                key = binding.key.split(",")[0]
-                yield SystemCommand(binding.description, f"key: {key}", partial(target.run_action, binding.action))
+                yield SystemCommand(
+                    binding.description, f"key: {key_label(binding.key)}", partial(target.run_action, binding.action)
+                )
+        if screen is self.main and self.ready:
+            yield from self._library_commands()
         yield from super().get_system_commands(screen)
+
+    def _library_commands(self) -> Iterable[SystemCommand]:
+        """Library-wide verbs that have no key of their own."""
+        from paperterm.sorting import available
+
+        main = self.main
+        for order in available(bool(main.search_text.strip())):
+            yield SystemCommand(f"Sort by {order}", "this view, remembered for its scope", partial(main.sort_by, order))
+        yield SystemCommand("Papers added since a date…", "what's new: added:>=DATE", self._ask_since)
+        yield SystemCommand("Export bookmarks to a file…", ".bib, .md, .csv: that format; else JSON", self._ask_export)
+        yield SystemCommand("Sync with a file…", "merge the sync file in, write the merged state back", self._ask_sync)
+        yield SystemCommand("Unhide every topic", "topics hidden with h come back", self.unhide_topics)
+
+    def _ask(self, title: str, placeholder: str, then: Callable[[str], object], *, path: bool = False) -> None:
+        from .screens.prompts import PathSuggester, TextPrompt
+
+        def done(value: str | None) -> None:
+            if value:
+                then(value)
+
+        suggester = PathSuggester() if path else None
+        self.push_screen(TextPrompt(title, placeholder=placeholder, suggester=suggester), done)
+
+    def _ask_since(self) -> None:
+        def show(day: str) -> None:
+            self.main.show_search(f"added:>={day.strip()}")
+
+        self._ask("Papers added since (YYYY-MM-DD):", "2024-09-01", show)
+
+    def _ask_export(self) -> None:
+        scope = self.main.scope
+        list_name = scope.label if scope.kind == "list" else None
+        what = list_name or "to-read (or every list, as JSON)"
+        self._ask(f"Export {what} to:", "~/refs.bib", partial(self.export_bookmarks, list_name=list_name), path=True)
+
+    def _ask_sync(self) -> None:
+        self._ask("Sync with the file:", "~/Dropbox/paperterm.json", self.sync_with, path=True)
+
+    @work(thread=True, group="files")
+    def export_bookmarks(self, file: str, list_name: str | None = None) -> None:
+        from paperterm.bookmark_export import export
+
+        try:
+            message = export(self.library, Path(file).expanduser(), list_name)
+        except (BadAction, LibraryFileError) as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, message, timeout=6, markup=False)
+
+    @work(thread=True, group="files")
+    def sync_with(self, file: str) -> None:
+        from paperterm import sync
+
+        path = Path(file).expanduser()
+        try:
+            with self.library.lock:
+                report = sync.sync(self.library, path)
+        except (BadAction, LibraryFileError) as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"Synced with {path}: {report.line()}.", timeout=8, markup=False)
+        self.call_from_thread(self.library_changed, reloaded=True)
+
+    @work(thread=True, group="topics")
+    def unhide_topics(self) -> None:
+        with self.library.lock:
+            count = self.library.topics.unhide_all()
+        self.call_from_thread(self.notify, f"{plural(count, 'topic')} shown again.", timeout=3)
+        self.call_from_thread(self.library_changed, reloaded=True)
 
 
 def run(data_dir: Path | None = None) -> int:

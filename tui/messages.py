@@ -23,8 +23,11 @@ class PaperVerb(StrEnum):
     EDIT_NOTE = "edit_note"
     NOTE_IN_EDITOR = "note_in_editor"
     OPEN = "open"
-    COPY_TITLE = "copy_title"
+    OPEN_LINK = "open_link"
+    OPEN_PDF = "open_pdf"
+    COPY = "copy"
     COPY_BIBTEX = "copy_bibtex"
+    TOGGLE_AUTHORS = "toggle_authors"
 
 
 class PaperAction(Message):

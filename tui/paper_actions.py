@@ -19,7 +19,10 @@ PAPER_BINDINGS = [
     _paper("n", PaperVerb.EDIT_NOTE, "Note"),
     _paper("e", PaperVerb.NOTE_IN_EDITOR, "Note in $EDITOR", show=False),
     _paper("o", PaperVerb.OPEN, "Open in browser", show=False),
-    _paper("y", PaperVerb.COPY_TITLE, "Copy title", show=False),
+    _paper("O", PaperVerb.OPEN_LINK, "Open a link…", show=False),
+    _paper("p", PaperVerb.OPEN_PDF, "Open the PDF", show=False),
+    _paper("y", PaperVerb.COPY, "Copy…", show=False),
     _paper("Y", PaperVerb.COPY_BIBTEX, "Copy BibTeX", show=False),
+    _paper("a", PaperVerb.TOGGLE_AUTHORS, "All authors / fold", show=False),
     Binding("u", "app.undo", "Undo"),
 ]

@@ -49,6 +49,8 @@ WRITES = [
     ["sync", "{tmp}/given.json"],
     ["inbox", "{tmp}"],
 ]
+# Export writes only the file it is given (the state is not touched), so a read-only data dir does not stop it.
+DATA_DIR_WRITES = [a for a in WRITES if a[:2] != ["bookmarks", "export"]]
 READS = [["list"], ["show", "{id}"], ["search", "reliable storage"], ["stats"], ["topics"], ["lists"], ["doctor"]]
 
 
@@ -164,7 +166,7 @@ def read_only(folder: Path) -> Iterator[None]:
             subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
-@pytest.mark.parametrize("argv", WRITES, ids=[" ".join(a[:3]) for a in WRITES])
+@pytest.mark.parametrize("argv", DATA_DIR_WRITES, ids=[" ".join(a[:3]) for a in DATA_DIR_WRITES])
 def test_read_only_data_dir_is_one_line_and_loses_nothing(
     library: tuple[Path, str], tmp_path: Path, argv: list[str], capsys
 ) -> None:

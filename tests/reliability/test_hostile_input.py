@@ -71,7 +71,7 @@ async def test_hostile_text_is_literal_in_the_tui(data_dir: Path, tmp_path: Path
         shown = rendered(app.main.query_one(PaperDetail).content)
         assert "[bold red]Boom[/] [link=file:///etc/passwd]x[/link]" in shown
         assert_clean(shown)
-        await pilot.press("y")  # copy the title: Textual base64-encodes it into its own OSC 52
+        await pilot.press("y", "enter")  # copy the title: Textual base64-encodes it into its own OSC 52
         await pilot.pause(0.1)
         assert app.clipboard.startswith("Hostile [bold red]Boom[/]")
         assert_clean(app.clipboard)

@@ -10,10 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEY_NAMES = {"question_mark": "?", "slash": "/", "plus": "+", "escape": "esc", "ctrl+p": "ctrl+p"}
+KEY_NAMES = {"question_mark": "?", "slash": "/", "plus": "+", "escape": "esc", "ctrl+p": "ctrl+p", "full_stop": "."}
 
 
 def key_label(keys: str) -> str:
+    """`question_mark,q` → `?, q`: keys as the user types them, for the help and the palette."""
     return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 

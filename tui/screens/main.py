@@ -7,7 +7,7 @@ given their data when the worker is done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,8 +22,10 @@ from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from loaders.text_cleanup import strip_controls
+from paperterm import sorting
 from paperterm.library_overview import Scope, overview
 from paperterm.triage import ScopeAction
+from paperterm.wording import plural
 
 from ..heap import settle_heap
 from ..messages import LibraryChange, PaperAction, PaperVerb
@@ -37,11 +39,13 @@ from ..widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from paperterm.library import Library
+    from paperterm.paper import Paper
     from paperterm.recommender import Arranged
     from paperterm.search import SearchResults
 
 ALL = Scope("all", "all", "All", "", 0, 0)
 NARROW_BELOW = 110
+WIDE_FROM = 180
 DETAIL_DELAY = 0.05  # seconds the cursor rests before the paper pane is redrawn
 
 
@@ -54,6 +58,7 @@ class LibraryRows:
     topic_of: dict[str, str] = field(default_factory=dict)
     bookmarked: set[str] = field(default_factory=set)
     noted: set[str] = field(default_factory=set)
+    order: str = sorting.NEWEST  # the list's order: its date column shows what it is sorted by
     reasons: dict[str, str] = field(default_factory=dict)  # For you: why each of the first papers is there
 
     def refresh_marks(self) -> None:
@@ -67,7 +72,7 @@ class LibraryRows:
             return Row(paper_id, "", "", "new", False, False)
         return Row(
             title=paper.title,
-            date=paper.date,
+            date=self._date_column(paper),
             topic=self.reasons.get(paper.id) or self.topic_of.get(paper.id, ""),
             status=self.library.state.status_of(paper.id),
             bookmarked=paper.id in self.bookmarked,
@@ -77,20 +82,34 @@ class LibraryRows:
     def highlight(self, text: str) -> list[tuple[int, int]]:
         return self.results.highlight(text) if self.results is not None else []
 
+    def _date_column(self, paper: Paper) -> str:
+        """What the list is sorted by, where it is a value: the paper's own date, its upvotes."""
+        if self.order == "paper date":
+            return sorting.paper_date(paper)
+        if self.order == "upvotes":
+            votes = sorting.upvotes(paper)
+            return f"▲ {votes}" if votes >= 0 else ""
+        return paper.date
+
 
 MAIN_BINDINGS = [
+    # First, so the footer shows them at any width.
+    Binding("question_mark", "help", "Help"),
+    Binding("q", "app.quit", "Quit"),
     # Priority: it runs before the keys typed right after it are routed, so they reach the search bar.
     Binding("slash", "search", "Search", priority=True),
     *PAPER_BINDINGS,
     Binding("t", "triage", "Triage"),
+    Binding("s", "cycle_sort", "Sort"),
+    Binding("J", "next_unread", "Next unread", show=False),
     Binding("F", "toggle_for_you_order", "For you order", tooltip="Sort any scope by what you keep"),
     *[Binding(str(n), f"related({n})", f"Related paper {n}", show=False) for n in range(1, 6)],
     Binding("R", "mark_page_read", "Mark page read", show=False),
+    Binding("A", "mark_view_read", "Mark all shown read", show=False),
     Binding("i", "import_digest", "Import"),
+    Binding("W", "import_report", "Last import's warnings", show=False),
     Binding("ctrl+r", "reload", "Reload from disk", show=False),
     Binding("ctrl+t", "toggle_mark_on_move", "Toggle mark-read-on-move", show=False),
-    Binding("question_mark", "help", "Help"),
-    Binding("q", "app.quit", "Quit"),
 ]
 
 
@@ -106,8 +125,11 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.rows: LibraryRows | None = None
         self.index_ready = False
+        self.topics_ready = False
         self._last_highlighted: str | None = None
         self._detail_timer: Timer | None = None
+        self._restore: str | None = None  # the paper the cursor was on at the last quit
+        self._view_timer: Timer | None = None
         self._related: list[str] = []  # the related papers the paper pane lists, for keys 1–5
 
     def compose(self) -> ComposeResult:
@@ -131,11 +153,13 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_BELOW, "-narrow")
+        self.set_class(self.size.width >= WIDE_FROM, "-wide")
 
     # -- the library arrives (from the app's loading worker) ---------------------
 
     def library_ready(self) -> None:
         """First paint of real data: the newest papers, without waiting for the search index."""
+        self._restore_view()
         self.rows = LibraryRows(self.library)
         self.rows.refresh_marks()
         ids = [p.id for p in self.library.papers_sorted()]
@@ -172,9 +196,11 @@ class MainScreen(Screen[None]):
 
     def _index_done(self) -> None:
         self.index_ready = True
-        self.run_query(keep=self.query_one(PaperList).current)
+        keep, self._restore = self._restore or self.query_one(PaperList).current, None
+        self.run_query(keep=keep)
 
     def _topics_done(self, topic_of: dict[str, str]) -> None:
+        self.topics_ready = True
         if self.rows is not None:
             self.rows.topic_of = topic_of
             papers = self.query_one(PaperList)
@@ -187,9 +213,55 @@ class MainScreen(Screen[None]):
 
     def watch_scope(self) -> None:
         self.run_query()
+        self._remember_view()
 
     def watch_search_text(self) -> None:
         self.run_query()
+        self._remember_view()
+
+    # -- the view is restored on the next launch ---------------------------------------
+
+    def _restore_view(self) -> None:
+        """The scope, search and paper of the last session (the sidebar confirms the scope later)."""
+        view = paperterm_app(self).settings.last_view
+        if view.get("kind") and view.get("kind") != "all":
+            self.set_reactive(
+                MainScreen.scope,
+                Scope(view["kind"], view.get("key", ""), view.get("label", ""), view.get("query", ""), 0, 0),
+            )
+        if view.get("search"):
+            self.set_reactive(MainScreen.search_text, view["search"])
+            search = self.query_one(SearchBar)
+            with search.prevent(SearchBar.Changed):
+                search.value = view["search"]
+        self._restore = view.get("paper") or None
+
+    def _remember_view(self) -> None:
+        """Saved a moment after the view settles (and at quit), not on every key."""
+        if self.rows is None:
+            return
+        if self._view_timer is not None:
+            self._view_timer.stop()
+        self._view_timer = self.set_timer(1.0, self.save_view)
+
+    def save_view(self) -> None:
+        if self.rows is None:
+            return
+        scope = self.scope
+        view = {
+            "kind": scope.kind,
+            "key": scope.key,
+            "label": scope.label,
+            "query": scope.query,
+            "search": self.search_text,
+            "paper": self._last_highlighted or "",  # not the list's: at quit it is already unmounted
+        }
+        paperterm_app(self).update_settings(last_view=view)
+
+    def on_unmount(self) -> None:
+        if self._view_timer is not None:
+            self._view_timer.stop()
+        self.save_view()
 
     def watch_for_you_order(self) -> None:
         self.run_query(keep=self.query_one(PaperList).current)
@@ -232,8 +304,15 @@ class MainScreen(Screen[None]):
         from paperterm.search_query import QueryError
 
         library = self.library
+        chosen = self.sort_choice
         try:
             results = library.search(text)  # no library lock: an import or topics never hold it up
+            searching = results.query.has_text
+            order = sorting.effective(chosen, searching)
+            if order == sorting.RELEVANCE:
+                ids = results.ids
+            else:
+                ids = sorting.sort_ids(library, results.ids, order, searching=searching)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
@@ -251,30 +330,58 @@ class MainScreen(Screen[None]):
                 self.app.call_from_thread(self._set_status, str(exc.args[0]), True)
                 return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_results, results, keep, arranged)
+            self.app.call_from_thread(self._show_results, results, ids, order, keep, arranged)
 
-    def _show_results(self, results: SearchResults, keep: str | None, arranged: Arranged | None = None) -> None:
+    def _show_results(
+        self, results: SearchResults, ids: list[str], order: str, keep: str | None, arranged: Arranged | None = None
+    ) -> None:
         if self.rows is None:
             return
         if arranged is not None:
-            results = replace(results, ids=arranged.ids)  # type: ignore[arg-type]  # a list is a Sequence too
+            ids = list(arranged.ids)
         self.rows.reasons = arranged.reasons if arranged is not None else {}
         self.rows.results = results if results.query.has_text else None
+        self.rows.order = order
         papers = self.query_one(PaperList)
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
-        papers.set_rows(results.ids, self.rows, keep=keep, empty=empty)
+        papers.set_rows(ids, self.rows, keep=keep, empty=empty)
         label = self.scope.label
-        parts = [f"{label} · {len(results)} papers"]
+        parts = [f"{label} · {plural(len(results), 'paper')}"]
         if results.query.has_text:
-            parts.append(f"{results.full_matches} match every word")
+            parts.append(f"{results.full_matches:,} match every word")
         if arranged is not None:
             parts.append(arranged.notice or "best match for what you keep first")
         elif self.for_you_order:
             parts.append("in For you order")
+        else:
+            parts.append(f"by {order} (s)")
         self._set_status(" · ".join(parts))
         self.show_detail(papers.current)
 
+    # -- sorting (remembered per scope) ------------------------------------------------
+
+    @property
+    def scope_id(self) -> str:
+        return f"{self.scope.kind}:{self.scope.key}"
+
+    @property
+    def sort_choice(self) -> str:
+        return paperterm_app(self).settings.sort_orders.get(self.scope_id, "")
+
+    def action_cycle_sort(self) -> None:
+        searching = bool(self.search_text.strip())
+        self.sort_by(sorting.next_order(self.sort_choice, searching))
+
+    def sort_by(self, order: str) -> None:
+        """Show this view in `order` from now on (kept for this scope across sessions), from its top."""
+        app = paperterm_app(self)
+        orders = dict(app.settings.sort_orders)
+        orders[self.scope_id] = order
+        app.update_settings(sort_orders=orders)
+        self.run_query()
+
     def _set_status(self, message: str, error: bool = False) -> None:
+        self.query_one("#list-status", Label).set_class(error, "-error")
         self.query_one("#list-status", Label).update(
             Text(strip_controls(message), style="bold red" if error else "dim")
         )
@@ -348,13 +455,14 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="overview")
     def refresh_sidebar(self) -> None:
         with self.library.lock:
-            scopes = overview(self.library)
+            scopes = overview(self.library, since=paperterm_app(self).previous_session)
         self.app.call_from_thread(self._set_scopes, scopes)
 
     def _set_scopes(self, scopes: list[Scope]) -> None:
         self.query_one(ScopeSidebar).set_scopes(scopes, f"{self.scope.kind}:{self.scope.key}")
         current = next((s for s in scopes if (s.kind, s.key) == (self.scope.kind, self.scope.key)), None)
-        if current is None and self.scope.kind != "all":
+        topics_known = self.topics_ready or self.scope.kind != "topic"  # topics are listed once computed
+        if current is None and self.scope.kind != "all" and topics_known:
             self.scope = ALL  # the list or topic shown was removed
 
     # -- actions -----------------------------------------------------------------------
@@ -375,7 +483,12 @@ class MainScreen(Screen[None]):
         self.set_focus(search)
 
     def action_paper(self, verb: str) -> None:
-        current = self.query_one(PaperList).current
+        papers = self.query_one(PaperList)
+        current = papers.current
+        if PaperVerb(verb) is PaperVerb.BOOKMARK and papers.selected:
+            paperterm_app(self).bookmark_many([pid for pid in papers.ids if pid in papers.selected])
+            papers.clear_selection()
+            return
         if current is None:
             self.notify("No paper selected.", severity="warning")
             return
@@ -405,7 +518,25 @@ class MainScreen(Screen[None]):
     def action_mark_page_read(self) -> None:
         visible = self.query_one(PaperList).visible_ids()
         count = paperterm_app(self).mark_read(visible)
-        self.notify(f"Marked {count} paper(s) read.")
+        self.notify(f"Marked {plural(count, 'paper')} read.")
+
+    def action_mark_view_read(self) -> None:
+        """Every paper of the current scope and search, as one undo step."""
+        shown = self.query_one(PaperList).ids
+        count = paperterm_app(self).mark_read(shown)
+        self.notify(f"Marked {plural(count, 'paper')} of {self.scope.label} read · u undoes it.")
+
+    def action_next_unread(self) -> None:
+        """To the next unread paper below the cursor, wrapping round to the top."""
+        papers = self.query_one(PaperList)
+        state = self.library.state
+        ids = papers.ids
+        for step in range(1, len(ids) + 1):
+            index = (papers.cursor + step) % len(ids)
+            if state.status_of(ids[index]) == "new":
+                papers.cursor = index
+                return
+        self.notify("Nothing unread in this view.", timeout=2)
 
     def action_import_digest(self) -> None:
         from .prompts import ImportPrompt
@@ -415,6 +546,18 @@ class MainScreen(Screen[None]):
                 paperterm_app(self).import_paths([path])
 
         self.app.push_screen(ImportPrompt(), chosen)
+
+    def show_search(self, text: str) -> None:
+        """Show this search (a palette command's), as if typed in the search bar."""
+        self.query_one(SearchBar).value = text
+        self.search_text = text
+
+    def action_import_report(self) -> None:
+        paperterm_app(self).show_import_report()
+
+    def show_progress(self, message: str) -> None:
+        """An import's progress, in the list header until the results replace it."""
+        self._set_status(message)
 
     def action_reload(self) -> None:
         paperterm_app(self).reload_library()

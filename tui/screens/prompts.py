@@ -10,11 +10,13 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from loaders.text_cleanup import strip_controls
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -82,6 +84,51 @@ class ImportPrompt(TextPrompt):
     def action_complete(self) -> None:
         field = self.query_one(Input)
         field.action_cursor_right()  # accepts the suggestion when the cursor is at the end
+
+
+class ReportScreen(ModalScreen[None]):
+    """A report to read (the last import's warnings and skipped files); esc closes it."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(Text(self.title_text, style="bold"), id="help-title")
+            yield Static(Text(strip_controls("\n".join(self.lines) or "Nothing to report.")))
+
+
+class ChoicePicker(ModalScreen[str | None]):
+    """Pick one of a few named things (a link to open, what to copy); enter picks, esc cancels.
+    Options that cannot be picked are shown dimmed with the reason in their label."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, Text, bool]]) -> None:
+        """`options`: (value, label, can be picked)."""
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Label(Text(self.title_text, style="bold"))
+            yield OptionList(
+                *(Option(label, id=str(i), disabled=not ok) for i, (_, label, ok) in enumerate(self.options)),
+                id="choices",
+            )
+            yield Label(Text("enter to pick · esc to cancel", style="dim"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.options[int(event.option.id or 0)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from loaders.text_cleanup import strip_controls
 from .scroll_keys import SCROLL_BINDINGS
 
 Spans = list[tuple[int, int]]
+FOLD_AUTHORS = 8  # longer author lists fold to the first few "et al." (`a` shows them all)
+SHOWN_AUTHORS = 5
 
 
 def literal(text: str | None, style: str = "") -> Text:
@@ -35,8 +37,13 @@ def highlighted(text: str, spans: Spans, style: str, match_style: str = "bold re
 def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: Spans) -> Group:
     """The paper as the detail pane and the reader draw it."""
     parts: list[Text] = [highlighted(info["title"], title_spans, "bold")]
-    if info["authors"]:
-        parts.append(literal(", ".join(info["authors"]), "italic"))
+    authors = info["authors"]
+    if len(authors) > FOLD_AUTHORS and not info.get("all_authors"):
+        folded = literal(", ".join(authors[:SHOWN_AUTHORS]) + " et al.", "italic")
+        folded.append(f"  ({len(authors) - SHOWN_AUTHORS} more · a shows all)", style="dim")
+        parts.append(folded)
+    elif authors:
+        parts.append(literal(", ".join(authors), "italic"))
     meta = Text(style="dim")
     meta.append(info["id"])
     if info.get("published"):

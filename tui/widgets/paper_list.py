@@ -60,6 +60,8 @@ class PaperList(ScrollView, can_focus=True):
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("enter", "open", "Read"),
+        Binding("v", "select", "Select (b bookmarks the selection)", show=False),
+        Binding("escape", "clear_selection", "Clear the selection", show=False),
     ]
     COMPONENT_CLASSES = {
         "paper-list--cursor",
@@ -101,6 +103,7 @@ class PaperList(ScrollView, can_focus=True):
         self.ids: list[str] = []
         self.source: RowSource = _NoRows()
         self._empty_message = ""
+        self.selected: set[str] = set()  # `v`: papers picked for an action on them all
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # -- data down -------------------------------------------------------------
@@ -108,6 +111,7 @@ class PaperList(ScrollView, can_focus=True):
     def set_rows(self, ids: list[str], source: RowSource, *, keep: str | None = None, empty: str = "") -> None:
         """Show these papers; keep the cursor on `keep` when it is still listed."""
         self.ids = ids
+        self.selected &= set(ids)
         self.source = source
         self._strips.clear()  # a new query highlights other words
         self._empty_message = empty
@@ -158,6 +162,25 @@ class PaperList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor -= max(1, self.scrollable_content_region.height - 1)
 
+    def action_select(self) -> None:
+        """Select the paper (or unselect it) and move to the next."""
+        current = self.current
+        if current is None:
+            return
+        self.selected ^= {current}
+        self._strips.clear()
+        self.refresh()
+        self.cursor += 1
+
+    def action_clear_selection(self) -> None:
+        self.clear_selection()
+
+    def clear_selection(self) -> None:
+        if self.selected:
+            self.selected = set()
+            self._strips.clear()
+            self.refresh()
+
     def action_open(self) -> None:
         if self.current is not None:
             self.post_message(self.Opened(self.current))
@@ -183,16 +206,17 @@ class PaperList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         paper_id = self.ids[index]
         row = self.source.row(paper_id)
-        key = (paper_id, row, width, index == self.cursor, self.has_focus, self.app.theme)
+        chosen = paper_id in self.selected
+        key = (paper_id, row, width, index == self.cursor, self.has_focus, self.app.theme, chosen)
         strip = self._strips.get(key)
         if strip is None:
             # Scrolling by a line redraws every visible row; all but one were drawn a moment ago.
-            strip = self._draw_row(row, width, index == self.cursor)
+            strip = self._draw_row(row, width, index == self.cursor, chosen)
             self._strips[key] = strip
         return strip
 
-    def _draw_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
-        text = self._row_text(row, width)
+    def _draw_row(self, row: Row, width: int, is_cursor: bool, chosen: bool = False) -> Strip:
+        text = self._row_text(row, width, chosen)
         segments = list(text.render(self.app.console))
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
         if is_cursor:
@@ -201,14 +225,14 @@ class PaperList(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
-    def _row_text(self, row: Row, width: int) -> Text:
+    def _row_text(self, row: Row, width: int, chosen: bool = False) -> Text:
         style_of: Callable[[str], Style] = self.get_component_rich_style
         meta = style_of("paper-list--meta")
         marks = Text(style=style_of("paper-list--mark"))
         marks.append("•" if row.status == "new" else ("×" if row.status == "dismissed" else " "))
         marks.append("★" if row.bookmarked else " ")
         marks.append("✎" if row.noted else " ")
-        marks.append(" ")
+        marks.append("✓" if chosen else " ")
         right = Text()
         topic_width = 0 if width < 70 else min(22, width // 6)
         if topic_width:

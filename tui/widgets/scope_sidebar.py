@@ -19,6 +19,9 @@ from paperterm.library_overview import Scope
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _HEADINGS = {"list": "Reading lists", "topic": "Topics", "day": "Digest days"}
+SCROLLBAR = 1  # cells the option list's vertical scrollbar takes
+TREND_ROOM = 36  # the sidebar width from which topic rows carry a mini trend
+NAME_ROOM = 15  # cells a scope's name keeps before the counts shrink to the unread one
 
 
 def mini_trend(values: tuple[int, ...], width: int = 6) -> str:
@@ -79,7 +82,14 @@ class ScopeSidebar(Vertical):
         options: list[Option | None] = []
         heading = ""
         digits = max((len(str(s.total)) for s in scopes), default=1)
-        room = max(10, self.size.width - 2)  # the option list's padding
+        # The option list's padding, and its scrollbar once the scopes outgrow it: a row one cell
+        # too wide wraps onto a second line.
+        room = max(10, self.size.width - 2 - SCROLLBAR)
+        # Narrow: no trends, and when names would get fewer than NAME_ROOM cells, the unread count
+        # alone; every row keeps the same columns, so none is wider than another.
+        trends = room >= TREND_ROOM
+        totals = room - (2 * digits + 2) >= NAME_ROOM
+        self.query_one("#scope-legend", Label).update(Text("unread/total" if totals else "unread", style="dim"))
         for scope in scopes:
             group = _HEADINGS.get(scope.kind, "")
             if group != heading:
@@ -88,9 +98,13 @@ class ScopeSidebar(Vertical):
                 heading = group
             option_id = f"{scope.kind}:{scope.key}"
             self._option_scope[option_id] = scope
-            counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
-            if scope.kind == "topic" and sum(1 for v in scope.trend if v) >= 3:
-                counts.append(" " + mini_trend(scope.trend, 4), style="green")
+            if totals:
+                counts = Text(f" {scope.unread:>{digits}}/{scope.total:<{digits}}", style="dim")
+            else:  # narrow: the unread count alone, so names keep most of the row
+                counts = Text(f" {scope.unread:>{digits}}", style="dim")
+            if trends:  # every row keeps the trend's cells, so the counts line up
+                shown = scope.kind == "topic" and sum(1 for v in scope.trend if v) >= 3
+                counts.append(" " + (mini_trend(scope.trend, 4) if shown else " " * 4), style="green")
             name = Text(scope.label, style="bold" if scope.unread else "")  # user text, never markup
             name.truncate(max(4, room - counts.cell_len), overflow="ellipsis", pad=True)
             options.append(Option(name + counts, id=option_id))
@@ -123,7 +137,7 @@ class ScopeSidebar(Vertical):
         label = self.query_one("#trend-label", Label)
         spark = self.query_one(Sparkline)
         if scope is not None and scope.kind == "topic" and scope.trend:
-            label.update(Text(f"{scope.label}: papers per digest day", style="dim"))
+            label.update(Text(f"Papers per digest day in {scope.label}", style="dim"))
             spark.data = list(scope.trend)
             spark.display = True
         else:

@@ -1,0 +1,94 @@
+"""The orders a view of papers can be sorted in, for the app's sort key and `--sort` in the CLI.
+
+`relevance` keeps the search's ranking (only meaningful while searching); `newest seen` the day a
+digest first showed the paper (then as the digest listed them); `paper date` the paper's own
+date (as its source stated it, else its arXiv id's month, else when it was seen);
+`upvotes` the Daily Papers upvotes; `title` A–Z. Other modules may add an order with
+`register_order` (a ranking of their own, such as a "for you" order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .text_tokens import fold_text
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .paper import Paper
+
+RELEVANCE = "relevance"
+NEWEST = "newest seen"
+
+Arrange = Callable[["Library", list[str]], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    name: str
+    arrange: Arrange  # ids in, the same ids in this order out
+    needs_search: bool = False  # offered only while searching (relevance)
+
+
+def paper_date(paper: Paper) -> str:
+    """The paper's own date (as its source stated it, or its arXiv id's month), else when it was seen."""
+    return paper.published or paper.date
+
+
+def upvotes(paper: Paper) -> int:
+    value = paper.extra.get("upvotes") if paper.extra else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _by(key: Callable[[Paper], object], *, reverse: bool) -> Arrange:
+    def arrange(library: Library, ids: list[str]) -> list[str]:
+        papers = library.papers
+        present = [pid for pid in ids if pid in papers]
+        # Stable: ties keep the order they came in (newest seen, or the search's ranking).
+        return sorted(present, key=lambda pid: key(papers[pid]), reverse=reverse)  # type: ignore[arg-type]
+
+    return arrange
+
+
+def _newest_seen(paper: Paper) -> tuple[str, int, int]:
+    """The day it was first seen, then digest order, then line order (use with reverse=True)."""
+    number, line = paper.sightings[0] if paper.sightings else (0, 0)
+    return (paper.date, -number, -line)
+
+
+ORDERS: dict[str, Order] = {}
+
+
+def register_order(order: Order) -> None:
+    """Offer another order (its name is shown in the list header and the sort menu)."""
+    ORDERS[order.name] = order
+
+
+register_order(Order(RELEVANCE, lambda _library, ids: ids, needs_search=True))
+register_order(Order(NEWEST, _by(_newest_seen, reverse=True)))
+register_order(Order("paper date", _by(paper_date, reverse=True)))
+register_order(Order("upvotes", _by(upvotes, reverse=True)))
+register_order(Order("title", _by(lambda p: fold_text(p.title), reverse=False)))
+
+
+def available(searching: bool) -> list[str]:
+    return [name for name, order in ORDERS.items() if searching or not order.needs_search]
+
+
+def effective(name: str, searching: bool) -> str:
+    """The order actually used: relevance while searching unless another was chosen; newest otherwise."""
+    if name in ORDERS and (searching or not ORDERS[name].needs_search):
+        return name
+    return RELEVANCE if searching else NEWEST
+
+
+def sort_ids(library: Library, ids: list[str], name: str, *, searching: bool) -> list[str]:
+    return ORDERS[effective(name, searching)].arrange(library, ids)
+
+
+def next_order(name: str, searching: bool) -> str:
+    names = available(searching)
+    current = effective(name, searching)
+    return names[(names.index(current) + 1) % len(names)]

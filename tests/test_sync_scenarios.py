@@ -1,0 +1,238 @@
+"""The issue's scenarios, as the user meets them: two data dirs standing for two machines, their
+clocks moved with $PAPERTERM_CLOCK_OFFSET, a data dir copied, through the `paperterm` CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from paperterm import sync
+from paperterm.clock import OFFSET_ENV
+from paperterm.library import Library
+
+from .conftest import BLANK, REPO, run_cli
+
+HF_API = REPO / "tests" / "fixtures" / "formats" / "hf-api.json"
+
+YEAR = str(366 * 86400)
+TO_2001 = str(-25 * 365 * 86400)
+
+
+def cli(root: Path, *args: str, offset: str = "0", monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(OFFSET_ENV, offset)
+    done = run_cli(root, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode()
+
+
+@pytest.fixture
+def two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Two machines with the same digest imported, a shared sync file, and a paper id to act on."""
+    one, other, shared = tmp_path / "fast", tmp_path / "right", tmp_path / "shared.json"
+    for root in (one, other):
+        cli(root, "import", str(BLANK), monkeypatch=monkeypatch)
+    ids = [r["id"] for r in json.loads(cli(one, "list", "--json", "--limit", "3", monkeypatch=monkeypatch))]
+    return one, other, shared, ids
+
+
+def to_read(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown = json.loads(cli(root, "lists", "show", "to-read", "--json", monkeypatch=monkeypatch))
+    return [r["id"] for r in shown]
+
+
+def test_a_year_ahead_machine_cannot_bring_back_a_paper_removed_after_its_bookmark(two, monkeypatch) -> None:
+    fast, right, shared, (pid, *_) = two
+    cli(fast, "bookmark", pid, offset=YEAR, monkeypatch=monkeypatch)
+    cli(fast, "sync", str(shared), offset=YEAR, monkeypatch=monkeypatch)
+    said = cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "are stamped 366 days ahead of this machine's clock" in said
+    cli(right, "unbookmark", pid, monkeypatch=monkeypatch)
+    cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    said = cli(fast, "sync", str(shared), offset=YEAR, monkeypatch=monkeypatch)
+    assert "changed here: 1 list entry (from " in said
+    assert to_read(fast, monkeypatch) == [] and to_read(right, monkeypatch) == []
+    said = cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "stamped" not in said  # said once
+    assert to_read(right, monkeypatch) == []
+
+
+def test_a_machine_reset_to_2001_keeps_its_new_bookmark(two, monkeypatch) -> None:
+    old, right, shared, (pid, *_) = two
+    cli(right, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(right, "unbookmark", pid, monkeypatch=monkeypatch)
+    cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(old, "sync", str(shared), offset=TO_2001, monkeypatch=monkeypatch)
+    cli(old, "bookmark", pid, offset=TO_2001, monkeypatch=monkeypatch)  # after seeing the removal
+    cli(old, "sync", str(shared), offset=TO_2001, monkeypatch=monkeypatch)
+    cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    assert to_read(old, monkeypatch) == [pid] == to_read(right, monkeypatch)
+
+
+def test_an_ntp_step_back_never_undoes_the_users_latest_action(two, monkeypatch) -> None:
+    machine, _, shared, (pid, *_) = two
+    cli(machine, "bookmark", pid, offset="300", monkeypatch=monkeypatch)  # five minutes fast
+    cli(machine, "sync", str(shared), offset="300", monkeypatch=monkeypatch)
+    cli(machine, "unbookmark", pid, monkeypatch=monkeypatch)  # NTP has corrected the clock
+    cli(machine, "sync", str(shared), monkeypatch=monkeypatch)
+    assert to_read(machine, monkeypatch) == []
+
+
+def test_a_copied_data_dir_becomes_a_new_device_and_concurrent_note_edits_are_both_kept(
+    two, tmp_path: Path, monkeypatch
+) -> None:
+    laptop, _, shared, (pid, *_) = two
+    cli(laptop, "device", "--name", "laptop", monkeypatch=monkeypatch)
+    cli(laptop, "note", pid, "--set", "base", monkeypatch=monkeypatch)
+    cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    copy = tmp_path / "copy"
+    shutil.copytree(laptop, copy, symlinks=True)  # `cp -a`, a restored backup
+    original = Library.open(laptop).state.device
+    assert Library.open(copy).state.device == original  # reading changes nothing
+    cli(copy, "note", pid, "--set", "edited on the copy", monkeypatch=monkeypatch)
+    cli(laptop, "note", pid, "--set", "edited on the laptop", monkeypatch=monkeypatch)
+    copied = Library.open(copy).state
+    assert copied.device != original and Library.open(laptop).state.device == original
+    host = socket.gethostname().split(".")[0]
+    assert copied.device_name(copied.device) == f"{host}-{copied.device[:4]}" or host != "laptop"
+    cli(copy, "sync", str(shared), monkeypatch=monkeypatch)
+    said = cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "1 note was edited on two machines at once" in said
+    assert f"(from {copied.device_name(copied.device)})" in said
+    note = Library.open(laptop).state.note_of(pid)
+    assert note.startswith("edited on the laptop") or note.startswith("edited on the copy")
+    assert "edited on the laptop" in note and "edited on the copy" in note
+    assert "also edited on laptop at" in note or f"also edited on {copied.device_name(copied.device)} at" in note
+    again = cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "edited on two machines" not in again and "1 note still holds two texts" in again
+    cli(laptop, "note", pid, "--set", "merged by hand", monkeypatch=monkeypatch)
+    cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(copy, "sync", str(shared), monkeypatch=monkeypatch)
+    assert Library.open(copy).state.note_of(pid) == "merged by hand"
+
+
+def test_a_paper_added_to_a_list_the_other_machine_deleted_brings_the_list_back(two, monkeypatch) -> None:
+    a, b, shared, (p1, p2, _) = two
+    cli(a, "bookmark", p1, "--list", "Reading group", "--create", monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "lists", "delete", "Reading group", monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(b, "bookmark", p2, "--list", "Reading group", monkeypatch=monkeypatch)  # B has not seen the deletion
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    for machine in (a, b):
+        shown = json.loads(cli(machine, "lists", "show", "Reading group", "--json", monkeypatch=monkeypatch))
+        assert [r["id"] for r in shown] == [p2]  # p1 went with the deletion that saw it
+
+
+def test_papers_carried_by_sync_keep_their_dates_provenance_and_year(tmp_path: Path, monkeypatch) -> None:
+    laptop, fresh, shared = tmp_path / "laptop", tmp_path / "fresh", tmp_path / "shared.json"
+    cli(laptop, "import", str(HF_API), "--date", "2025-03-04", monkeypatch=monkeypatch)
+    cli(laptop, "device", "--name", "laptop", monkeypatch=monkeypatch)
+    rows = json.loads(cli(laptop, "list", "--json", monkeypatch=monkeypatch))
+    pid = next(r["id"] for r in rows if (r.get("extra") or {}).get("published"))
+    cli(laptop, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    said = cli(fresh, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "1 paper new to this machine" in said
+    there = json.loads(cli(fresh, "show", pid, "--json", monkeypatch=monkeypatch))
+    here = json.loads(cli(laptop, "show", pid, "--json", monkeypatch=monkeypatch))
+    assert there["date"] == here["date"] is not None
+    assert [s["file"] for s in there["sources"]] == [f"{s['file']} on laptop" for s in here["sources"]]
+    assert [s["date"] for s in there["sources"]] == [s["date"] for s in here["sources"]]
+    assert there["extra"]["published"] == here["extra"]["published"]  # the paper's own date, hence its year
+
+
+def test_removed_bookmarks_leave_no_tombstones_and_no_papers_once_every_device_saw_them(two, monkeypatch) -> None:
+    a, b, shared, ids = two
+    for pid in ids:
+        cli(a, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", *ids, monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    # `a` had not yet heard of `b` when it removed them, so kept no tombstone: the file's
+    # knowledge (it has seen a's bookmarks, and holds them no more) is what removes them on `b`.
+    payload = json.loads(shared.read_text())
+    assert payload["entries"] == [] and payload["papers"] == {}
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)
+    assert to_read(b, monkeypatch) == []
+    cli(b, "bookmark", ids[0], monkeypatch=monkeypatch)  # now both know each other: a removal leaves a tombstone
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", ids[0], monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)
+    payload = json.loads(shared.read_text())
+    assert [e["removed"] for e in payload["entries"]] == [True] and payload["papers"] == {}
+    cli(b, "sync", str(shared), monkeypatch=monkeypatch)  # b has seen it now
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)  # and a knows b has
+    assert json.loads(shared.read_text())["entries"] == []
+    assert json.loads((a / "state.json").read_text())["entries"] == []
+    assert to_read(a, monkeypatch) == [] == to_read(b, monkeypatch)
+
+
+def _file_with(tmp_path: Path, **parts) -> Path:
+    payload = {"schema_version": 2, "kind": "paperterm-sync", "state_schema_version": 2, **parts}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(payload))
+    return path
+
+
+STAMP = "2026-01-01T00:00:00.000000Z"
+
+
+@pytest.mark.parametrize(
+    "limit, parts, field",
+    [
+        (
+            "note_text",
+            {"notes": {f"p{i}": {"versions": [{"text": "x" * 600, "changed": STAMP, "by": "d"}]} for i in range(2)}},
+            "notes hold 1,200 characters",
+        ),
+        (
+            "undescribed",
+            {
+                "entries": [
+                    {"list": "to-read", "paper": f"p{i}", "added": STAMP, "removed": False, "changed": STAMP, "by": "d"}
+                    for i in range(11)
+                ]
+            },
+            "entries and notes name 11",
+        ),
+        ("papers", {"papers": {f"p{i}": {"title": "t"} for i in range(11)}}, "papers describes 11 papers"),
+        (
+            "entries",
+            {
+                "entries": [
+                    {"list": "to-read", "paper": f"p{i}", "added": STAMP, "removed": True, "changed": STAMP, "by": "d"}
+                    for i in range(11)
+                ]
+            },
+            "entries holds 11 entries",
+        ),
+    ],
+)
+def test_a_sync_file_over_a_limit_is_refused_naming_the_field(
+    two, tmp_path: Path, monkeypatch, limit: str, parts: dict, field: str
+) -> None:
+    a, *_ = two
+    monkeypatch.setitem(sync.LIMITS, limit, 10 if limit != "note_text" else 1000)
+    before = (a / "state.json").read_bytes() if (a / "state.json").exists() else b""
+    path = _file_with(tmp_path, **parts)
+    monkeypatch.setenv(OFFSET_ENV, "0")
+    done = run_cli(a, "sync", str(path))
+    assert done.returncode == 1
+    assert field in done.stderr.decode() and "Nothing was changed" in done.stderr.decode()
+    assert ((a / "state.json").read_bytes() if (a / "state.json").exists() else b"") == before
+
+
+def test_stamps_centuries_ahead_are_refused(two, tmp_path: Path, monkeypatch) -> None:
+    a, *_ = two
+    far = "2999-01-01T00:00:00.000000Z"
+    path = _file_with(tmp_path, status={"p1": {"value": "read", "changed": far, "by": "d"}})
+    done = run_cli(a, "sync", str(path))
+    assert done.returncode == 1 and "status['p1'].changed is 2999" in done.stderr.decode()
