@@ -2,6 +2,8 @@
 
 pyte emulates the terminal, so `wait_for` looks at the screen as drawn (cursor moves, colours and
 all), not at a byte stream in which the words of one line may be split by escape codes.
+Made for programs that stay up (an app): Linux may discard what a pty's other side wrote in the
+moment before it closed, so a program that prints and exits at once can lose its last output.
 """
 
 from __future__ import annotations

@@ -133,7 +133,9 @@ def test_readme_names_where_the_data_lives_and_how_to_remove_it() -> None:
 def test_terminal_helper_sees_what_a_program_prints(tmp_path: Path) -> None:
     """The pseudo-terminal the install test relies on: output is read, input reaches the program."""
     env = dict(os.environ)
-    with Terminal(["bash", "-c", "read -r x; echo got-$x; exit 3"], cwd=tmp_path, env=env, size=(80, 24)) as term:
+    # The program lingers before it exits: Linux may drop what a pty's slave wrote just before it closed.
+    script = "read -r x; echo got-$x; sleep 1; exit 3"
+    with Terminal(["bash", "-c", script], cwd=tmp_path, env=env, size=(80, 24)) as term:
         term.write("hello\r")
         assert "got-hello" in term.wait_for("got-hello", timeout=10)
         assert term.wait_exit(timeout=10) == 3
