@@ -16,8 +16,19 @@ from .test_tui import settle
 Steps = Callable[[Pilot], Awaitable[None]]
 
 
+class _SnapshotApp(PapertermApp):
+    """The app without the paper pane's related papers: which ones show, and whether they show yet,
+    depends on when the For-you vectors finish loading, so a picture with them is not repeatable.
+    The Pilot tests in test_tui.py (keys 1–5) cover them."""
+
+    def paper_info(self, paper_id: str) -> dict:
+        info = super().paper_info(paper_id)
+        info.pop("related", None)
+        return info
+
+
 def _app(data_dir: Path) -> PapertermApp:
-    return PapertermApp(data_dir, watch=False)
+    return _SnapshotApp(data_dir, watch=False)
 
 
 async def _ready(pilot: Pilot) -> None:
@@ -41,7 +52,17 @@ def steady(run_before: Steps) -> Steps:
 
 
 async def _settled(pilot: Pilot) -> None:
-    """Workers done, and the paper pane (redrawn once the cursor rests) caught up, even on a busy machine."""
+    """Workers done, and the paper pane (redrawn once the cursor rests) caught up, even on a busy machine.
+
+    The For-you vectors load in a worker started by another worker; the pane gains its related
+    papers when they arrive, so the picture waits for them too (else it depends on the machine's speed).
+    """
+    await settle(pilot)
+    app = pilot.app
+    for _ in range(200):  # 10 s at most
+        if getattr(app, "ready", False) and app.library.recommender.ready:
+            break
+        await pilot.pause(0.05)
     await settle(pilot)
     await pilot.pause(DETAIL_DELAY * 4)
     await settle(pilot)
