@@ -162,7 +162,7 @@ class MainScreen(Screen[None]):
         self._restore_view()
         self.rows = LibraryRows(self.library)
         self.rows.refresh_marks()
-        ids = [p.id for p in self.library.papers_sorted()]
+        ids = self.library.ids_sorted()
         papers = self.query_one(PaperList)
         papers.loading = False
         papers.set_rows(ids, self.rows, empty="The library is empty: press i to import a digest.")
