@@ -368,6 +368,7 @@ class MainScreen(Screen[None]):
         if results.query.published:
             parts.append("published: filters the paper's own date")
         self._set_status(" · ".join(parts))
+        self.query_one("#list-status", Label).set_class(bool(results.query.dates or results.query.published), "-notes")
         self.show_detail(papers.current)
 
     # -- sorting (remembered per scope) ------------------------------------------------
