@@ -545,7 +545,7 @@ class Library:
                 for pid, note in self.state.notes.items():
                     if note.versions:
                         index.set_note(pid, self.state.note_of(pid))
-                self._search = PaperSearch(
+                search = PaperSearch(
                     index,
                     self.papers,
                     _LibraryFilters(self),
@@ -553,6 +553,8 @@ class Library:
                     seen_on=self.seen_on,
                     doc_columns=self.doc_columns,
                 )
+                search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
+                self._search = search
         return self._search
 
     def _load_index(self) -> SearchIndex | None:
@@ -568,12 +570,28 @@ class Library:
         index = SearchIndex.load(self.index_dir, meta)
         if index is None:
             return None
+        stamp = index.load_delta(self.index_dir)
+        if stamp is not None:
+            head = stamp.split(":", 1)[0]
+            upto = int(head) if head.isdigit() else -1
+            if count <= upto <= len(self.digests) and stamp == self.digest_key(upto):
+                count = upto
+            else:  # the delta belongs to another history of this library: start again from the base
+                index = SearchIndex.load(self.index_dir, meta)
+                if index is None:
+                    return None
+        if count == len(self.digests):
+            return index  # up to date: a launch reads nothing per paper
+        # The columns say which papers came later or are missing; only those are read.
         columns = self.store.columns
         ids = columns.ids[: len(columns.arrays["max_num"])]  # one length: an import may be adding rows
         later = [ids[row] for row in np.flatnonzero(columns.arrays["max_num"] > count).tolist()]
-        missing = [pid for pid in ids if pid not in index.doc_of]
+        known = index.doc_ids.lookup(ids)
+        missing = [] if len(known) == len(ids) else [pid for pid in ids if pid not in index.doc_of]
         papers = self.papers
         index.add_papers([papers[pid] for pid in dict.fromkeys([*later, *missing])])
+        with contextlib.suppress(LibraryFileError):
+            index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
 
     def doc_columns(self, doc_ids: Sequence[str]) -> DocColumns:
@@ -589,7 +607,9 @@ class Library:
         dates[present] = arrays["date"][kept].astype("U10")
         published = np.zeros(len(rows), dtype="U10")
         published[present] = arrays["published"][kept].astype("U10")
-        order = present[np.lexsort((-arrays["first_line"][kept], -arrays["first_num"][kept], arrays["date"][kept]))]
+        lines, numbers = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+        lines[present] = -arrays["first_line"][kept]
+        numbers[present] = -arrays["first_num"][kept]
         digest_dates = {d.number: d.date for d in self.digests if d.date}
         repeats: dict[int, set[str]] = {}
         for doc in present[arrays["sight_len"][kept] > 1].tolist():
@@ -597,20 +617,20 @@ class Library:
             others = {digest_dates[n] for n in columns.numbers(row) if n in digest_dates} - {str(dates[doc])}
             if others:
                 repeats[doc] = others
-        return DocColumns(known, dates, published, order, repeats)
+        return DocColumns(known, dates, published, [lines, numbers, dates.copy()], repeats)
 
     def rebuild_index(self) -> SearchIndex:
         """Build the index over every paper and save it (seconds at 100,000 papers: run it in a worker)."""
         from .search_index import SearchIndex
 
         key = self.digest_key(len(self.digests))
-        papers = list(self.papers.values())  # one copy: an import may be adding to the dict
+        papers = self.store.iter_papers  # a segment at a time: bounded memory at a million papers
         index = None
         if self.digests:
             with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
-                index = SearchIndex.build_into(papers, self.index_dir, key)
+                index = SearchIndex.build_into(papers(), self.index_dir, key)
         if index is None:
-            index = SearchIndex.build(papers)
+            index = SearchIndex.build(papers())
         for pid, note in self.state.notes.items():
             if note.versions:
                 index.set_note(pid, self.state.note_of(pid))
@@ -639,6 +659,8 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
+                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 

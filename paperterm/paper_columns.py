@@ -168,12 +168,13 @@ class PaperColumns:
         owner, nums = self.sightings()
         return np.unique(owner[np.isin(nums, np.fromiter(numbers, dtype=np.int32))])
 
-    def rows(self, ids: Sequence[str]) -> np.ndarray:
+    def rows(self, ids: Iterable[str]) -> np.ndarray:
         """Row numbers of these ids (-1 for an id the library lacks)."""
-        if len(ids) <= len(self.ids) and isinstance(ids, list) and ids == self.ids[: len(ids)]:
-            return np.arange(len(ids), dtype=np.int64)  # the usual case: an index of the library in its order
+        wanted = ids if isinstance(ids, list) else list(ids)
+        if len(wanted) <= len(self.ids) and wanted == self.ids[: len(wanted)]:
+            return np.arange(len(wanted), dtype=np.int64)  # the usual case: an index in the library's order
         row_of = self.row_of
-        return np.fromiter((row_of.get(pid, -1) for pid in ids), dtype=np.int64)
+        return np.fromiter((row_of.get(pid, -1) for pid in wanted), dtype=np.int64, count=len(wanted))
 
     # -- changes ----------------------------------------------------------------------
 
@@ -319,13 +320,14 @@ class PaperColumns:
 class DocColumns:
     """What the search engine needs per indexed document, without reading its paper.
 
-    `order` holds the documents the library has, oldest first (newest digest last, then as the
-    digest listed them); `repeats` the other digest dates of papers seen on several days."""
+    `order_columns` are the library's order as `np.lexsort` keys, one value per document (what
+    `Library._newest_first_columns` gives for papers); `repeats` the other digest dates of papers
+    seen on several days."""
 
     known: np.ndarray
     dates: np.ndarray
     published: np.ndarray
-    order: np.ndarray
+    order_columns: list[np.ndarray]
     repeats: dict[int, set[str]]
 
 

@@ -352,32 +352,48 @@ class PaperStore:
         self._open_columns(list(self._segments))
 
     def every_paper(self) -> list[Paper]:
-        """Every paper as an object, read segment by segment (for a full index or vector build)."""
-        with self._columns_lock:
-            columns = self.columns
-            found: list[Paper | None] = [None] * len(columns.ids)
-            seg_of = columns.arrays["seg"]
-            with collector_paused():
-                for number, name in enumerate(columns.segments):
-                    if name not in self._segments:
-                        continue
-                    path = self.root / name
-                    try:
-                        payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
-                        _, blob = self._segment_files(name)
-                        for raw in payload["rows"]:
-                            row = columns.row_of.get(raw[0])
-                            if row is not None and seg_of[row] == number:
-                                paper = Paper.from_row(raw, blob)
-                                paper.date = columns.text("date", row)
-                                found[row] = self._fresh.get(paper.id, paper)
-                    except OSError as exc:
-                        raise self._refused(path, f"cannot be read ({exc.strerror})") from None
-                    except (KeyError, TypeError, ValueError, IndexError) as exc:
-                        raise self._refused(path, f"is damaged ({exc})") from None
+        """Every paper as an object, in the library's order (the columns' rows)."""
+        columns = self.columns
+        found: list[Paper | None] = [None] * len(columns.ids)
+        with collector_paused():
+            for row, paper in self._stream(columns):
+                found[row] = paper
         row_of = columns.row_of
         extra = [p for pid, p in list(self._fresh.items()) if pid not in row_of]
         return [p for p in found if p is not None] + extra
+
+    def iter_papers(self) -> Iterator[Paper]:
+        """Every paper, a segment at a time (a full index build at a million papers holds one
+        segment's papers, not the library's), in the order of the segments."""
+        for _, paper in self._stream(self.columns):
+            yield paper
+
+    def _stream(self, columns: PaperColumns) -> Iterator[tuple[int, Paper]]:
+        """(row, paper) for every live row of these columns, read segment by segment. The arrays
+        are replaced, never changed, by an import, so this reads a consistent set without a lock."""
+        count = len(columns.arrays["seg"])
+        seg_of, row_of = columns.arrays["seg"], columns.row_of
+        for number, name in enumerate(list(columns.segments)):
+            path = self.root / name
+            try:
+                payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
+                _, blob = self._segment_files(name)
+                rows = payload["rows"]
+            except OSError as exc:
+                raise self._refused(path, f"cannot be read ({exc.strerror})") from None
+            except (KeyError, TypeError) as exc:
+                raise self._refused(path, f"is damaged ({exc})") from None
+            del payload
+            for raw in rows:
+                row = row_of.get(raw[0])
+                if row is not None and row < count and seg_of[row] == number:
+                    fresh = self._fresh.get(raw[0])
+                    if fresh is not None:
+                        yield row, fresh
+                        continue
+                    paper = Paper.from_row(raw, blob)
+                    paper.date = columns.text("date", row)
+                    yield row, paper
 
     def date_of(self, pid: str) -> str:
         """The day a paper was first seen in a digest ("" when unknown), without reading the paper."""

@@ -177,3 +177,13 @@ def test_the_app_picks_up_another_process_s_import_through_the_columns(data_dir:
     fresh = Library.open(data_dir)
     assert app_side.ids_sorted() == fresh.ids_sorted()
     assert _snapshot(app_side) == _snapshot(fresh)
+
+
+def test_an_open_engine_follows_an_import_as_a_fresh_one_does(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    library.search("model")  # the engine and its per-document arrays, from the columns
+    library.import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))  # 25 papers seen again
+    fresh = Library.open(data_dir)
+    for query in ("date:2024-09-12", "date:2024-09-11", "published:>2024", "model", ""):
+        assert list(library.search(query).ids) == list(fresh.search(query).ids), query
