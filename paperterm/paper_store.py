@@ -72,7 +72,7 @@ class MergeReport:
 
 
 class PaperMap(Mapping[str, Paper]):
-    """The library's papers by id, read-only, each made a `Paper` only when asked for.
+    """The library's papers by id, each made a `Paper` only when asked for.
 
     Membership, length and the ids come from the columns; `store[pid]` reads one row back.
     `values()` and `items()` read the segments whole, for the few callers that need every
@@ -84,6 +84,11 @@ class PaperMap(Mapping[str, Paper]):
 
     def __getitem__(self, pid: str) -> Paper:
         return self._store.paper(pid)
+
+    def __setitem__(self, pid: str, paper: Paper) -> None:
+        """Hold a paper in memory only (a benchmark's made-up papers): never written, and gone when
+        the library is next opened. Imports go through `PaperStore.commit`."""
+        self._store._fresh[pid] = paper
 
     def __contains__(self, pid: object) -> bool:
         store = self._store
