@@ -237,3 +237,24 @@ def test_stamps_centuries_ahead_are_refused(two, tmp_path: Path, monkeypatch) ->
     path = _file_with(tmp_path, status={"p1": {"value": "read", "changed": far, "by": "d"}})
     done = run_cli(a, "sync", str(path))
     assert done.returncode == 1 and "status['p1'].changed is 2999" in done.stderr.decode()
+
+
+async def test_the_paper_pane_shows_where_and_when_another_machine_saw_a_synced_paper(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from tests.test_tui import detail_text, settle
+    from tui.app import PapertermApp
+
+    laptop, fresh, shared = tmp_path / "laptop", tmp_path / "fresh", tmp_path / "shared.json"
+    cli(laptop, "import", str(HF_API), "--date", "2025-03-04", monkeypatch=monkeypatch)
+    cli(laptop, "device", "--name", "laptop", monkeypatch=monkeypatch)
+    pid = json.loads(cli(laptop, "list", "--json", monkeypatch=monkeypatch))[0]["id"]
+    cli(laptop, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(fresh, "sync", str(shared), monkeypatch=monkeypatch)
+    app = PapertermApp(fresh, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = " ".join(detail_text(app).split())
+    assert f"{HF_API.name} on laptop 2025-03-04 (carried by sync)" in shown, shown
+    assert f"{HF_API.name} on laptop:" not in shown  # no line number: the line was on the other machine
