@@ -531,10 +531,13 @@ class Library:
         from .search_index import SearchIndex
 
         key = self.digest_key(len(self.digests))
-        index = SearchIndex.build(list(self.papers.values()))
+        papers = list(self.papers.values())  # one copy: an import may be adding to the dict
+        index = None
         if self.digests:
             with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
-                index.save(self.index_dir, key)
+                index = SearchIndex.build_into(papers, self.index_dir, key)
+        if index is None:
+            index = SearchIndex.build(papers)
         notes = self._index_notes(index)
         if self._search is not None:
             self._search.replace_index(index)
