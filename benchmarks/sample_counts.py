@@ -1,6 +1,6 @@
 """The README's per-file table: what the loaders read from every real sample beside the checkout.
 
-    .venv/bin/python -m benchmarks.sample_counts   # from the repo root; ../shared/digests must exist
+.venv/bin/python -m benchmarks.sample_counts   # from the repo root; ../shared/digests must exist
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 saved as text or as an .eml.
 
 Entries sit between separator lines of dashes. Each starts with `\\\\`, then
-`arXiv:YYMM.NNNNN` (with `(*cross-listing*)` for cross-lists), a `Date:` or
-`replaced with revised version …` line, and `Title:`/`Authors:`/`Categories:`/`Comments:`
-fields that wrap onto indented lines. The abstract sits between two `\\\\` lines;
-replacement entries (after the `%%--%%` line) have none.
+`arXiv:YYMM.NNNNN` (with `(*cross-listing*)` for cross-lists), a `Date:` line (the paper's own
+date: when v1 was submitted) or a `replaced with revised version …` line, and
+`Title:`/`Authors:`/`Categories:`/`Comments:` fields that wrap onto indented lines. The abstract
+sits between two `\\\\` lines; replacement entries (after the `%%--%%` line) have none.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from .formats import DigestFormat
 from .latex_text import latex_to_text
 from .mail import looks_like_mail, read_mail
+from .record_fields import day_of
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import clean_line, clean_paragraphs, fix_mojibake, split_authors
 
@@ -24,6 +25,7 @@ _FIELD = re.compile(
     r"^(?P<key>Title|Authors?|Categories|Comments|Journal-ref|DOI|Report-no|MSC-class|ACM-class):\s?(?P<value>.*)$"
 )
 _REPLACED = re.compile(r"^replaced with revised version", re.I)
+_DATE_LINE = re.compile(r"^Date:\s*(?P<date>[^(]+?)\s*(?:\(|$)")  # `Date: Wed, 1 Mar 2023 19:00:02 GMT   (3197kb,D)`
 _LINK_LINE = re.compile(r"^\\\\ \( (?P<url>https?://\S+)")
 _SUBJECT = re.compile(r"daily|new submissions|mailing", re.I)
 
@@ -65,6 +67,7 @@ def _record(block: list[str], first_line: int, source: str, warn: list[ParseWarn
     arxiv_raw = ""
     cross = replaced = False
     abstract: list[str] = []
+    submitted: str | None = None
     slashes = 0
     line_no = first_line
     for offset, line in enumerate(block):
@@ -84,6 +87,9 @@ def _record(block: list[str], first_line: int, source: str, warn: list[ParseWarn
         if _REPLACED.match(line):
             replaced = True
             continue
+        if submitted is None and (match := _DATE_LINE.match(line)):
+            submitted = day_of(match["date"])  # the entry's own (v1) date; a replacement has none
+            continue
         if match := _FIELD.match(line):
             key = match["key"].rstrip("s") if match["key"] in ("Authors", "Author") else match["key"]
             fields[key] = match["value"]
@@ -101,6 +107,7 @@ def _record(block: list[str], first_line: int, source: str, warn: list[ParseWarn
         abstract=clean_paragraphs(latex_to_text(fix_mojibake("\n".join(abstract)))),
         line=line_no,
         arxiv_id=arxiv_id,
+        published=submitted,
     )
     authors = clean_line(latex_to_text(fix_mojibake(fields.get("Author", ""))))
     if authors:

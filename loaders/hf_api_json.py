@@ -14,8 +14,9 @@ from collections import Counter
 from typing import Any
 
 from .formats import DigestFormat
-from .json_fields import abstract_text, iso_day, names, path, text_of, title_text
+from .json_fields import abstract_text, iso_day, path, text_of, title_text
 from .json_input import LineFinder, load_json
+from .record_fields import authors_of
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import find_links
 
@@ -53,7 +54,7 @@ def _record(item: dict[str, Any], line: int | None) -> PaperRecord | None:
         title=title,
         abstract=abstract_text(paper.get("summary")) or abstract_text(item.get("summary")),
         line=line,
-        authors=names(paper.get("authors")),
+        authors=authors_of(paper.get("authors")),
         arxiv_id=arxiv_id,
         published=iso_day(paper.get("publishedAt")),
     )

@@ -12,8 +12,9 @@ import re
 
 from .formats import DigestFormat
 from .html_text import html_to_text
-from .json_fields import abstract_text, iso_day, names, text_of, title_text
+from .json_fields import abstract_text, iso_day, text_of, title_text
 from .json_input import LineFinder, load_json
+from .record_fields import authors_of
 from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_cleanup import find_links
 
@@ -55,7 +56,7 @@ def parse(text: str, source: str) -> ParseResult:
             title=title,
             abstract=abstract_text(abstract or text_of(item.get("summary"))),
             line=line,
-            authors=names(item.get("authors")),
+            authors=authors_of(item.get("authors")),
             published=iso_day(item.get("date_published")),
         )
         links = [

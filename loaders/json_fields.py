@@ -31,19 +31,6 @@ def abstract_text(value: Any) -> str:
     return clean_paragraphs(latex_to_text(fix_mojibake(text_of(value))))
 
 
-def names(value: Any) -> list[str]:
-    """Authors as a list of strings or of `{name: …}` objects; anything else is ignored."""
-    if not isinstance(value, list):
-        return []
-    found = []
-    for item in value:
-        name = item if isinstance(item, str) else text_of(path(item, "name"))
-        name = clean_line(latex_to_text(fix_mojibake(name)))
-        if name:
-            found.append(name)
-    return found
-
-
 def iso_day(value: Any) -> str | None:
     """`2024-06-17T17:59:47.000Z` → `2024-06-17`; None when it is not such a date."""
     text = text_of(value)[:10]

@@ -14,15 +14,17 @@ import re
 from typing import Any
 
 from .formats import DigestFormat
-from .json_fields import abstract_text, iso_day, names, path, text_of, title_text
+from .json_fields import abstract_text, iso_day, path, text_of
 from .json_input import LineFinder, load_json
-from .records import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
+from .record_fields import record_of
+from .records import DigestDate, ParseError, ParseResult, ParseWarning
 from .text_cleanup import find_links
 
 _ABSTRACT_KEYS = (("abstract",), ("summary",), ("details", "abstract"), ("description",))
 _LINK_KEYS = (("url",), ("paper_url",), ("details", "arxiv_page_url"), ("details", "page_url"), ("link",), ("pdf_url",))
 _REPO = re.compile(r"https://github\.com/[^/]+/[^/]+")
 _DATE_KEYS = (("date",), ("scraped_date",), ("published",), ("publishedAt",))
+_SEEN_KEYS = {"date", "scraped_date", "scraped_at"}
 # Keys this loader reads or knowingly ignores: items made mostly of other keys (CSL-JSON's `author`,
 # `issued`, `DOI`; Semantic Scholar's `externalIds`) belong to the generic reader, which knows them.
 _KNOWN_KEYS = {
@@ -76,29 +78,24 @@ def parse(text: str, source: str) -> ParseResult:
         if not _is_paper(item):
             result.warnings.append(ParseWarning(source, line, f"item {index + 1} is not a paper with a title; skipped"))
             continue
-        title = title_text(item["title"]) or title_text(path(item, "details", "title"))
-        if not title:
+        # The generic reader's field families (DOI, year, venue, arXiv id in any link…); an item's
+        # `date`/`scraped_date` is the day the scraper listed it (a seen date), not the paper's own.
+        record = record_of({k: v for k, v in item.items() if k not in _SEEN_KEYS}, line)
+        if record is None:
             result.warnings.append(ParseWarning(source, line, f"item {index + 1} has an empty title; skipped"))
             continue
         abstract = next((a for key in _ABSTRACT_KEYS if (a := abstract_text(path(item, *key)))), "")
-        record = PaperRecord(title=title, line=line, authors=names(item.get("authors")))
-        if _looks_like_abstract(abstract) or (abstract and "details" not in item):
-            record.abstract = abstract
-        elif abstract:
-            record.extra["comment"] = abstract
+        if abstract and not _looks_like_abstract(abstract) and "details" in item:
+            record.extra["comment"] = abstract  # "Author here 👋": the submitter's comment, not an abstract
+            record.abstract = ""
+            record.links = [link for link in record.links if link not in find_links(abstract)]
             comments += 1
-        links = [link for key in _LINK_KEYS if (link := text_of(path(item, *key))).startswith(("http://", "https://"))]
-        for link in links:
-            record.arxiv_id = record.arxiv_id or normalise_arxiv_id(link)
-        record.arxiv_id = record.arxiv_id or normalise_arxiv_id(text_of(item.get("arxiv_id") or item.get("id")))
-        record.links = list(dict.fromkeys([*links, *find_links(record.abstract)]))
         github = path(item, "details", "github_links")
         if isinstance(github, list):
-            record.links += [g for g in github if isinstance(g, str) and _REPO.match(g)]
+            record.links += [g for g in github if isinstance(g, str) and _REPO.match(g) and g not in record.links]
         votes = item.get("upvotes", item.get("stars"))
         if isinstance(votes, int) or (isinstance(votes, str) and votes.isdigit()):
             record.extra["upvotes"] = int(votes)
-        record.published = iso_day(item.get("published")) or iso_day(item.get("publishedAt"))
         result.papers.append(record)
     if comments:
         result.warnings.append(

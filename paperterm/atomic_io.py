@@ -187,25 +187,40 @@ def read_capped(path: Path, limit: int, what: str = "file") -> bytes:
 def read_stream_capped(fd: int, limit: int, name: str = "<stdin>", what: str = "digest") -> bytes:
     """Standard input (or any descriptor), at most `limit` bytes. A device that is not a terminal
     (`< /dev/zero`) is refused at once; a pipe is read up to the cap."""
+    check_stream(fd, name, what)
+    return _read_limited(fd, limit, Path(name), what)
+
+
+def check_stream(fd: int, name: str = "<stdin>", what: str = "digest") -> None:
+    """Refuse a device that is not a terminal (`< /dev/zero` would never end)."""
     info = os.fstat(fd)
     if (stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)) and not os.isatty(fd):
         raise LibraryFileError(
             Path(name), f"is {_kind_of(info.st_mode)}, not a {what}", "Redirect a file or a pipe into it."
         )
-    return _read_limited(fd, limit, Path(name), what)
+
+
+def stream_reader(fd: int, name: str = "<stdin>") -> Callable[[int], bytes]:
+    """`read(n)` on a descriptor that waits out a non-blocking pipe's empty moments and says what failed."""
+
+    def read(size: int) -> bytes:
+        while True:
+            try:
+                return os.read(fd, size)
+            except BlockingIOError:  # a pipe with nothing yet (opened non-blocking)
+                time.sleep(0.01)
+            except OSError as exc:
+                raise LibraryFileError(Path(name), f"cannot be read ({exc.strerror})") from None
+
+    return read
 
 
 def _read_limited(fd: int, limit: int, path: Path, what: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
+    read = stream_reader(fd, str(path))
     while True:
-        try:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-        except BlockingIOError:  # a pipe with nothing yet (we opened it non-blocking)
-            time.sleep(0.01)
-            continue
-        except OSError as exc:
-            raise LibraryFileError(path, f"cannot be read ({exc.strerror})") from None
+        chunk = read(min(1 << 20, limit + 1 - total))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
@@ -253,9 +268,9 @@ def keep_backup(path: Path, folder: Path) -> Path | None:
     try:
         if not path.is_file():
             return None
-        digest = _file_sha256(path)
+        digest = file_sha256(path)
         for kept in folder.glob(f"{glob.escape(path.name)}.*.bak"):
-            if kept.stat().st_size == path.stat().st_size and _file_sha256(kept) == digest:
+            if kept.stat().st_size == path.stat().st_size and file_sha256(kept) == digest:
                 return kept
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         folder.mkdir(parents=True, exist_ok=True)
@@ -272,7 +287,7 @@ def kept_at(backup: Path | None) -> str:
     return f"A copy is kept at {backup}." if backup else "It could not be copied to backups/."
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

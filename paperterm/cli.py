@@ -19,9 +19,9 @@ from loaders import formats
 
 from . import __version__, bookmark_export, completion, sorting, sync
 from . import cli_output as ui
-from .atomic_io import BackupWarning, LibraryFileError, os_failure, read_stream_capped
+from .atomic_io import BackupWarning, LibraryFileError, check_stream, os_failure, read_stream_capped, stream_reader
 from .external import EditedText, ExternalError
-from .importer import MAX_DIGEST_BYTES, ImportSummary
+from .importer import ImportSummary
 from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .locations import ENV_VAR
@@ -312,8 +312,13 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     files = [p for p in args.paths if p != "-"]
     summary = ImportSummary()
     if "-" in args.paths:
-        data = _read_stdin(MAX_DIGEST_BYTES, "digest")
-        part = library.import_bytes(data, "<stdin>", explicit_date=args.date, format_name=args.format_name)
+        read = _stdin_reader()
+        part = _with_progress(
+            not args.json,
+            lambda progress: library.import_stdin(
+                read, explicit_date=args.date, format_name=args.format_name, progress=progress
+            ),
+        )
         summary.absorb(part)
     if files:
         part = _with_progress(
@@ -353,6 +358,16 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         ui.out.print(ui.styled(f"Imported: {summary.line()}."))
     hard_failures = [s for s in summary.skipped if "not a digest paperterm recognises" not in s]
     return BAD_INPUT if hard_failures else OK
+
+
+def _stdin_reader() -> Callable[[int], bytes]:
+    """Standard input read a chunk at a time (a device such as `/dev/zero` is refused at once)."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test or an embedding program
+        return sys.stdin.buffer.read
+    check_stream(fd, "<stdin>", "digest")
+    return stream_reader(fd, "<stdin>")
 
 
 def _read_stdin(limit: int, what: str) -> bytes:

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, keep_backup, read_json, write_bytes
+from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_bytes
 from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
 from .library_state import KIND as STATE_KIND
-from .library_state import SCHEMA_VERSION as STATE_SCHEMA
 from .paper_store import PaperStore
 from .search_index import SearchIndex
 from .settings import load_settings
 from .state_schema import SchemaError, validate_state
-from .state_store import LAST_GOOD, StateStore
+from .state_store import JOURNAL, LAST_GOOD, UPGRADES, JournalNotice, StateStore
+from .state_store import SCHEMA_VERSION as STATE_SCHEMA
+from .wording import plural
 
 STALE_TEMP_SECONDS = 600  # a temp file this old belongs to a process that died mid-write
 
@@ -63,7 +65,7 @@ def _check_settings(root: Path, repair: bool) -> Finding:
 
 def _valid_state(path: Path) -> bool:
     try:
-        validate_state(read_json(path, kind=STATE_KIND, schema_version=STATE_SCHEMA))
+        validate_state(read_upgraded(path, kind=STATE_KIND, schema_version=STATE_SCHEMA, upgrades=UPGRADES)[0])
     except (LibraryFileError, SchemaError):
         return False
     return True
@@ -72,8 +74,12 @@ def _valid_state(path: Path) -> bool:
 def _check_state(root: Path, repair: bool) -> Finding:
     store = StateStore(root)
     try:
-        state = store.load()
+        with warnings.catch_warnings(record=True) as noticed:
+            warnings.simplefilter("always", JournalNotice)
+            state = store.load()
     except LibraryFileError as exc:
+        if exc.path == store.journal_path:
+            return _repair_journal(store, exc.problem) if repair else _journal_problem(exc.problem)
         candidates = [store.backups / LAST_GOOD, *sorted(store.backups.glob("state.json.*.bak"), reverse=True)]
         good = next((c for c in candidates if c.exists() and _valid_state(c)), None)
         if not repair:
@@ -90,9 +96,31 @@ def _check_state(root: Path, repair: bool) -> Finding:
         write_bytes(store.path, good.read_bytes())
         when = datetime.fromtimestamp(good.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
         return Finding("state (lists, notes)", "repaired", f"restored {good.name} (saved {when})")
+    torn = [str(w.message) for w in noticed if issubclass(w.category, JournalNotice)]
+    if torn:
+        problem = torn[0].split(": ", 1)[-1].split(" (")[0]
+        return _repair_journal(store, problem) if repair else _journal_problem(problem)
     lists = len(state.live_lists())
     notes = len(state.noted_ids())
     return Finding("state (lists, notes)", "ok", f"{lists} lists, {notes} notes")
+
+
+def _journal_problem(problem: str) -> Finding:
+    return Finding(
+        "state (lists, notes)",
+        "problem",
+        f"{JOURNAL}: {problem}; --repair keeps every change before that point and sets the rest aside in backups/",
+    )
+
+
+def _repair_journal(store: StateStore, problem: str) -> Finding:
+    kept = store.repair_journal()
+    return Finding(
+        "state (lists, notes)",
+        "repaired",
+        f"{JOURNAL}: {problem}; {plural(kept, 'change')} before that point folded into state.json, "
+        "the journal kept in backups/",
+    )
 
 
 def _check_cache(root: Path, repair: bool) -> Finding:

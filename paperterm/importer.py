@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -15,7 +17,7 @@ from loaders import DigestDate, PaperRecord, ParseError, ParseResult, ParseWarni
 from loaders.json_records import FORMAT as JSON_RECORDS
 from loaders.json_records import looks_like_jsonl, stream_records
 
-from .atomic_io import LibraryFileError, read_capped
+from .atomic_io import LibraryFileError, file_sha256, fsync_dir, os_failure, read_capped
 from .paper_store import MergeReport, PaperStore, ParsedDigest
 from .wording import plural
 
@@ -300,6 +302,52 @@ def read_paths(paths: list[Path]) -> Iterable[DigestInput | str]:
             yield f"{path}: cannot be read ({exc.strerror})"
 
 
+Reader = Callable[[int], bytes]  # read up to n bytes; b"" at the end
+
+
+def spool(read: Reader, folder: Path, origin: str, progress: Progress | None = None) -> tuple[Path, str]:
+    """Copy a stream (standard input) into `folder`, named by its content, a MiB at a time; the copy
+    and its SHA-256.
+
+    Only one chunk is held, so a multi-GB JSON Lines pipe costs disk, not memory; the copy is what
+    `import_stream` reads and what `doctor --repair` reads again. A stream that is not JSON Lines is
+    refused past `MAX_DIGEST_BYTES` (it will be parsed whole). Progress is in MiB, total unknown.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{origin}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    sha = hashlib.sha256()
+    size = 0
+    head = b""
+    try:
+        with open(tmp, "wb") as handle:
+            while chunk := read(1 << 20):
+                sha.update(chunk)
+                handle.write(chunk)
+                size += len(chunk)
+                if len(head) < _HEAD_BYTES:
+                    head += chunk[: _HEAD_BYTES - len(head)]
+                if size > MAX_DIGEST_BYTES and not looks_like_jsonl(head):
+                    raise LibraryFileError(
+                        Path("<stdin>"),
+                        f"is larger than {MAX_DIGEST_BYTES // 2**20} MiB and not JSON Lines, more than a digest can be",
+                        "Split it into smaller files (JSON Lines of any size is streamed).",
+                    )
+                if progress:
+                    progress(size >> 20, 0, f"{origin} (MiB)")
+            handle.flush()
+            os.fsync(handle.fileno())
+        kept = folder / f"{origin}-{sha.hexdigest()[:20]}"
+        os.replace(tmp, kept)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise os_failure(exc, tmp, "could not be kept; nothing was imported") from None
+        raise
+    fsync_dir(folder)
+    return kept, sha.hexdigest()
+
+
 def streams(path: Path) -> bool:
     """A regular JSON Lines file: imported a batch at a time (`import_stream`), never read whole. A FIFO or
     a device is never opened here (that could wait for ever); `read_input` refuses it with advice."""
@@ -319,35 +367,36 @@ def import_stream(
     explicit_date: date | None = None,
     progress: Progress | None = None,
     verbose_limit: int = 100_000,
+    copy_of: str | None = None,
+    sha256: str | None = None,
 ) -> ImportSummary:
     """Import a JSON Lines file of any size (the arXiv metadata snapshot) in bounded memory.
 
     One pass hashes the file (a file imported before is recognised without parsing it); a second
     reads it line by line, merging and writing `STREAM_BATCH` records at a time. Progress is
     reported in MiB read. Records past `verbose_limit` are counted but not listed for `--verbose`.
+    `copy_of` names what `path` is a copy of (standard input kept by `spool`, which has no file date
+    and whose hash `spool` already took).
     """
     summary = ImportSummary()
     stat = path.stat()
     total_mib = max(1, stat.st_size >> 20)
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-    digest_sha = sha.hexdigest()
+    digest_sha = sha256 or file_sha256(path)
     known = store.known_digest(digest_sha)
     if known is not None:
         summary.files_already += 1
         summary.known += known.papers
         return summary
-    stamp, source = resolve_date(None, explicit_date, path.name, stat.st_mtime)
+    name = copy_of or path.name
+    stamp, source = resolve_date(None, explicit_date, name, None if copy_of else stat.st_mtime)
     report = FileReport(str(path), JSON_RECORDS.name, 0, dict.fromkeys(_FIELDS, 0), [])
     result = ParseResult(format=JSON_RECORDS.name, papers=[])
-    item = ParsedDigest(path.name, str(path), digest_sha, result, stamp, source)
+    item = ParsedDigest(name, str(path), digest_sha, result, stamp, source)
 
     def batches() -> Iterable[list[PaperRecord]]:
         batch: list[PaperRecord] = []
         with open(path, "rb") as handle:
-            for found in stream_records(_counted(handle, progress, path.name, total_mib), str(path)):
+            for found in stream_records(_counted(handle, progress, name, total_mib), str(path)):
                 if isinstance(found, ParseWarning):
                     result.warnings.append(found)
                     continue

@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError
-from .cache_rebuild import finish_pending, keep_input
+from .cache_rebuild import INPUTS_DIR, finish_pending, keep_input
 from .errors import BadAction
 from .heap import collector_paused
 from .importer import (
     DigestInput,
     ImportSummary,
+    Reader,
     expand_paths,
     import_inputs,
     import_stream,
     read_input,
     read_paths,
+    spool,
     streams,
 )
 from .library_state import LibraryState, ReadingList
@@ -305,6 +307,27 @@ class Library:
             summary.absorb(self.import_paths(present))
         return summary
 
+    def import_stdin(
+        self,
+        read: Reader,
+        *,
+        explicit_date: date | None = None,
+        format_name: str | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> ImportSummary:
+        """Standard input, copied a MiB at a time into `inputs/` (so a repair can read it again), then
+        streamed when it is JSON Lines (an arXiv snapshot piped in) or else parsed whole like a file."""
+        kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
+        if format_name in (None, "json-records") and streams(kept):
+            summary = import_stream(
+                self.store, kept, explicit_date=explicit_date, progress=progress, copy_of="<stdin>", sha256=sha
+            )
+        else:
+            item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
+            summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
+        self._papers_changed([*summary.new_ids, *summary.changed_ids])
+        return summary
+
     def import_bytes(
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
@@ -490,10 +513,13 @@ class Library:
         from .search_index import SearchIndex
 
         key = self.digest_key(len(self.digests))
-        index = SearchIndex.build(list(self.papers.values()))
+        papers = list(self.papers.values())  # one copy: an import may be adding to the dict
+        index = None
         if self.digests:
             with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
-                index.save(self.index_dir, key)
+                index = SearchIndex.build_into(papers, self.index_dir, key)
+        if index is None:
+            index = SearchIndex.build(papers)
         for pid, note in self.state.notes.items():
             if note.versions:
                 index.set_note(pid, self.state.note_of(pid))

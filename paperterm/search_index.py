@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import io
-from array import array
+import os
+import shutil
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import count, repeat
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +30,10 @@ import orjson
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
+from .atomic_io import LibraryFileError, os_failure, read_json, write_bytes, write_json
 from .paper import Paper
 from .text_tokens import repeated_words, token_set
+from .token_batch import token_pairs
 
 SCHEMA_VERSION = 2
 KIND = "paperterm-search-index"
@@ -42,7 +43,8 @@ WEIGHTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0, "note": 2.0}
 # How good a match of a query word is, by kind. A typo in a title (3 × 0.3) stays below an exact
 # abstract match (1.0): typos are forgiven when nothing better exists.
 EXACT, PREFIX, FUZZY1, FUZZY2 = 1.0, 0.8, 0.3, 0.2
-REBUILD_DELTA = 20_000
+SPILL_PREFIX = ".build-"  # + the building process's id: a build's chunk files, removed when it ends
+CHUNK = 10_000  # papers tokenised at once while building: bounds the build's memory
 SHORT_PREFIX = 3
 
 
@@ -93,52 +95,110 @@ class SearchIndex:
 
     @classmethod
     def build(cls, papers: Iterable[Paper]) -> SearchIndex:
-        """Index papers in one pass: (token, doc) pairs go into compact arrays, sorted once at the end,
-        so memory stays a few bytes per posting however large the library."""
+        """Index papers, the whole index held in memory (small libraries and tests; see `build_into`)."""
         index = cls()
-        provisional: defaultdict[str, int] = defaultdict(count().__next__)  # token → id, first come
-        pairs = {name: (array("i"), array("i")) for name in (*FIELDS, REPEATED)}
-        for paper in papers:
-            doc = index._add_doc_id(paper.id)
-            for name, text in (
-                ("title", paper.title),
-                ("authors", " ".join(paper.authors)),
-                ("abstract", paper.abstract),
-            ):
-                if not text:
-                    continue
-                tokens, docs = pairs[name]
-                before = len(tokens)
-                tokens.extend(map(provisional.__getitem__, token_set(text)))
-                docs.extend(repeat(doc, len(tokens) - before))
-                if name == "abstract":
-                    tokens, docs = pairs[REPEATED]
-                    before = len(tokens)
-                    tokens.extend(map(provisional.__getitem__, repeated_words(text)))
-                    docs.extend(repeat(doc, len(tokens) - before))
-        vocab = sorted(provisional)
-        index._set_vocab(vocab)
-        rank = np.empty(len(vocab), dtype=np.int32)  # provisional id → position in the sorted vocab
-        rank[np.fromiter(provisional.values(), dtype=np.int64, count=len(provisional))] = np.fromiter(
-            (index.vocab_index[t] for t in provisional), dtype=np.int32, count=len(provisional)
-        )
-        del provisional
-        for name, (tokens, docs) in pairs.items():
-            target = index.fields if name != REPEATED else None
-            postings = index._csr(rank[np.frombuffer(tokens, dtype=np.int32)], np.frombuffer(docs, dtype=np.int32))
-            if target is None:
-                index.repeated = postings
-            else:
-                target[name] = postings
+        with tempfile.TemporaryDirectory(prefix="paperterm-index-") as spill:
+            vocab, fields = index._build_parts(papers, Path(spill))
+            index._set_vocab(vocab)
+            for name, postings in fields:
+                if name == REPEATED:
+                    index.repeated = postings
+                else:
+                    index.fields[name] = postings
         index.base_docs = len(index.doc_ids)
         return index
 
-    def _csr(self, tok: np.ndarray, docs: np.ndarray) -> _Postings:
-        order = np.lexsort((docs, tok))
-        counts = np.bincount(tok, minlength=len(self.vocab))
-        offsets = np.zeros(len(self.vocab) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        return _Postings(offsets, docs[order])
+    @classmethod
+    def build_into(cls, papers: Iterable[Paper], folder: Path, key: str) -> SearchIndex:
+        """Index papers straight into `folder` and open the result memory-mapped.
+
+        Memory stays bounded at a million papers: papers are tokenised `CHUNK` at a time and each
+        chunk's postings spilled to disk; the merge then fills one field at a time, which is
+        written out and dropped before the next. `index.json` goes last, so a build killed half
+        way leaves no index that claims to be whole (the next launch builds again)."""
+        index = cls()
+        try:
+            remove_saved(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_spills(folder)
+            with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=folder) as spill:
+                vocab, fields = index._build_parts(papers, Path(spill))
+                for name, postings in fields:
+                    _save_array(folder / f"{name}.offsets.npy", postings.offsets)
+                    _save_array(folder / f"{name}.docs.npy", postings.docs)
+                    del postings
+        except OSError as exc:
+            raise os_failure(exc, folder, "could not be built") from None
+        index._set_vocab(vocab)
+        index.base_docs = len(index.doc_ids)
+        index._save_meta(folder, key)
+        loaded = cls.load(folder, key)
+        if loaded is None:
+            raise LibraryFileError(folder / "index.json", "was written but cannot be read back", "Try again.")
+        return loaded
+
+    def _build_parts(self, papers: Iterable[Paper], spill: Path) -> tuple[list[str], Iterator[tuple[str, _Postings]]]:
+        """Tokenise papers into chunk files under `spill`; the sorted vocabulary, and each field's
+        postings made on demand (one field in memory at a time)."""
+        chunks: list[list[str]] = []
+        batch: list[Paper] = []
+        for paper in papers:
+            batch.append(paper)
+            if len(batch) == CHUNK:
+                chunks.append(self._spill_chunk(batch, spill / str(len(chunks))))
+                batch = []
+        if batch or not chunks:
+            chunks.append(self._spill_chunk(batch, spill / str(len(chunks))))
+        vocab = sorted(set().union(*chunks))
+        position = {t: i for i, t in enumerate(vocab)}
+        maps = [np.fromiter(map(position.__getitem__, words), dtype=np.int32, count=len(words)) for words in chunks]
+        del position, chunks
+
+        def fields() -> Iterator[tuple[str, _Postings]]:
+            for name in (*FIELDS, REPEATED):
+                counts = np.zeros(len(vocab), dtype=np.int64)
+                for number, local in enumerate(maps):
+                    tok = np.load(spill / str(number) / f"{name}.tok.npy")
+                    counts += np.bincount(local[tok], minlength=len(vocab))
+                offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+                np.cumsum(counts, out=offsets[1:])
+                docs = np.empty(int(offsets[-1]), dtype=np.int32)
+                cursor = offsets[:-1].copy()
+                for number, local in enumerate(maps):
+                    folder = spill / str(number)
+                    tok = local[np.load(folder / f"{name}.tok.npy")]
+                    if not len(tok):
+                        continue
+                    # Chunks come in document order, so each token's documents stay ascending.
+                    first = np.flatnonzero(np.append(True, tok[1:] != tok[:-1]))
+                    run_start = np.repeat(first, np.diff(np.append(first, len(tok))))
+                    docs[cursor[tok] + (np.arange(len(tok)) - run_start)] = np.load(folder / f"{name}.doc.npy")
+                    cursor += np.bincount(tok, minlength=len(vocab))
+                yield name, _Postings(offsets, docs)
+
+        return vocab, fields()
+
+    def _spill_chunk(self, batch: list[Paper], folder: Path) -> list[str]:
+        """Tokenise a chunk of papers and write its (token, doc) pairs per field; its vocabulary."""
+        first_doc = len(self.doc_ids)
+        for paper in batch:
+            self._add_doc_id(paper.id)
+        parts = {
+            "title": token_pairs([p.title or "" for p in batch]),
+            "authors": token_pairs([" ".join(p.authors) for p in batch]),
+        }
+        abstracts = token_pairs([p.abstract or "" for p in batch], repeated=True)
+        parts["abstract"] = abstracts
+        words = sorted(set().union(*(part.tokens for part in parts.values())))
+        position = {t: i for i, t in enumerate(words)}
+        folder.mkdir()
+        pairs = [(name, part.tokens, part.tok, part.doc) for name, part in parts.items()]
+        pairs.append((REPEATED, abstracts.tokens, abstracts.rep_tok, abstracts.rep_doc))
+        for name, tokens, tok, doc in pairs:
+            local = np.fromiter(map(position.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+            np.save(folder / f"{name}.tok.npy", local[tok] if len(tok) else tok.astype(np.int32))
+            np.save(folder / f"{name}.doc.npy", (doc + first_doc).astype(np.int32))
+        return words
 
     def _set_vocab(self, vocab: list[str]) -> None:
         self.vocab = vocab
@@ -360,6 +420,7 @@ class SearchIndex:
 
     def save(self, folder: Path, key: str) -> None:
         """Write the built part (base) of the index; the delta is rebuilt from the library on load."""
+        remove_saved(folder)
         folder.mkdir(parents=True, exist_ok=True)
         saved = dict(self.fields)
         if self.repeated is not None:
@@ -367,6 +428,10 @@ class SearchIndex:
         for name, postings in saved.items():
             _save_array(folder / f"{name}.offsets.npy", postings.offsets)
             _save_array(folder / f"{name}.docs.npy", postings.docs)
+        self._save_meta(folder, key)
+
+    def _save_meta(self, folder: Path, key: str) -> None:
+        """The fuzzy matcher's tables, the vocabulary, then `index.json`: written last, it says the rest is whole."""
         self._length_bucket(0)  # the fuzzy matcher's tables, saved so a launch need not make them
         assert self._by_length is not None and self._length_starts is not None
         assert self._letters is not None and self._unfiltered is not None
@@ -494,9 +559,36 @@ def _raise_to(best: np.ndarray, docs: np.ndarray, score: float) -> None:
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array))
-    write_bytes(path, buffer.getvalue())
+    """`np.save` through a temp file, fsync and `os.replace` (streamed: a 500 MB array is not copied)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as handle:
+            np.save(handle, np.ascontiguousarray(array))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise os_failure(exc, path, "could not be saved") from None
+
+
+def remove_stale_spills(folder: Path) -> None:
+    """Chunk files left by a build that was killed (its process is gone): they can be large."""
+    for spill in folder.glob(f"{SPILL_PREFIX}*"):
+        pid = spill.name[len(SPILL_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove_saved(folder: Path) -> None:

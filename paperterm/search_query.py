@@ -175,8 +175,15 @@ def _needs_value(name: str) -> str:
         "list": "a reading list's name: `list:to-read` (`paperterm lists` lists them)",
         "is": f"one of {', '.join(IS_VALUES)}: `is:unread`",
         "source": "a part of a digest file's name: `source:2024-09-12`",
-        "date": "a date: `date:2024-09-12`, `date:2024-09` or `date:>=2024-09-01`",
-    }[name]
+        "date": "the day seen: `date:2024-09-12`, `date:2024-09` or `date:>=2024-09-01`",
+        "published": "the paper's own date: `published:2015`, `published:>=2024-01`",
+        "year": "the paper's own year: `year:2015` or `year:>=2020`",
+        "author": "a part of an author's name: `author:hinton`",
+        "added": "when it was imported: `added:2024-09-12` or `added:>=2024-09-01`",
+        "like": "a paper's id: `like:2409.00001`",
+    }.get(name, "")
+    if not example:
+        return f"`{name}:` needs a value"
     return f"`{name}:` needs a value, {example}"
 
 

@@ -131,3 +131,11 @@ def run_cli(data_dir: Path, *args: str, stdin: bytes = b"") -> CliResult:
         for stream in wrappers:
             stream.detach()  # closing a wrapper would close its buffer
     return CliResult(code, printed, complained)
+
+
+def state_bytes(data_dir: Path) -> bytes:
+    """The saved state as bytes: `state.json` and its change journal (what "nothing changed" compares)."""
+    return b"\0".join(
+        (data_dir / name).read_bytes() if (data_dir / name).exists() else b""
+        for name in ("state.json", "state.journal")
+    )

@@ -90,3 +90,41 @@ def test_snapshot_import_streams_in_batches(data_dir: Path, tmp_path: Path, monk
     assert reopened.papers["0704.0003"].sightings == [(1, 3)]  # its line in the file
     again = reopened.import_paths([str(path)])
     assert (again.new, again.files_already) == (0, 1)
+
+
+def test_snapshot_piped_to_stdin_streams_in_batches(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`paperterm import - < snapshot.jsonl`: standard input is copied a MiB at a time and streamed."""
+    import paperterm.library as library_module
+    from tests.conftest import run_cli
+
+    data = _write_snapshot(tmp_path / "s.jsonl", 350, damaged_at=77).read_bytes()
+    monkeypatch.setattr(importer, "STREAM_BATCH", 100)
+    reads: list[int] = []
+
+    def never(_path: Path) -> None:
+        raise AssertionError("JSON Lines on standard input is never read whole")
+
+    monkeypatch.setattr(library_module, "read_input", never)
+    real_spool = importer.spool
+
+    def counting_spool(read, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def chunked(size: int) -> bytes:
+            reads.append(size)
+            return read(size)
+
+        return real_spool(chunked, *args, **kwargs)
+
+    monkeypatch.setattr(library_module, "spool", counting_spool)
+    done = run_cli(data_dir, "import", "-", "--json", stdin=data)
+    assert done.returncode == 0, done.stderr
+    assert b'"new":349' in done.stdout.replace(b" ", b"")
+    assert reads and max(reads) <= 1 << 20  # a chunk at a time, never `read()` of everything
+    assert len(sorted((data_dir / "library").glob("seg-*.json"))) == 4
+    reopened = Library.open(data_dir)
+    assert reopened.papers["0704.0001"].published == "2007-04-02"
+    [digest] = reopened.digests
+    assert digest.name == "<stdin>" and digest.date_source == "import-time"
+    again = run_cli(data_dir, "import", "-", "--json", stdin=data)
+    assert b'"files_already_imported":1' in again.stdout.replace(b" ", b"")

@@ -7,9 +7,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loaders import parse_text
+from loaders import parse_bytes, parse_text
 from loaders.text_cleanup import clean_line, fix_mojibake
 from paperterm.list_export import bibtex
+
+from .conftest import SHARED
 
 
 def _row(title: str, **extra: object) -> dict:
@@ -77,3 +79,13 @@ def test_own_date_apart_from_the_day_seen(data_dir: Path) -> None:
     assert library.search("date:<2000").ids == [] and len(library.search("date:2026-11-23").ids) == 4
     exported = bibtex([rows["On the Electrodynamics of Classics"]])
     assert "year = {1901}" in exported and "2026" not in exported
+
+
+def test_arxiv_email_entries_keep_their_own_date_line() -> None:
+    """Each listing entry's `Date:` (v1) line is its paper date, not the id's month or the mail's date."""
+    path = SHARED / "digests/real/arxiv_email_astro-ph_daily_2023-03-03.txt"
+    papers = {p.arxiv_id: p for p in parse_bytes(path.read_bytes(), str(path)).papers}
+    assert papers["2303.00763"].published == "2023-03-01"
+    dated = [p for p in papers.values() if p.extra["announce"] != "replace"]
+    assert len(dated) == 57 and all(p.published in ("2023-03-01", "2023-03-02") for p in dated)
+    assert all(p.published is None for p in papers.values() if p.extra["announce"] == "replace")

@@ -90,3 +90,16 @@ def test_xml_with_entity_expansion_is_refused_not_expanded() -> None:
     )
     with pytest.raises(ParseError, match="refused: the XML declares entities"):
         parse_text(bomb, "bomb.xml")
+
+
+def test_a_scrapers_paper_list_keeps_the_generic_fields_and_not_its_listing_date() -> None:
+    """`{date, papers: [...]}` from a scraper: year, DOI and venue read as anywhere else; an item's
+    `date` is the day it was listed (seen), not the paper's own date."""
+    text = (
+        '{"date": "2024-09-20", "papers": [{"title": "Old but gold", "abstract": "Words.", "year": 1998,'
+        ' "doi": "10.1000/XYZ", "journal": "Nature", "date": "2024-09-20"},'
+        ' {"title": "Only listed", "abstract": "More words.", "date": "2024-09-19"}]}'
+    )
+    old, listed = parse_text(text, "s.json").papers
+    assert (old.published, old.doi, old.extra["venue"]) == ("1998", "10.1000/xyz", "Nature")
+    assert listed.published is None

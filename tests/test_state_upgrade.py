@@ -78,7 +78,7 @@ def test_schema_1_state_loads_upgraded_and_the_old_file_is_kept(tmp_path: Path) 
     assert state.status_of("2409.01234") == "read"
     assert state.note_of("2409.01234") == "keep me"
     assert state.seen == {"4b9e0e79720e": "2025-03-02T10:00:00.000000Z", "a1a1a1a1a1a1": "2025-03-01T09:02:00.000000Z"}
-    assert json.loads((root / "state.json").read_text())["schema_version"] == 2
+    assert json.loads((root / "state.json").read_text())["schema_version"] == 3  # 3: with a journal
     backups = list((root / "backups").glob("state.json.*.bak"))
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == V1_STATE
     library.bookmark("p2")  # the first write keeps the device id: the dir was not copied

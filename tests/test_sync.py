@@ -11,7 +11,7 @@ from paperterm import sync
 from paperterm.atomic_io import LibraryFileError
 from paperterm.library import Library
 
-from .conftest import BLANK, COMPACT, CliResult, run_cli
+from .conftest import BLANK, COMPACT, CliResult, run_cli, state_bytes
 
 
 @pytest.fixture
@@ -117,14 +117,14 @@ def test_sync_is_idempotent(machines, tmp_path: Path) -> None:
 def test_bad_sync_files_change_nothing(machines, tmp_path: Path, content: bytes, problem: str) -> None:
     laptop, _ = machines
     laptop.bookmark(_ids(laptop, 1)[0])
-    state_before = laptop.state_store.path.read_bytes()
+    state_before = state_bytes(laptop.root)
     papers_before = len(laptop.papers)
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     for action in (sync.import_file, sync.sync):
         with pytest.raises(LibraryFileError, match=problem):
             action(laptop, bad)
-    assert laptop.state_store.path.read_bytes() == state_before
+    assert state_bytes(laptop.root) == state_before
     assert bad.read_bytes() == content
     assert len(Library.open(laptop.root).papers) == papers_before
 

@@ -50,6 +50,7 @@ class Op:
     record: Any  # the record written (None: the change removed it, e.g. a note emptied)
     knew: frozenset[int]
     cleared: dict[str, str] | None = None  # a list deletion's knowledge
+    stamp: tuple[str, str] = ("", "")  # the stamp given (known even when no record is left)
 
 
 @dataclass
@@ -120,9 +121,10 @@ class World:
             else:
                 entries_before = dict(state.entries)
                 state.delete_list(found.id)
+                now = (state.seen[state.device], state.device)
                 for key in entries_before.keys() | state.entries.keys():  # its entries go with it
                     if entries_before.get(key) is not state.entries.get(key):
-                        self.ops.append(Op(len(self.ops), ("entry", *key), state.entries.get(key), knew))
+                        self.ops.append(Op(len(self.ops), ("entry", *key), state.entries.get(key), knew, stamp=now))
                         machine.knows.add(len(self.ops) - 1)
             register, record = ("list", found.id), state.lists[found.id]
             cleared = record.cleared if kind == "delete" else None
@@ -138,7 +140,7 @@ class World:
         else:
             register, record = ("topic", target), state.set_topic(target, hidden=arg)
         n = len(self.ops)
-        self.ops.append(Op(n, register, record, knew, cleared))
+        self.ops.append(Op(n, register, record, knew, cleared, (state.seen[state.device], state.device)))
         machine.knows.add(n)
 
     def settle(self) -> None:
@@ -154,6 +156,11 @@ def _maximal(ops: list[Op]) -> list[Op]:
 
 def _dot(record: Any) -> tuple[str, str] | None:
     return None if record is None else (record.changed, record.by)
+
+
+def _stamp_of(op: Op) -> tuple[str, str]:
+    """The stamp a change was given (a removal dropped at once carries none: it is the op's own)."""
+    return _dot(op.record) or op.stamp
 
 
 def _final_record(state: LibraryState, register: tuple[str, ...]) -> Any:
@@ -195,6 +202,12 @@ def test_machines_with_skewed_clocks_converge_and_lose_no_informed_change(clocks
             continue
         record = _final_record(final, register)
         winners = {_dot(x.record) for x in tops}
+        if register[0] == "entry":
+            # Concurrent changes to one entry (neither made after seeing the other): the higher
+            # stamp wins, whichever is an add. An add is never lost to a removal it had seen.
+            latest = max(tops, key=lambda x: _stamp_of(x))
+            if latest.record is not None and not latest.record.removed:
+                assert record == latest.record, (register, record, latest.record)
         if record is None:  # compacted: a removal, a `new` status, a deleted topic, an entry its list's deletion saw
             cleared = final.lists[register[1]].cleared if register[0] == "entry" else {}
             assert any(

@@ -13,8 +13,9 @@ import pytest
 from paperterm import sync
 from paperterm.clock import OFFSET_ENV
 from paperterm.library import Library
+from paperterm.state_store import StateStore
 
-from .conftest import BLANK, REPO, run_cli
+from .conftest import BLANK, REPO, run_cli, state_bytes
 
 HF_API = REPO / "tests" / "fixtures" / "formats" / "hf-api.json"
 
@@ -171,7 +172,7 @@ def test_removed_bookmarks_leave_no_tombstones_and_no_papers_once_every_device_s
     cli(b, "sync", str(shared), monkeypatch=monkeypatch)  # b has seen it now
     cli(a, "sync", str(shared), monkeypatch=monkeypatch)  # and a knows b has
     assert json.loads(shared.read_text())["entries"] == []
-    assert json.loads((a / "state.json").read_text())["entries"] == []
+    assert StateStore(a).load().entries == {}
     assert to_read(a, monkeypatch) == [] == to_read(b, monkeypatch)
 
 
@@ -221,13 +222,13 @@ def test_a_sync_file_over_a_limit_is_refused_naming_the_field(
 ) -> None:
     a, *_ = two
     monkeypatch.setitem(sync.LIMITS, limit, 10 if limit != "note_text" else 1000)
-    before = (a / "state.json").read_bytes() if (a / "state.json").exists() else b""
+    before = state_bytes(a)
     path = _file_with(tmp_path, **parts)
     monkeypatch.setenv(OFFSET_ENV, "0")
     done = run_cli(a, "sync", str(path))
     assert done.returncode == 1
     assert field in done.stderr.decode() and "Nothing was changed" in done.stderr.decode()
-    assert ((a / "state.json").read_bytes() if (a / "state.json").exists() else b"") == before
+    assert state_bytes(a) == before
 
 
 def test_stamps_centuries_ahead_are_refused(two, tmp_path: Path, monkeypatch) -> None:

@@ -41,7 +41,7 @@ WRITES = [
     ["note", "{id}", "--stdin"],
     ["lists", "create", "thesis"],
     ["lists", "rename", "to-read", "later"],
-    ["lists", "move", "to-read", "1"],
+    ["lists", "move", "to-read", "2"],
     ["lists", "delete", "to-read"],
     ["topics", "add", "mine", "storage"],
     ["bookmarks", "export", "{tmp}/sync.json"],
@@ -86,11 +86,15 @@ def library(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     seeded = Library.open(data_dir)
     seeded.import_paths([str(scratch / "known-digest.txt")])
     pid = sorted(seeded.papers)[0]
-    seeded.bookmark(pid)
+    seeded.create_list("reading")  # not to-read: `bookmark {id}` must be a change to save
+    seeded.bookmark(pid, "reading")
     seeded.set_note(pid, "a note that must survive")
     seeded.search("warm the index")
     (scratch / "new-digest.txt").write_text(digest_text(7, 5))
-    assert main(["bookmarks", "export", str(scratch / "given.json")]) == 0
+    other = Library.open(tmp_path / "other")  # another machine: its file brings a change to save
+    other.import_paths([str(scratch / "known-digest.txt")])
+    other.bookmark(sorted(other.papers)[1])
+    assert main(["--data-dir", str(other.root), "bookmarks", "export", str(scratch / "given.json")]) == 0
     capsys.readouterr()
     return data_dir, pid
 

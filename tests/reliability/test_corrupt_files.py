@@ -114,7 +114,6 @@ def test_an_older_settings_file_is_upgraded_after_a_backup(data_dir: Path, tmp_p
 
 def test_state_upgrade_path_keeps_a_backup(data_dir: Path, seeded: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     """The state file upgrades through the same mechanism: a schema bump with an upgrade step."""
-    import paperterm.library_state as library_state
     import paperterm.state_store as state_store
 
     seeded.bookmark(sorted(seeded.papers)[0])
@@ -123,8 +122,9 @@ def test_state_upgrade_path_keeps_a_backup(data_dir: Path, seeded: Library, monk
     def add_field(payload: dict) -> dict:
         return {**payload, "upgraded": True}
 
-    monkeypatch.setattr(state_store, "SCHEMA_VERSION", library_state.SCHEMA_VERSION + 1)
-    monkeypatch.setattr(state_store, "UPGRADES", {library_state.SCHEMA_VERSION: add_field})
+    current = state_store.SCHEMA_VERSION
+    monkeypatch.setattr(state_store, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(state_store, "UPGRADES", {**state_store.UPGRADES, current: add_field})
     library = Library.open(data_dir)
     assert library.state.list_papers("to-read") == [sorted(seeded.papers)[0]]
     backups = list((data_dir / "backups").glob("state.json.*.bak"))

@@ -15,6 +15,7 @@ import pytest
 from paperterm.external import ExternalError, edit_text, safe_url
 from paperterm.library import Library
 from paperterm.sync import export_file
+from tests.conftest import state_bytes
 from tui.app import PapertermApp
 from tui.widgets.paper_detail import PaperDetail
 
@@ -156,7 +157,7 @@ def test_every_field_of_a_sync_file_with_the_wrong_type_is_refused(
     seeded: Library, data_dir: Path, tmp_path: Path
 ) -> None:
     payload = good_sync_file(seeded, tmp_path)
-    state_before = (data_dir / "state.json").read_bytes()
+    state_before = state_bytes(data_dir)
     tried = refused = 0
     for position, value in mutations(payload):
         path = tmp_path / "bad.json"
@@ -166,7 +167,7 @@ def test_every_field_of_a_sync_file_with_the_wrong_type_is_refused(
         if done.returncode != 0:
             refused += 1
             assert str(path).encode() in done.stderr, position
-            assert (data_dir / "state.json").read_bytes() == state_before, position
+            assert state_bytes(data_dir) == state_before, position
         else:  # accepted only where the wrong value is harmless (e.g. an optional display field)
             Library.open(data_dir)
     print(f"\nsync mutations: {tried} tried, {refused} refused, the rest harmless and loadable")
@@ -186,7 +187,7 @@ def test_every_field_of_a_sync_file_with_the_wrong_type_is_refused(
 )
 def test_hostile_sync_files_are_refused(seeded: Library, data_dir: Path, tmp_path: Path, hostile: str) -> None:
     payload = good_sync_file(seeded, tmp_path)
-    before = (data_dir / "state.json").read_bytes()
+    before = state_bytes(data_dir)
     path = tmp_path / "hostile.json"
     if hostile == "path traversal list id":
         payload["lists"].append({**payload["lists"][0], "id": "../../etc/passwd", "name": "x"})
@@ -210,7 +211,7 @@ def test_hostile_sync_files_are_refused(seeded: Library, data_dir: Path, tmp_pat
     done = run(data_dir, "bookmarks", "import", str(path))
     assert done.returncode == 1, done.stdout
     assert str(path).encode() in done.stderr
-    assert (data_dir / "state.json").read_bytes() == before
+    assert state_bytes(data_dir) == before
     assert not Path("/tmp/owned").exists()
 
 

@@ -33,7 +33,7 @@ from ..paper_actions import PAPER_BINDINGS
 from ..typed_app import paperterm_app
 from ..widgets.key_footer import KeyFooter
 from ..widgets.paper_detail import PaperDetail
-from ..widgets.paper_list import PaperList, Row
+from ..widgets.paper_list import PaperList, Row, column_legend
 from ..widgets.scope_sidebar import ScopeSidebar
 from ..widgets.search_bar import SearchBar
 
@@ -77,6 +77,7 @@ class LibraryRows:
             status=self.library.state.status_of(paper.id),
             bookmarked=paper.id in self.bookmarked,
             noted=paper.id in self.noted,
+            published=None if self.order == "paper date" else paper.published,
         )
 
     def highlight(self, text: str) -> list[tuple[int, int]]:
@@ -90,6 +91,10 @@ class LibraryRows:
             votes = sorting.upvotes(paper)
             return f"▲ {votes}" if votes >= 0 else ""
         return paper.date
+
+    def column_name(self) -> str:
+        """What `_date_column` shows, in the list header's words."""
+        return "upvotes" if self.order == "upvotes" else "seen"
 
 
 MAIN_BINDINGS = [
@@ -355,7 +360,15 @@ class MainScreen(Screen[None]):
             parts.append("in For you order")
         else:
             parts.append(f"by {order} (s)")
+        width = papers.scrollable_content_region.width
+        if legend := column_legend(width, self.rows.column_name(), order != "paper date"):
+            parts.append(legend)
+        if results.query.dates:  # which date the filter compared
+            parts.append("date: filters the day seen")
+        if results.query.published:
+            parts.append("published: filters the paper's own date")
         self._set_status(" · ".join(parts))
+        self.query_one("#list-status", Label).set_class(bool(results.query.dates or results.query.published), "-notes")
         self.show_detail(papers.current)
 
     # -- sorting (remembered per scope) ------------------------------------------------

@@ -26,11 +26,22 @@ from textual.strip import Strip
 @dataclass(frozen=True, slots=True)
 class Row:
     title: str
-    date: str
+    date: str  # what the list is sorted by, where it is a value: the day seen, the paper's own date, upvotes
     topic: str
     status: str  # new | read | dismissed
     bookmarked: bool
     noted: bool
+    published: str | None = None  # the paper's own date, in its own column when the list is wide; None: no column
+
+
+OWN_DATE_FROM = 76  # list width from which the paper's own date has a column beside the sort's
+
+
+def column_legend(width: int, shown: str, own_column: bool) -> str:
+    """The header's words for the date columns when the list is wide enough to show the paper's own
+    date beside the sort's column (`shown`: "seen", "upvotes"); "" when there is one column, which
+    the sort's name already describes ("by newest seen", "by paper date")."""
+    return f"columns: paper's date │ {shown}" if own_column and width >= OWN_DATE_FROM else ""
 
 
 class RowSource(Protocol):
@@ -70,6 +81,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--dismissed",
         "paper-list--match",
         "paper-list--meta",
+        "paper-list--published",
         "paper-list--mark",
     }
     DEFAULT_CSS = """
@@ -81,6 +93,7 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--dismissed { color: $text-disabled; text-style: strike; }
     PaperList > .paper-list--match { color: $warning; text-style: bold underline; }
     PaperList > .paper-list--meta { color: $text-muted; }
+    PaperList > .paper-list--published { color: $text-muted; text-style: italic; }
     PaperList > .paper-list--mark { color: $secondary; }
     """
 
@@ -238,6 +251,8 @@ class PaperList(ScrollView, can_focus=True):
         if topic_width:
             topic = row.topic[: topic_width - 1] + "…" if len(row.topic) > topic_width else row.topic
             right.append(f" {topic:<{topic_width}}", meta)
+        if row.published is not None and width >= OWN_DATE_FROM:
+            right.append(f" {row.published:>10}", style_of("paper-list--published"))
         right.append(f" {row.date or '':>10}", meta)
         title_width = max(8, width - marks.cell_len - right.cell_len)
         state = {"new": "paper-list--unread", "dismissed": "paper-list--dismissed"}.get(row.status, "paper-list--read")
