@@ -484,9 +484,11 @@ class Library:
                     if index is None:
                         index = self.rebuild_index()
                 notes = self._index_notes(index)
-                self._search = PaperSearch(
+                search = PaperSearch(
                     index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
                 )
+                search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
+                self._search = search
                 self._notes_saved_since(notes)
         return self._search
 
@@ -520,10 +522,25 @@ class Library:
         index = SearchIndex.load(self.index_dir, meta)
         if index is None:
             return None
+        stamp = index.load_delta(self.index_dir)
+        if stamp is not None:
+            head = stamp.split(":", 1)[0]
+            upto = int(head) if head.isdigit() else -1
+            if count <= upto <= len(self.digests) and stamp == self.digest_key(upto):
+                count = upto
+            else:  # the delta belongs to another history of this library: start again from the base
+                index = SearchIndex.load(self.index_dir, meta)
+                if index is None:
+                    return None
+        if count == len(self.digests):
+            return index  # up to date: a launch reads nothing per paper
         papers = list(self.papers.values())  # one copy: an import may be adding to the dict
         later = [p for p in papers if p.sightings and max(p.sightings)[0] > count]
-        missing = [p for p in papers if p.id not in index.doc_of]
+        known = index.doc_ids.lookup(p.id for p in papers)
+        missing = [] if len(known) == len(papers) else [p for p in papers if p.id not in index.doc_of]
         index.add_papers({p.id: p for p in [*later, *missing]}.values())
+        with contextlib.suppress(LibraryFileError):
+            index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
 
     def rebuild_index(self) -> SearchIndex:
@@ -561,6 +578,8 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
+                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 
