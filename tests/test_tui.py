@@ -391,6 +391,40 @@ async def _import_json_now(root: Path, title: str) -> None:
     Library.open(root).import_bytes(json.dumps({"date": "2024-09-20", "papers": [paper]}).encode(), "new.json")
 
 
+async def test_palette_asks_for_papers_added_since_a_moment(sample_dir: Path) -> None:
+    """*Papers added since a date…* asks for the moment in a prompt and shows `added:>=` it."""
+    await _import_json_now(sample_dir, "A Paper Imported Later")
+    later = Library.open(sample_dir)
+    added = next(p.id for p in later.papers.values() if p.title == "A Paper Imported Later")
+    seen = later.first_seen()
+    moment = seen[added][:19]  # to the second, as a user may type it
+    first_day = min(seen.values())[:10]
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(plist(app).ids) == 175
+
+        async def since(typed: str) -> None:
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"added since")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press(*typed, "enter")
+            await settle(pilot)
+
+        await since(moment)
+        assert app.main.query_one(SearchBar).value == f"added:>={moment}"
+        assert plist(app).ids == [added]
+        await since(first_day)  # a day: every paper imported since
+        assert len(plist(app).ids) == 175
+        await since("last week")
+        assert "added:" in status_text(app) and "write a date" in status_text(app)
+        assert app.screen is app.main and app.is_running
+
+
 async def test_palette_unhides_topics_and_exports(sample_dir: Path, tmp_path: Path) -> None:
     library = Library.open(sample_dir)
     library.topics.set_flag("retrieval", "hidden", True)
