@@ -355,10 +355,9 @@ class MainScreen(Screen[None]):
         parts = [f"{label} · {plural(len(results), 'paper')}"]
         if results.query.has_text:
             parts.append(f"{results.full_matches:,} match every word")
+        parts.append(f"by {order} (s)")
         if arranged is not None and arranged.notice:  # a cold start says why the order is not learned
             parts.append(arranged.notice)
-        else:
-            parts.append(f"by {order} (s)")
         width = papers.scrollable_content_region.width
         if legend := column_legend(width, self.rows.column_name(), order != "paper date"):
             parts.append(legend)
