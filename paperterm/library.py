@@ -166,6 +166,7 @@ class Library:
         if self._search is not None:
             if papers:
                 self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
+                self._save_index_delta()
             if state:
                 self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
         return papers or state
@@ -561,8 +562,18 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
-                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
-                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
+                self._save_index_delta()
+            elif (self.index_dir / "index.json").exists():
+                # No engine in this process (the CLI): the saved index is topped up from the papers
+                # of the digests after its stamp, and its delta saved, so the app's next launch
+                # reads the index as it is.
+                with collector_paused():
+                    self._load_index()
+
+    def _save_index_delta(self) -> None:
+        assert self._search is not None
+        with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+            self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 
