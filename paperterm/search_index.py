@@ -144,8 +144,10 @@ class DocIds(Sequence[str]):
         wanted = list(paper_ids)
         found = [self.extra_of[i] for i in wanted if i in self.extra_of]
         if wanted and len(self.base):
-            keys = np.array(wanted)
             sorted_ids, order = self.sorted_lookup()
+            # Keys of the array's own width: another width would make numpy cast the whole array.
+            width = sorted_ids.dtype.itemsize // 4
+            keys = np.array([i for i in wanted if len(i) <= width], dtype=sorted_ids.dtype)
             at = np.minimum(np.searchsorted(sorted_ids, keys), len(sorted_ids) - 1)
             hit = sorted_ids[at] == keys
             found.extend(order[at[hit]].tolist())
@@ -157,7 +159,9 @@ class DocIds(Sequence[str]):
             return found
         if len(self.base):
             sorted_ids, order = self.sorted_lookup()
-            at = int(np.searchsorted(sorted_ids, paper_id))
+            if len(paper_id) > sorted_ids.dtype.itemsize // 4:
+                return default  # longer than every saved id
+            at = int(np.searchsorted(sorted_ids, np.array(paper_id, dtype=sorted_ids.dtype)))
             if at < len(sorted_ids) and sorted_ids[at] == paper_id:
                 return int(order[at])
         return default
