@@ -7,9 +7,10 @@ come from rapidfuzz over the vocabulary, bucketed by length and narrowed first b
 set of letters (a token missing more than k of the word's letters, or holding more than k
 letters the word lacks, is more than k edits away), a vectorised test that leaves rapidfuzz
 a few percent of the vocabulary. The built index is
-saved beside the paper cache (`.npy` files, memory-mapped on load) and papers
-imported later go into a small in-memory delta until the next rebuild; notes,
-which change as the user types, always live in the delta.
+saved beside the paper cache (`.npy` files, memory-mapped on load, document ids
+included) and papers imported later go into a delta, saved as `delta.json` on each
+import; notes, which change as the user types, live in the delta in memory only
+(they come from the state).
 """
 
 from __future__ import annotations
