@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError
-from .cache_rebuild import INPUTS_DIR, finish_pending, keep_input
+from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
 from .errors import BadAction
 from .heap import collector_paused
 from .importer import (
@@ -251,6 +251,8 @@ class Library:
                     "date": s.digest.date,
                     "date_source": s.digest.date_source,
                     "line": s.line,
+                    # carried by a sync file: `file` is "<digest> on <device>", as that machine saw it
+                    "synced": s.digest.format == SYNC_FORMAT,
                 }
                 for s in self.sightings(paper)
             ],
@@ -482,15 +484,31 @@ class Library:
                     index = self._load_index()
                     if index is None:
                         index = self.rebuild_index()
-                for pid, note in self.state.notes.items():
-                    if note.versions:
-                        index.set_note(pid, self.state.note_of(pid))
+                notes = self._index_notes(index)
                 search = PaperSearch(
                     index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
                 )
                 search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
                 self._search = search
+                self._notes_saved_since(notes)
         return self._search
+
+    def _index_notes(self, index: SearchIndex) -> dict[str, Any]:
+        """Put every note into a new index; returns the notes it was given (see `_notes_saved_since`)."""
+        notes = dict(self.state.notes)
+        for pid, note in notes.items():
+            if note.versions:
+                index.set_note(pid, self.state.note_of(pid))
+        return notes
+
+    def _notes_saved_since(self, notes: dict[str, Any]) -> None:
+        """Index the notes saved while an index was being built from `notes`. A note save (the
+        autosave thread, the CLI through a refresh) does not wait for a build: it updates the
+        engine when there is one, and this catches the saves made before the new index was in use."""
+        current = self.state.notes
+        changed = [pid for pid in notes.keys() | current.keys() if notes.get(pid) is not current.get(pid)]
+        if changed and self._search is not None:
+            self._search.set_notes({pid: self.state.note_of(pid) for pid in changed})
 
     def _load_index(self, changed: list[Paper] | None = None) -> SearchIndex | None:
         """A saved index built for the first k digests is valid; papers from later digests go in its delta.
@@ -545,11 +563,10 @@ class Library:
                 index = SearchIndex.build_into(papers, self.index_dir, key)
         if index is None:
             index = SearchIndex.build(papers)
-        for pid, note in self.state.notes.items():
-            if note.versions:
-                index.set_note(pid, self.state.note_of(pid))
+        notes = self._index_notes(index)
         if self._search is not None:
             self._search.replace_index(index)
+            self._notes_saved_since(notes)
         return index
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
