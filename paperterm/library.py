@@ -171,6 +171,7 @@ class Library:
         if self._search is not None:
             if papers:
                 self._search.add_papers(changed)
+                self._save_index_delta()
             if state:
                 self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
         return papers or state
@@ -575,8 +576,11 @@ class Library:
         if changed and self._search is not None:
             self._search.set_notes({pid: self.state.note_of(pid) for pid in changed})
 
-    def _load_index(self) -> SearchIndex | None:
-        """A saved index built for the first k digests is valid; papers from later digests go in its delta."""
+    def _load_index(self, changed: list[Paper] | None = None) -> SearchIndex | None:
+        """A saved index built for the first k digests is valid; papers from later digests go in its delta.
+
+        `changed`: the papers an import just added or changed. When they account for every digest
+        after the saved stamp, only they are indexed (no pass over the library's papers)."""
         from .search_index import SearchIndex
 
         meta = SearchIndex.saved_key(self.index_dir)
@@ -600,14 +604,17 @@ class Library:
                     return None
         if count == len(self.digests):
             return index  # up to date: a launch reads nothing per paper
-        # The columns say which papers came later or are missing; only those are read.
-        columns = self.store.columns
-        ids = columns.ids[: len(columns.arrays["max_num"])]  # one length: an import may be adding rows
-        later = [ids[row] for row in np.flatnonzero(columns.arrays["max_num"] > count).tolist()]
-        known = index.doc_ids.lookup(ids)
-        missing = [] if len(known) == len(ids) else [pid for pid in ids if pid not in index.doc_of]
-        papers = self.papers
-        index.add_papers([papers[pid] for pid in dict.fromkeys([*later, *missing])])
+        newer = set(range(count + 1, len(self.digests) + 1))
+        if changed is not None and newer <= {number for p in changed for number, _ in p.sightings}:
+            index.add_papers(changed)
+        else:  # the columns say which papers came later or are missing; only those are read
+            columns = self.store.columns
+            ids = columns.ids[: len(columns.arrays["max_num"])]  # one length: an import may be adding rows
+            later = [ids[row] for row in np.flatnonzero(columns.arrays["max_num"] > count).tolist()]
+            known = index.doc_ids.lookup(ids)
+            missing = [] if len(known) == len(ids) else [pid for pid in ids if pid not in index.doc_of]
+            papers = self.papers
+            index.add_papers([papers[pid] for pid in dict.fromkeys([*later, *missing])])
         with contextlib.suppress(LibraryFileError):
             index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
@@ -667,8 +674,9 @@ class Library:
         self.store.save_columns()
         self.topics.papers_changed()
         wanted = self._recommender is not None or (self.recommend_dir / "vectors.json").exists()
-        if not wanted and self._search is None:
-            return  # a CLI import: no paper is read back
+        indexed = self._search is not None or (self.index_dir / "index.json").exists()
+        if not wanted and not indexed:
+            return  # nothing derived to update: no paper is read back
         changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
         if wanted:
             # Only then: an import into a library that never asked For you loads no numpy for it.
@@ -676,8 +684,18 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
-                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
-                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
+                self._save_index_delta()
+            elif (self.index_dir / "index.json").exists():
+                # No engine in this process (the CLI): the saved index is topped up from the papers
+                # of the digests after its stamp, and its delta saved, so the app's next launch
+                # reads the index as it is.
+                with collector_paused():
+                    self._load_index(changed)
+
+    def _save_index_delta(self) -> None:
+        assert self._search is not None
+        with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+            self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 
