@@ -554,7 +554,10 @@ class Library:
                     seen_on=self.seen_on,
                     doc_columns=self.doc_columns,
                 )
-                search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
+                # Here, in the loading worker: the first keystroke makes no per-paper arrays, and
+                # a saved index keeps them beside it for the next launch on this library state.
+                saved = self.index_dir if index.key is not None else None
+                search.prepare(saved, self.digest_key(len(self.digests)))
                 self._search = search
                 self._notes_saved_since(notes)
         return self._search
