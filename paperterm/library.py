@@ -741,7 +741,9 @@ class Library:
             "read": sum(1 for s in state.status.values() if s.value == "read"),
             "dismissed": sum(1 for s in state.status.values() if s.value == "dismissed"),
             "cache_bytes": self.store.size_on_disk(),
-            "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
+            "state_bytes": sum(
+                f.stat().st_size for f in (self.state_store.path, self.state_store.journal_path) if f.exists()
+            ),
             "data_dir": str(self.root),
         }
 
