@@ -951,11 +951,14 @@ async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:
     assert state(app).find_list("old list") is None
     assert "Deleted list old list (2 papers) — u to undo" in notifications(app)
 
+    sidebar = app.main.query_one(ScopeList)
+    assert sidebar.highlighted_option.id == "all:all"
     await pilot.press("u")
     await settle(pilot)
     saved = state(app)
     found = saved.find_list("old list")
     assert found is not None and saved.list_papers(found.id) == held
+    assert sidebar.highlighted_option.id.endswith("old-list")  # the highlight is back on the list
 
     await _highlight_scope(pilot, app, "old-list")
     await pilot.press("delete")
