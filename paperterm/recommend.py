@@ -4,8 +4,9 @@ Every paper is a TF-IDF vector over the words of its title (counted twice) and a
 cut to its `TERMS_PER_PAPER` heaviest terms and normalised, so that the dot product of two
 papers is their cosine similarity. Weights are stored as float16 (sums are taken in float32 or
 wider): half the memory per term, which pays for keeping 96 terms a paper instead of 64. The
-vectors are kept twice, paper-major (a paper's own terms: for "related" and "why") and term-major (the papers holding a term: one similarity
-against the whole library is then a gather and a `bincount` over the query's postings).
+vectors are kept twice, paper-major (a paper's own terms: for "related" and "why") and
+term-major (the papers holding a term: one similarity against the whole library is then a
+gather and a `bincount` over the query's postings).
 
 A reader's taste is a sum of similarity vectors: the mean similarity to the kept papers
 (papers in reading lists or with notes; triage's keep is a bookmark) minus a share of the
