@@ -7,6 +7,7 @@ so a long import never delays a bookmark.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import threading
@@ -398,6 +399,20 @@ class Library:
 
     def first_seen(self) -> dict[str, str]:
         """When each paper was first imported (its earliest digest's import time, ISO, UTC)."""
+        first, times = self._first_imported()
+        named = [*times, ""]
+        return {pid: named[at] for pid, at in zip(self.store.columns.ids, first.tolist(), strict=True)}
+
+    def added_since(self, moment: str) -> list[str]:
+        """The papers first imported after `moment` (ISO, UTC): "What's new", without a dict of every paper."""
+        first, times = self._first_imported()
+        after = bisect.bisect_right(times, moment)  # `times` is sorted: these ranks are later
+        ids = self.store.columns.ids
+        return [ids[row] for row in np.flatnonzero((first >= after) & (first < len(times))).tolist()]
+
+    def _first_imported(self) -> tuple[np.ndarray, list[str]]:
+        """Per row of the columns, the rank of its earliest digest's import time in the sorted
+        `times` (len(times) for a paper seen in no digest)."""
         columns = self.store.columns
         owner, numbers = columns.sightings()
         times = sorted({d.imported_at for d in self.digests} | {""})
@@ -408,8 +423,7 @@ class Library:
         known = numbers < len(rank)
         first = np.full(len(columns.ids), len(times), dtype=np.int64)
         np.minimum.at(first, owner[known], rank[numbers[known]])
-        named = [*times, ""]
-        return {pid: named[at] for pid, at in zip(columns.ids, first.tolist(), strict=True)}
+        return first, times
 
     def import_samples(self) -> ImportSummary:
         """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""

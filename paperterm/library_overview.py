@@ -44,7 +44,7 @@ def overview(library: Library, *, since: str | None = None) -> list[Scope]:
         Scope("unread", "unread", "Unread", "is:unread", len(papers) - len(touched), len(papers) - len(touched)),
     ]
     if since:
-        fresh = [pid for pid, when in library.first_seen().items() if when > since]
+        fresh = library.added_since(since)
         unread = sum(1 for pid in fresh if pid not in touched)
         scopes.append(Scope("new", "new", "What's new", f"added:>{since}", len(fresh), unread))
     unread_total = len(papers) - len(touched)

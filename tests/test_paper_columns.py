@@ -210,3 +210,10 @@ def test_a_folder_import_reads_its_files_one_at_a_time(data_dir: Path, monkeypat
     monkeypatch.setattr(importer, "parse_bytes", parsing)
     Library.open(data_dir).import_paths([str(REAL)])
     assert len(held) > 10 and held == list(range(1, len(held) + 1))
+
+
+def test_what_s_new_counts_the_papers_first_imported_since(built: Path) -> None:
+    library = Library.open(built)
+    for moment in ("", "2000-01-01", *sorted({d.imported_at for d in library.digests})):
+        expected = sorted(pid for pid, when in library.first_seen().items() if when > moment)
+        assert sorted(library.added_since(moment)) == expected
