@@ -261,7 +261,8 @@ class Library:
                 day_of[d.number] = place[d.date]
         owner, numbers = columns.sightings()
         days = day_of[np.minimum(numbers, len(day_of) - 1)]
-        seen = np.unique(owner[days >= 0] * max(len(dated), 1) + days[days >= 0])  # each (paper, day) once
+        pairs = np.sort(owner[days >= 0] * max(len(dated), 1) + days[days >= 0])
+        seen = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs  # each (paper, day) once
         rows, at = np.divmod(seen, max(len(dated), 1))
         unread = np.ones(len(columns.ids), dtype=bool)
         unread[columns.rows([pid for pid in touched if pid in columns.row_of])] = False

@@ -166,7 +166,8 @@ class PaperColumns:
     def rows_seen_in(self, numbers: Iterable[int]) -> np.ndarray:
         """Rows of papers seen in any of these digests."""
         owner, nums = self.sightings()
-        return np.unique(owner[np.isin(nums, np.fromiter(numbers, dtype=np.int32))])
+        rows = np.sort(owner[np.isin(nums, np.fromiter(numbers, dtype=np.int32))])
+        return rows[np.append(True, rows[1:] != rows[:-1])] if len(rows) else rows  # a sort: np.unique hashes, slower
 
     def rows(self, ids: Iterable[str]) -> np.ndarray:
         """Row numbers of these ids (-1 for an id the library lacks)."""
