@@ -72,8 +72,14 @@ class Fields:
 
     def first(self, family: tuple[str, ...]) -> Any:
         """The family's best value: an unlabelled or English key before another language's, then by spelling."""
-        found = [(self.rank.get(name, 0), order, name) for order, name in enumerate(family) if name in self.values]
-        return self.values[min(found)[2]] if found else None
+        values, rank = self.values, self.rank
+        other = None
+        for name in family:
+            if name in values:
+                if not rank.get(name, 0):
+                    return values[name]
+                other = other or name  # another language's: only when no unlabelled key follows
+        return values[other] if other else None
 
     def has(self, family: tuple[str, ...]) -> bool:
         return any(name in self.values for name in family)
@@ -170,6 +176,8 @@ def links_of(fields: Fields) -> list[str]:
     extra = [name for name in fields.values if name.endswith(_URL_KEY) and name not in LINKS]
     for name in (*LINKS, *extra):
         value = fields.values.get(name)
+        if value is None:
+            continue
         values = value if isinstance(value, list) else [value]
         for item in values:
             text = _string(item) or (_string(item.get("href") or item.get("url")) if isinstance(item, dict) else "")
