@@ -94,6 +94,7 @@ def test_latex_is_shown_readably() -> None:
     assert latex_to_text(r"$\dot p^{mol}_{out}/\dot{p}^{X-ray}$ and $\dot{M}$") == "ṗ^(mol)_(out)/ṗ^(X-ray) and Ṁ"
     assert latex_to_text(r"first\newline second, $\hat x$, $\hat\sigma(q)$") == "first second, x̂, σ̂(q)"
     assert latex_to_text("Knowledge distillation~(KD) has") == "Knowledge distillation (KD) has"
+    assert latex_to_text(r"$\dot p^{(X-ray)}$, $x_{(i)}$, $x^{a+b}$") == "ṗ^(X-ray), x_(i), x^(a+b)"  # no ((…))
 
 
 def test_a_folder_of_every_format_merges_the_same_paper(data_dir: Path) -> None:
