@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="merge a sync file into the library, then write the merged state back")
     completion.complete_with(p.add_argument("file"), "files")
+    p.add_argument(
+        "--rejoin",
+        action="store_true",
+        help="after more than 90 days out of sync: merge anyway, keeping the changes made here since",
+    )
 
     p = sub.add_parser("device", help="this machine's device name and the devices your state knows")
     p.add_argument("--name", metavar="NAME", help="name this machine (default: its hostname); shown to the others")
@@ -771,7 +776,7 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
-    report = sync.sync(library, path)
+    report = sync.sync(library, path, rejoin=args.rejoin)
     state = library.state
     ui.out.print(ui.styled(f"Synced with {path} as {state.device_name(state.device)}: {report.line()}."))
     return OK

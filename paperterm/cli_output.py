@@ -90,13 +90,9 @@ def paper_detail(paper: dict[str, Any]) -> None:
     out.print(styled(paper["abstract"] or "(no abstract)"), soft_wrap=False)
     out.print()
     for source in paper["sources"]:
-        out.print(
-            Text(
-                f"seen in {safe(source['file'])}:{source['line']} "
-                f"({source['date']}, date from {source['date_source']})",
-                style="dim",
-            )
-        )
+        where = safe(source["file"]) if source.get("synced") else f"{safe(source['file'])}:{source['line']}"
+        how = "carried by sync" if source.get("synced") else f"date from {source['date_source']}"
+        out.print(Text(f"seen in {where} ({source['date']}, {how})", style="dim"))
     if paper["note"]:
         out.print()
         out.print(Text("Note", style="bold"))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .atomic_io import LibraryFileError
-from .cache_rebuild import INPUTS_DIR, finish_pending, keep_input
+from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
 from .errors import BadAction
 from .heap import collector_paused
 from .importer import (
@@ -250,6 +250,8 @@ class Library:
                     "date": s.digest.date,
                     "date_source": s.digest.date_source,
                     "line": s.line,
+                    # carried by a sync file: `file` is "<digest> on <device>", as that machine saw it
+                    "synced": s.digest.format == SYNC_FORMAT,
                 }
                 for s in self.sightings(paper)
             ],
@@ -481,13 +483,31 @@ class Library:
                     index = self._load_index()
                     if index is None:
                         index = self.rebuild_index()
-                for pid, note in self.state.notes.items():
-                    if note.versions:
-                        index.set_note(pid, self.state.note_of(pid))
-                self._search = PaperSearch(
+                notes = self._index_notes(index)
+                search = PaperSearch(
                     index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
                 )
+                search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
+                self._search = search
+                self._notes_saved_since(notes)
         return self._search
+
+    def _index_notes(self, index: SearchIndex) -> dict[str, Any]:
+        """Put every note into a new index; returns the notes it was given (see `_notes_saved_since`)."""
+        notes = dict(self.state.notes)
+        for pid, note in notes.items():
+            if note.versions:
+                index.set_note(pid, self.state.note_of(pid))
+        return notes
+
+    def _notes_saved_since(self, notes: dict[str, Any]) -> None:
+        """Index the notes saved while an index was being built from `notes`. A note save (the
+        autosave thread, the CLI through a refresh) does not wait for a build: it updates the
+        engine when there is one, and this catches the saves made before the new index was in use."""
+        current = self.state.notes
+        changed = [pid for pid in notes.keys() | current.keys() if notes.get(pid) is not current.get(pid)]
+        if changed and self._search is not None:
+            self._search.set_notes({pid: self.state.note_of(pid) for pid in changed})
 
     def _load_index(self) -> SearchIndex | None:
         """A saved index built for the first k digests is valid; papers from later digests go in its delta."""
@@ -502,10 +522,25 @@ class Library:
         index = SearchIndex.load(self.index_dir, meta)
         if index is None:
             return None
+        stamp = index.load_delta(self.index_dir)
+        if stamp is not None:
+            head = stamp.split(":", 1)[0]
+            upto = int(head) if head.isdigit() else -1
+            if count <= upto <= len(self.digests) and stamp == self.digest_key(upto):
+                count = upto
+            else:  # the delta belongs to another history of this library: start again from the base
+                index = SearchIndex.load(self.index_dir, meta)
+                if index is None:
+                    return None
+        if count == len(self.digests):
+            return index  # up to date: a launch reads nothing per paper
         papers = list(self.papers.values())  # one copy: an import may be adding to the dict
         later = [p for p in papers if p.sightings and max(p.sightings)[0] > count]
-        missing = [p for p in papers if p.id not in index.doc_of]
+        known = index.doc_ids.lookup(p.id for p in papers)
+        missing = [] if len(known) == len(papers) else [p for p in papers if p.id not in index.doc_of]
         index.add_papers({p.id: p for p in [*later, *missing]}.values())
+        with contextlib.suppress(LibraryFileError):
+            index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
 
     def rebuild_index(self) -> SearchIndex:
@@ -520,11 +555,10 @@ class Library:
                 index = SearchIndex.build_into(papers, self.index_dir, key)
         if index is None:
             index = SearchIndex.build(papers)
-        for pid, note in self.state.notes.items():
-            if note.versions:
-                index.set_note(pid, self.state.note_of(pid))
+        notes = self._index_notes(index)
         if self._search is not None:
             self._search.replace_index(index)
+            self._notes_saved_since(notes)
         return index
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
@@ -544,6 +578,8 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
+                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 

@@ -14,7 +14,9 @@ change device d made up to s is known here. That is what lets the state stay sma
   so superseded versions need no record at all;
 - a tombstone is dropped once every device in `devices` has seen it (devices silent for
   `SILENT_AFTER` excepted); a copy of the removed entry that reaches us later is one we have
-  seen, and the same rule drops it;
+  seen, and the same rule drops it. Dropping one a silent device had not seen is recorded in
+  `forgot` (per device, the latest such removal): a state whose knowledge is below it missed a
+  removal nobody can show it any more, and `sync` asks before merging its own changes;
 - a list deletion records what its device had seen (`cleared`): entries it saw are hidden,
   entries added by changes it had not seen bring the list back.
 `merge` is commutative, associative and idempotent. This module is pure data; `state_store`
@@ -187,7 +189,9 @@ class LibraryState:
     topics: dict[str, TopicPref] = field(default_factory=dict)
     seen: Vector = field(default_factory=dict)
     devices: dict[str, DeviceRecord] = field(default_factory=dict)
-    fingerprint: str = ""  # the machine and data dir this device id belongs to (see state_store)
+    fingerprint: str = ""
+    # Per device, the latest of its removals dropped before every known device had seen it.
+    forgot: Vector = field(default_factory=dict)  # the machine and data dir this device id belongs to (see state_store)
     wall: clock.Wall | None = field(default=None, compare=False, repr=False)  # tests simulate clocks
 
     # -- reading -------------------------------------------------------------
@@ -374,6 +378,7 @@ class LibraryState:
         entry = ListEntry(list_id, paper_id, added, not present, stamp, self.device)
         if not present and self._stable(self.device, stamp):
             del self.entries[(list_id, paper_id)]  # no other device to tell: the knowledge says it all
+            self._forget(self.device, stamp)
         else:
             self.entries[(list_id, paper_id)] = entry
         return True
@@ -386,6 +391,7 @@ class LibraryState:
         stamp = self._stamp()
         if value == "new" and self._stable(self.device, stamp):
             del self.status[paper_id]
+            self._forget(self.device, stamp)
         else:
             self.status[paper_id] = Status(value, stamp, self.device)
         return True
@@ -416,9 +422,30 @@ class LibraryState:
     # -- compaction ----------------------------------------------------------
 
     def _voters(self) -> list[DeviceRecord]:
-        """Devices whose knowledge decides whether a tombstone may go: all but the long-silent."""
+        """Devices whose knowledge decides whether a tombstone may go: all but those that have
+        neither changed anything nor synced for `SILENT_AFTER` (by the stamps this state has seen)."""
         horizon = clock.format_stamp(clock.parse(self.high_water()) - SILENT_AFTER)
-        return [r for d, r in self.devices.items() if d == self.device or self.seen.get(d, "") >= horizon]
+        return [
+            r
+            for d, r in self.devices.items()
+            if d == self.device or max(self.seen.get(d, ""), *r.seen.values(), "") >= horizon
+        ]
+
+    def _forget(self, by: str, stamp: str) -> None:
+        """A removal dropped: if a silent device has not seen it, say so in `forgot`."""
+        if not all(covers(r.seen, by, stamp) for r in self.devices.values()) and stamp > self.forgot.get(by, ""):
+            self.forgot[by] = stamp
+
+    def missed_forgotten(self, other: LibraryState) -> str | None:
+        """A device one of whose removals `other` dropped before this state had seen it (None: none)."""
+        return next((d for d, stamp in sorted(other.forgot.items()) if not covers(self.seen, d, stamp)), None)
+
+    def own_unseen(self, other: LibraryState) -> int:
+        """How many of this device's changes `other` has not seen (list entries, lists, statuses,
+        topics, note versions)."""
+        records = [*self.lists.values(), *self.entries.values(), *self.status.values(), *self.topics.values()]
+        records += [v for note in self.notes.values() for v in note.versions.values()]
+        return sum(1 for r in records if r.by == self.device and not covers(other.seen, r.by, r.changed))
 
     def _stable(self, by: str, stamp: str, voters: Iterable[DeviceRecord] | None = None) -> bool:
         """Has every device that counts seen this change?"""
@@ -437,13 +464,21 @@ class LibraryState:
             rl = self.lists.get(e.list)
             return rl is not None and covers(rl.cleared, e.by, e.changed) and self._stable(rl.by, rl.changed, voters)
 
-        self.entries = {k: e for k, e in self.entries.items() if not dead_entry(e)}
-        self.status = {
-            k: s for k, s in self.status.items() if s.value != "new" or not self._stable(s.by, s.changed, voters)
-        }
-        self.topics = {
-            k: t for k, t in self.topics.items() if not t.deleted or not self._stable(t.by, t.changed, voters)
-        }
+        dead = [e for e in self.entries.values() if dead_entry(e)]
+        dead += [s for s in self.status.values() if s.value == "new" and self._stable(s.by, s.changed, voters)]
+        dead += [t for t in self.topics.values() if t.deleted and self._stable(t.by, t.changed, voters)]
+        if not dead:
+            return 0
+        for record in dead:
+            if isinstance(record, ListEntry) and not record.removed:  # hidden by its list's deletion
+                rl = self.lists[record.list]
+                self._forget(rl.by, rl.changed)
+            else:
+                self._forget(record.by, record.changed)
+        gone = {id(r) for r in dead}
+        self.entries = {k: e for k, e in self.entries.items() if id(e) not in gone}
+        self.status = {k: s for k, s in self.status.items() if id(s) not in gone}
+        self.topics = {k: t for k, t in self.topics.items() if id(t) not in gone}
         return before - (len(self.entries) + len(self.status) + len(self.topics))
 
     # -- merging -------------------------------------------------------------
@@ -462,6 +497,7 @@ class LibraryState:
             if versions:
                 merged.notes[pid] = Note(versions)
         merged.seen = _max_vector(mine, theirs)
+        merged.forgot = _max_vector(self.forgot, other.forgot)
         for device_id in self.devices.keys() | other.devices.keys():
             x, y = self.devices.get(device_id), other.devices.get(device_id)
             if x is None or y is None:
@@ -483,6 +519,7 @@ class LibraryState:
             dict(self.seen),
             dict(self.devices),
             self.fingerprint,
+            dict(self.forgot),
             self.wall,
         )
 
@@ -524,6 +561,7 @@ class LibraryState:
                 pid: {"versions": [_plain(v) for v in sorted(note.versions.values(), key=lambda v: v.id)]}
                 for pid, note in sorted(self.notes.items())
             },
+            "forgot": dict(sorted(self.forgot.items())),
         }
 
     def to_json_records(self) -> dict[str, Any]:
@@ -541,6 +579,7 @@ class LibraryState:
             "status": dict(sorted(self.status.items())),
             "topics": [t for _, t in sorted(self.topics.items())],
             "notes": {pid: {"versions": list(note.versions.values())} for pid, note in sorted(self.notes.items())},
+            "forgot": self.forgot,
         }
 
     @classmethod
@@ -548,6 +587,7 @@ class LibraryState:
         """Build from a validated payload (see `state_schema.validate_state`)."""
         state = cls(device=str(payload.get("device") or new_device_id()), fingerprint=payload.get("fingerprint", ""))
         state.seen = dict(payload.get("seen", {}))
+        state.forgot = dict(payload.get("forgot", {}))
         for device_id, raw in payload.get("devices", {}).items():
             state.devices[device_id] = DeviceRecord(raw["name"], raw["named"], dict(raw["seen"]))
         for raw in payload.get("lists", []):

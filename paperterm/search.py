@@ -160,6 +160,7 @@ class PaperSearch:
         self._dates: np.ndarray | None = None
         self._published: np.ndarray | None = None  # per document: the paper's own date, for `published:`
         self._recency: np.ndarray | None = None
+        self._columns: list[np.ndarray] = []  # per document: the library order's sort keys
         self._known: np.ndarray | None = None
         self._ids: np.ndarray | None = None
         # Held for a search (milliseconds) and for changes to the index; nothing slow takes it.
@@ -168,9 +169,10 @@ class PaperSearch:
 
     def add_papers(self, papers: Iterable[Paper]) -> None:
         """Index papers imported (or enriched) since the index was built."""
+        changed = list(papers)
         with self.lock:
-            self.index.add_papers(papers)
-            self.invalidate()
+            self.index.add_papers(changed)
+            self._update_doc_dates(changed)
 
     def set_notes(self, notes: dict[str, str]) -> None:
         with self.lock:
@@ -186,7 +188,7 @@ class PaperSearch:
     def _id_array(self) -> np.ndarray:
         """doc number → paper id, as an array so a ranking turns into ids in one C loop."""
         if self._ids is None or len(self._ids) != len(self.index.doc_ids):
-            self._ids = np.array(self.index.doc_ids, dtype=object)
+            self._ids = self.index.doc_ids.array()  # memory-mapped from the saved index: nothing made per launch
         return self._ids
 
     def invalidate(self) -> None:
@@ -195,6 +197,7 @@ class PaperSearch:
         self._published = None
         self._recency = None
         self._known = None
+        self._columns = []
 
     def _doc_dates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per document: its date, its recency rank in [0, 1), and whether the library still has it."""
@@ -206,25 +209,82 @@ class PaperSearch:
 
     def _make_doc_dates(self) -> None:
         papers = self.papers
-        self._known = np.fromiter(
-            (pid in papers for pid in self.index.doc_ids), dtype=bool, count=len(self.index.doc_ids)
-        )
         docs = [papers.get(pid) for pid in self.index.doc_ids]
-        present = [i for i, p in enumerate(docs) if p is not None]
-        kept: list[Paper] = [docs[i] for i in present]  # type: ignore[misc]
+        self._known = np.fromiter((p is not None for p in docs), dtype=bool, count=len(docs))
+        present = np.flatnonzero(self._known)
+        kept: list[Paper] = [docs[i] for i in present.tolist()]  # type: ignore[misc]
         self._dates = np.array([p.date if p is not None else "" for p in docs], dtype="U10")
-        # recency in [0, 1): the library's own order (newest digest first, then as listed),
-        # sorted as columns (one C sort) rather than by a key function per paper
-        order = np.asarray(present, dtype=np.int64)[np.lexsort(self.order_columns(kept))] if kept else []
-        recency = np.zeros(len(docs), dtype=np.float32)
+        self._columns = [np.zeros(len(docs), dtype=c.dtype) for c in self.order_columns(kept[:1])] if kept else []
+        for column, values in zip(self._columns, self.order_columns(kept) if kept else [], strict=True):
+            column[present] = values
         self._repeats = {}
         for i, paper in enumerate(docs):
             if paper is not None and len(paper.sightings) > 1:
-                others = self.seen_on(paper) - {paper.date}
-                if others:
-                    self._repeats[i] = others
-        recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
+                self._note_repeats(i, paper)
+        self._rank()
+
+    def _note_repeats(self, doc: int, paper: Paper) -> None:
+        others = self.seen_on(paper) - {paper.date} if len(paper.sightings) > 1 else set()
+        if others:
+            self._repeats[doc] = others
+        else:
+            self._repeats.pop(doc, None)
+
+    def _rank(self) -> None:
+        """recency in [0, 1): the library's own order (newest digest first, then as listed), sorted
+        as columns (one C sort) rather than by a key function per paper."""
+        assert self._known is not None
+        present = np.flatnonzero(self._known)
+        recency = np.zeros(len(self._known), dtype=np.float32)
+        if len(present):
+            order = present[np.lexsort([column[present] for column in self._columns])]
+            recency[order] = np.arange(1, len(present) + 1, dtype=np.float32) / (len(present) + 1)
         self._recency = recency
+
+    def _update_doc_dates(self, papers: list[Paper]) -> None:
+        """After an import: the changed papers' dates and order columns, then one re-rank (no pass
+        over every paper in Python, which at a million papers takes seconds)."""
+        if self._dates is None or self._known is None or not self._columns:
+            return
+        size = len(self.index.doc_ids)
+        grow = size - len(self._dates)
+        if grow < 0:
+            self.invalidate()
+            return
+        if grow:
+            self._dates = np.concatenate([self._dates, np.full(grow, "", dtype="U10")])
+            self._known = np.concatenate([self._known, np.zeros(grow, dtype=bool)])
+            self._columns = [np.concatenate([c, np.zeros(grow, dtype=c.dtype)]) for c in self._columns]
+        doc_of = self.index.doc_of
+        docs = [doc_of.get(p.id) for p in papers]
+        pairs = [(d, p) for d, p in zip(docs, papers, strict=True) if d is not None]
+        if not pairs:
+            self._rank()
+            return
+        where = np.array([d for d, _ in pairs], dtype=np.int64)
+        changed = [p for _, p in pairs]
+        values = self.order_columns(changed)
+        if len(values) != len(self._columns) or any(
+            v.dtype.kind != c.dtype.kind for v, c in zip(values, self._columns, strict=False)
+        ):
+            self.invalidate()
+            return
+        for i, column in enumerate(self._columns):
+            if values[i].dtype.itemsize > column.dtype.itemsize:
+                self._columns[i] = column = column.astype(values[i].dtype)
+            column[where] = values[i]
+        self._dates[where] = [p.date for p in changed]
+        self._known[where] = True
+        self._published = None
+        for doc, paper in pairs:
+            self._note_repeats(doc, paper)
+        self._rank()
+
+    def prepare(self) -> None:
+        """Make the per-document arrays now (in the loading worker), not on the first keystroke."""
+        with self.lock:
+            self._doc_dates()
+            self._id_array()
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
         """Ranked results for a query string; raises QueryError for a malformed query."""
@@ -464,10 +524,8 @@ class PaperSearch:
 
     def _id_mask(self, ids: set[str], size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
-        doc_of = self.index.doc_of
-        docs = [doc_of[i] for i in ids if i in doc_of]
-        if docs:
-            mask[np.asarray(docs, dtype=np.int64)] = True
+        if ids:
+            mask[self.index.doc_ids.lookup(ids)] = True
         return mask
 
 

@@ -20,10 +20,11 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import orjson
@@ -35,8 +36,9 @@ from .paper import Paper
 from .text_tokens import repeated_words, token_set
 from .token_batch import token_pairs
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: document ids in memory-mapped arrays, not in index.json
 KIND = "paperterm-search-index"
+DELTA_KIND = "paperterm-search-delta"
 FIELDS = ("title", "authors", "abstract")  # scored fields
 REPEATED = "repeated"  # words twice or more in an abstract: for topics, never scored
 WEIGHTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0, "note": 2.0}
@@ -44,7 +46,7 @@ WEIGHTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0, "note": 2.0}
 # abstract match (1.0): typos are forgiven when nothing better exists.
 EXACT, PREFIX, FUZZY1, FUZZY2 = 1.0, 0.8, 0.3, 0.2
 SPILL_PREFIX = ".build-"  # + the building process's id: a build's chunk files, removed when it ends
-CHUNK = 10_000  # papers tokenised at once while building: bounds the build's memory
+CHUNK = 5_000  # papers tokenised at once while building: bounds the build's memory
 SHORT_PREFIX = 3
 
 
@@ -70,14 +72,127 @@ class _Postings:
         return self.docs[self.offsets[lo] : self.offsets[hi]]
 
 
+class DocIds(Sequence[str]):
+    """Document number → paper id. The built part is one array of ids, memory-mapped from
+    `docs.ids.npy` with its sorted copy (`docs.sorted.npy`, `docs.order.npy`) for lookups by
+    id, so opening a million-paper index reads no per-paper data; papers added since are a list."""
+
+    def __init__(self, base: np.ndarray, sorted_ids: np.ndarray | None = None, order: np.ndarray | None = None) -> None:
+        self.base = base
+        self._sorted = sorted_ids
+        self._order = order
+        self.extra: list[str] = []
+        self.extra_of: dict[str, int] = {}
+        self._all: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, ids: list[str]) -> DocIds:
+        return cls(np.array(ids, dtype=f"U{max(map(len, ids), default=1)}"))
+
+    def sorted_lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """The base ids sorted, and each one's document number (made once if not saved)."""
+        if self._sorted is None or self._order is None:
+            self._order = np.argsort(self.base, kind="stable").astype(np.int32)
+            self._sorted = self.base[self._order]
+        return self._sorted, self._order
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return self.array()[index].tolist()
+        if index < 0:
+            index += len(self)
+        if index < len(self.base):
+            return str(self.base[index])
+        return self.extra[index - len(self.base)]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.base.tolist()
+        yield from self.extra
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocIds | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def append(self, paper_id: str) -> int:
+        number = len(self)
+        self.extra.append(paper_id)
+        self.extra_of[paper_id] = number
+        self._all = None
+        return number
+
+    def array(self) -> np.ndarray:
+        """Every id as one array (the memory-mapped one itself while nothing was added)."""
+        if not self.extra:
+            return self.base
+        if self._all is None or len(self._all) != len(self):
+            width = max(self.base.dtype.itemsize // 4, max(map(len, self.extra)), 1)
+            self._all = np.concatenate([self.base.astype(f"U{width}"), np.array(self.extra, dtype=f"U{width}")])
+        return self._all
+
+    def lookup(self, paper_ids: Iterable[str]) -> np.ndarray:
+        """The document numbers of those ids that are indexed (any order)."""
+        wanted = list(paper_ids)
+        found = [self.extra_of[i] for i in wanted if i in self.extra_of]
+        if wanted and len(self.base):
+            keys = np.array(wanted)
+            sorted_ids, order = self.sorted_lookup()
+            at = np.minimum(np.searchsorted(sorted_ids, keys), len(sorted_ids) - 1)
+            hit = sorted_ids[at] == keys
+            found.extend(order[at[hit]].tolist())
+        return np.array(found, dtype=np.int64)
+
+    def get(self, paper_id: str, default: int | None = None) -> int | None:
+        found = self.extra_of.get(paper_id)
+        if found is not None:
+            return found
+        if len(self.base):
+            sorted_ids, order = self.sorted_lookup()
+            at = int(np.searchsorted(sorted_ids, paper_id))
+            if at < len(sorted_ids) and sorted_ids[at] == paper_id:
+                return int(order[at])
+        return default
+
+    def __contains__(self, paper_id: object) -> bool:
+        return isinstance(paper_id, str) and self.get(paper_id) is not None
+
+
+class _DocOf:
+    """`doc_of[paper_id]` → document number, over `DocIds`."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: DocIds) -> None:
+        self.ids = ids
+
+    def get(self, paper_id: str, default: int | None = None) -> int | None:
+        return self.ids.get(paper_id, default)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self.ids
+
+    def __getitem__(self, paper_id: str) -> int:
+        found = self.ids.get(paper_id)
+        if found is None:
+            raise KeyError(paper_id)
+        return found
+
+
 class SearchIndex:
     """Token → documents, for the papers of one library. Documents are numbered in `doc_ids` order."""
 
     def __init__(self) -> None:
-        self.doc_ids: list[str] = []
-        self.doc_of: dict[str, int] = {}
+        self.doc_ids = DocIds(np.zeros(0, dtype="U1"))
         self.vocab: list[str] = []
-        self.vocab_index: dict[str, int] = {}
         self._by_length: np.ndarray | None = None  # vocabulary numbers ordered by token length
         self._length_starts: np.ndarray | None = None  # where each length starts in `_by_length`
         self._letters: np.ndarray | None = None  # per token, its letter classes as bits
@@ -90,6 +205,7 @@ class SearchIndex:
         self.delta_repeated: dict[str, set[int]] = defaultdict(set)
         self.delta_vocab: set[str] = set()
         self._note_tokens: dict[int, set[str]] = {}
+        self.key: str | None = None  # the library state the saved base was built for (None: not saved)
 
     # -- building ------------------------------------------------------------
 
@@ -140,19 +256,29 @@ class SearchIndex:
     def _build_parts(self, papers: Iterable[Paper], spill: Path) -> tuple[list[str], Iterator[tuple[str, _Postings]]]:
         """Tokenise papers into chunk files under `spill`; the sorted vocabulary, and each field's
         postings made on demand (one field in memory at a time)."""
-        chunks: list[list[str]] = []
+        ids: list[str] = []
+        tokens: set[str] = set()
+        chunks = 0
         batch: list[Paper] = []
         for paper in papers:
             batch.append(paper)
             if len(batch) == CHUNK:
-                chunks.append(self._spill_chunk(batch, spill / str(len(chunks))))
+                tokens.update(self._spill_chunk(batch, ids, spill / str(chunks)))
+                chunks += 1
                 batch = []
         if batch or not chunks:
-            chunks.append(self._spill_chunk(batch, spill / str(len(chunks))))
-        vocab = sorted(set().union(*chunks))
+            tokens.update(self._spill_chunk(batch, ids, spill / str(chunks)))
+            chunks += 1
+        self.doc_ids = DocIds.of(ids)
+        del ids, batch
+        vocab = sorted(tokens)
+        del tokens
         position = {t: i for i, t in enumerate(vocab)}
-        maps = [np.fromiter(map(position.__getitem__, words), dtype=np.int32, count=len(words)) for words in chunks]
-        del position, chunks
+        maps = []
+        for number in range(chunks):
+            words = orjson.loads((spill / str(number) / "vocab.json").read_bytes())
+            maps.append(np.fromiter(map(position.__getitem__, words), dtype=np.int32, count=len(words)))
+        del position
 
         def fields() -> Iterator[tuple[str, _Postings]]:
             for name in (*FIELDS, REPEATED):
@@ -175,34 +301,35 @@ class SearchIndex:
                     docs[cursor[tok] + (np.arange(len(tok)) - run_start)] = np.load(folder / f"{name}.doc.npy")
                     cursor += np.bincount(tok, minlength=len(vocab))
                 yield name, _Postings(offsets, docs)
+                del docs, offsets  # before the next field's array is made
 
         return vocab, fields()
 
-    def _spill_chunk(self, batch: list[Paper], folder: Path) -> list[str]:
-        """Tokenise a chunk of papers and write its (token, doc) pairs per field; its vocabulary."""
-        first_doc = len(self.doc_ids)
-        for paper in batch:
-            self._add_doc_id(paper.id)
-        parts = {
-            "title": token_pairs([p.title or "" for p in batch]),
-            "authors": token_pairs([" ".join(p.authors) for p in batch]),
-        }
-        abstracts = token_pairs([p.abstract or "" for p in batch], repeated=True)
-        parts["abstract"] = abstracts
-        words = sorted(set().union(*(part.tokens for part in parts.values())))
-        position = {t: i for i, t in enumerate(words)}
+    def _spill_chunk(self, batch: list[Paper], ids: list[str], folder: Path) -> list[str]:
+        """Tokenise a chunk of papers and write its vocabulary and (token, doc) pairs per field; its vocabulary.
+
+        Titles, authors and abstracts go through `token_pairs` as one batch (text k·n + i is field k
+        of paper i), so the chunk's words are sorted and numbered once."""
+        first_doc = len(ids)
+        ids.extend(paper.id for paper in batch)
+        n = len(batch)
+        texts = [p.title or "" for p in batch]
+        texts += [" ".join(p.authors) for p in batch]
+        texts += [p.abstract or "" for p in batch]
+        pairs = token_pairs(texts, repeated=True)
         folder.mkdir()
-        pairs = [(name, part.tokens, part.tok, part.doc) for name, part in parts.items()]
-        pairs.append((REPEATED, abstracts.tokens, abstracts.rep_tok, abstracts.rep_doc))
-        for name, tokens, tok, doc in pairs:
-            local = np.fromiter(map(position.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-            np.save(folder / f"{name}.tok.npy", local[tok] if len(tok) else tok.astype(np.int32))
-            np.save(folder / f"{name}.doc.npy", (doc + first_doc).astype(np.int32))
-        return words
+        (folder / "vocab.json").write_bytes(orjson.dumps(pairs.tokens))  # scratch: no fsync
+        field = pairs.doc // max(n, 1)
+        parts = [(name, field == k, pairs.tok, pairs.doc - k * n) for k, name in enumerate(FIELDS)]
+        parts.append((REPEATED, pairs.rep_doc >= 2 * n, pairs.rep_tok, pairs.rep_doc - 2 * n))
+        for name, keep, tok, doc in parts:
+            # Filtering keeps the (token, doc) order: each field's pairs stay sorted.
+            np.save(folder / f"{name}.tok.npy", tok[keep].astype(np.int32))
+            np.save(folder / f"{name}.doc.npy", (doc[keep] + first_doc).astype(np.int32))
+        return pairs.tokens
 
     def _set_vocab(self, vocab: list[str]) -> None:
         self.vocab = vocab
-        self.vocab_index = {t: i for i, t in enumerate(vocab)}
         self._by_length = self._length_starts = self._letters = self._unfiltered = None
         self._expand.cache_clear()
 
@@ -239,11 +366,17 @@ class SearchIndex:
                     found.append((token, distance))
         return found
 
+    @property
+    def doc_of(self) -> _DocOf:
+        return _DocOf(self.doc_ids)
+
     def _add_doc_id(self, paper_id: str) -> int:
-        number = len(self.doc_ids)
-        self.doc_ids.append(paper_id)
-        self.doc_of[paper_id] = number
-        return number
+        return self.doc_ids.append(paper_id)
+
+    def token_id(self, token: str) -> int | None:
+        """The token's number in the sorted vocabulary (a bisect: no dictionary of it is kept)."""
+        at = bisect.bisect_left(self.vocab, token)
+        return at if at < len(self.vocab) and self.vocab[at] == token else None
 
     # -- incremental updates -------------------------------------------------
 
@@ -260,7 +393,7 @@ class SearchIndex:
             ):
                 for token in token_set(text):
                     self.delta[name][token].add(doc)
-                    if token not in self.vocab_index:
+                    if self.token_id(token) is None:
                         self.delta_vocab.add(token)
             for token in repeated_words(paper.abstract):
                 self.delta_repeated[token].add(doc)
@@ -277,11 +410,67 @@ class SearchIndex:
         tokens = token_set(text) if text.strip() else set()
         for token in tokens:
             notes[token].add(doc)
-            if token not in self.vocab_index:
+            if self.token_id(token) is None:
                 self.delta_vocab.add(token)
         if tokens:
             self._note_tokens[doc] = tokens
         self._expand.cache_clear()
+
+    def save_delta(self, folder: Path, key: str) -> None:
+        """Write the papers indexed since the build (`delta.json`, small: an import's worth), stamped
+        with the base it extends and the library state (`key`) it brings the index up to, so the
+        next launch neither rebuilds nor re-reads the papers. Notes are not in it: they come from
+        the state. Written atomically; a killed import leaves the previous delta, which the next
+        launch tops up from the papers of the digests after its key."""
+        if self.key is None:
+            return
+        write_json(
+            folder / "delta.json",
+            {
+                "schema_version": SCHEMA_VERSION,
+                "kind": DELTA_KIND,
+                "base_key": self.key,
+                "key": key,
+                "base_docs": self.base_docs,
+                "docs": self.doc_ids.extra,
+                "fields": {
+                    name: {token: sorted(docs) for token, docs in table.items() if docs}
+                    for name, table in self.delta.items()
+                    if name != "note"
+                },
+                "repeated": {token: sorted(docs) for token, docs in self.delta_repeated.items() if docs},
+            },
+        )
+
+    def load_delta(self, folder: Path) -> str | None:
+        """Add the saved delta if it extends this very base; the library state it is stamped with."""
+        try:
+            meta = read_json(folder / "delta.json", kind=DELTA_KIND, schema_version=SCHEMA_VERSION)
+            if self.key is None or meta["base_key"] != self.key or meta["base_docs"] != self.base_docs:
+                return None
+            ids = meta["docs"]
+            size = self.base_docs + len(ids)
+            tables = {name: meta["fields"][name] for name in FIELDS}
+            for table in (*tables.values(), meta["repeated"]):
+                for docs in table.values():
+                    if not all(isinstance(d, int) and 0 <= d < size for d in docs):
+                        return None
+            key = meta["key"]
+            if not isinstance(key, str) or not all(isinstance(i, str) for i in ids):
+                return None
+        except (LibraryFileError, KeyError, TypeError, AttributeError):
+            return None  # a cache: a missing or damaged delta means reading those papers again
+        for paper_id in ids:
+            self._add_doc_id(paper_id)
+        for name, table in tables.items():
+            for token, docs in table.items():
+                self.delta[name][token].update(docs)
+                if self.token_id(token) is None:
+                    self.delta_vocab.add(token)
+        for token, docs in meta["repeated"].items():
+            self.delta_repeated[token].update(docs)
+        self._expand.cache_clear()
+        return key
 
     @property
     def delta_size(self) -> int:
@@ -330,7 +519,7 @@ class SearchIndex:
         best = np.zeros(size, dtype=np.float32)
         in_title = np.zeros(size, dtype=bool)
         exp = self.expand(word, as_prefix)
-        exact_id = self.vocab_index.get(word)
+        exact_id = self.token_id(word)
         hits: list[tuple[float, np.ndarray]] = []
         for name, postings in self.fields.items():
             weight = WEIGHTS[name]
@@ -340,7 +529,7 @@ class SearchIndex:
             if exp.prefix is not None and (len(word) >= SHORT_PREFIX or name != "abstract"):
                 field_hits.append((prefix_quality * weight, postings.range_docs(*exp.prefix)))
             for token, quality in exp.fuzzy:
-                token_id = self.vocab_index.get(token)
+                token_id = self.token_id(token)
                 if token_id is not None:
                     field_hits.append((quality * weight, postings.range_docs(token_id, token_id + 1)))
             if exact_id is not None:
@@ -380,7 +569,7 @@ class SearchIndex:
         """Documents holding exactly `word` in any of `fields`, saved postings and delta alike
         (`REPEATED` is the field of words twice or more in an abstract)."""
         mask = np.zeros(len(self.doc_ids), dtype=bool)
-        token_id = self.vocab_index.get(word)
+        token_id = self.token_id(word)
         for name in fields:
             postings = self.repeated if name == REPEATED else self.fields.get(name)
             if token_id is not None and postings is not None:
@@ -401,7 +590,7 @@ class SearchIndex:
             if exp.prefix is not None:
                 mask[postings.range_docs(*exp.prefix)] = True
             for token in tokens:
-                token_id = self.vocab_index.get(token)
+                token_id = self.token_id(token)
                 if token_id is not None:
                     mask[postings.range_docs(token_id, token_id + 1)] = True
         for token, docs in self.delta.get(field, {}).items():
@@ -419,7 +608,7 @@ class SearchIndex:
     # -- persistence ---------------------------------------------------------
 
     def save(self, folder: Path, key: str) -> None:
-        """Write the built part (base) of the index; the delta is rebuilt from the library on load."""
+        """Write the built part (base) of the index (its delta goes to `save_delta`)."""
         remove_saved(folder)
         folder.mkdir(parents=True, exist_ok=True)
         saved = dict(self.fields)
@@ -429,6 +618,7 @@ class SearchIndex:
             _save_array(folder / f"{name}.offsets.npy", postings.offsets)
             _save_array(folder / f"{name}.docs.npy", postings.docs)
         self._save_meta(folder, key)
+        self.key = key
 
     def _save_meta(self, folder: Path, key: str) -> None:
         """The fuzzy matcher's tables, the vocabulary, then `index.json`: written last, it says the rest is whole."""
@@ -443,13 +633,18 @@ class SearchIndex:
         ):
             _save_array(folder / f"vocab.{name}.npy", table)
         write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
+        base = DocIds.of(self.doc_ids[: self.base_docs]) if self.doc_ids.extra else self.doc_ids
+        sorted_ids, order = base.sorted_lookup()
+        _save_array(folder / "docs.ids.npy", base.base)
+        _save_array(folder / "docs.sorted.npy", sorted_ids)
+        _save_array(folder / "docs.order.npy", order)
         write_json(
             folder / "index.json",
             {
                 "schema_version": SCHEMA_VERSION,
                 "kind": KIND,
                 "key": key,
-                "docs": self.doc_ids[: self.base_docs],
+                "docs": self.base_docs,
                 "vocab_size": len(self.vocab),
             },
         )
@@ -488,8 +683,12 @@ class SearchIndex:
             if meta.get("key") != key or meta.get("schema_version") != SCHEMA_VERSION:
                 return None
             index = cls()
-            for paper_id in meta["docs"]:
-                index._add_doc_id(paper_id)
+            ids, sorted_ids, order = (
+                np.load(folder / f"docs.{n}.npy", mmap_mode="r") for n in ("ids", "sorted", "order")
+            )
+            if not len(ids) == len(sorted_ids) == len(order) == meta["docs"]:
+                return None
+            index.doc_ids = DocIds(ids, sorted_ids, order)
             vocab = orjson.loads((folder / "vocab.json").read_bytes())
             if len(vocab) != meta["vocab_size"]:
                 return None
@@ -497,13 +696,15 @@ class SearchIndex:
             for name in (*FIELDS, REPEATED):
                 offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
                 docs = np.load(folder / f"{name}.docs.npy", mmap_mode="r")
-                if len(offsets) != len(vocab) + 1 or (docs.size and int(docs.max()) >= len(index.doc_ids)):
+                # Sizes only: reading every posting to check it would make each launch cost O(postings).
+                if len(offsets) != len(vocab) + 1 or len(docs) != int(offsets[-1]):
                     return None
                 if name == REPEATED:
                     index.repeated = _Postings(offsets, docs)
                 else:
                     index.fields[name] = _Postings(offsets, docs)
             index.base_docs = len(index.doc_ids)
+            index.key = key
             index._load_fuzzy_tables(folder)
             return index
         except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
@@ -592,5 +793,7 @@ def _alive(pid: int) -> bool:
 
 
 def remove_saved(folder: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        (folder / "index.json").unlink()
+    """Unmark the saved index (and its delta) as whole, before anything in it is rewritten."""
+    for name in ("index.json", "delta.json"):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()

@@ -74,6 +74,8 @@ def diff(before: LibraryState, after: LibraryState) -> dict[str, Any] | None:
             gone[name] = [list(k) if isinstance(k, tuple) else k for k in dropped]
     if before.seen != after.seen:
         change["seen"] = after.seen
+    if before.forgot != after.forgot:
+        change["forgot"] = after.forgot
     if before.device != after.device or before.fingerprint != after.fingerprint:
         change["device"], change["fingerprint"] = after.device, after.fingerprint
     if not change and not gone:
@@ -112,6 +114,8 @@ def apply(state: LibraryState, change: dict[str, Any]) -> None:
             held.pop(tuple(key) if name == "entries" else key, None)
     if "seen" in change:
         state.seen = dict(change["seen"])
+    if "forgot" in change:
+        state.forgot = dict(change["forgot"])
     if "device" in change:
         state.device, state.fingerprint = change["device"], change["fingerprint"]
 
@@ -119,7 +123,7 @@ def apply(state: LibraryState, change: dict[str, Any]) -> None:
 def _validate(change: Any) -> None:
     if not isinstance(change, dict):
         raise SchemaError("expected an object")
-    validate_state({k: v for k, v in change.items() if k in (*_MAPS, "seen")})
+    validate_state({k: v for k, v in change.items() if k in (*_MAPS, "seen", "forgot")})
     gone = change.get("gone", {})
     if not isinstance(gone, dict) or not set(gone) <= set(_MAPS):
         raise SchemaError("gone: unexpected fields")

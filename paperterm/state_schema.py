@@ -60,6 +60,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     fingerprint = payload.get("fingerprint", "")
     _text(fingerprint, "fingerprint", limit=200)
     _vector(payload.get("seen", {}), "seen")
+    _vector(payload.get("forgot", {}), "forgot")
     devices = payload.get("devices", {})
     _expect(
         isinstance(devices, dict) and len(devices) <= MAX_DEVICES,

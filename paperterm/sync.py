@@ -30,7 +30,7 @@ from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_json
 from .cache_rebuild import SYNC_FORMAT, keep_input, records_payload
 from .library import Library
 from .library_state import SCHEMA_VERSION as STATE_SCHEMA
-from .library_state import LibraryState, covers, upgrade_from_1
+from .library_state import SILENT_AFTER, LibraryState, covers, upgrade_from_1
 from .paper_store import ParsedDigest
 from .state_schema import SchemaError, validate_paper_meta, validate_state
 from .wording import plural
@@ -47,7 +47,7 @@ LIMITS = {
     "note_text": 20_000_000,  # characters of note text in all
 }
 MAX_AHEAD = timedelta(days=36525)  # stamps a century ahead of this clock are refused (never a real clock)
-_STATE_KEYS = ("lists", "entries", "status", "notes", "topics", "seen", "devices")
+_STATE_KEYS = ("lists", "entries", "status", "notes", "topics", "seen", "devices", "forgot")
 
 
 @dataclass(slots=True)
@@ -271,16 +271,16 @@ def export_file(library: Library, path: Path) -> int:
     return len(payload["papers"])
 
 
-def import_file(library: Library, path: Path) -> SyncReport:
+def import_file(library: Library, path: Path, *, rejoin: bool = False) -> SyncReport:
     """Merge a sync file into the library. The file is validated whole first; a bad one changes nothing."""
     incoming = read_sync_file(path, _knows(library))
-    return _merge_in(library, incoming, path)
+    return _merge_in(library, incoming, path, rejoin=rejoin)
 
 
-def sync(library: Library, path: Path) -> SyncReport:
+def sync(library: Library, path: Path, *, rejoin: bool = False) -> SyncReport:
     """Merge the file into the library, then write the merged state back to the file."""
     incoming = read_sync_file(path, _knows(library)) if path.exists() else SyncFile(LibraryState(device="sync-file"))
-    report = _merge_in(library, incoming, path)
+    report = _merge_in(library, incoming, path, rejoin=rejoin)
     if incoming.upgraded_from is not None:  # written by an older paperterm: keep it before replacing it
         keep_backup(path, library.root / "backups")
     write_json(path, export_payload(library, incoming), indent=True)
@@ -291,11 +291,41 @@ def _knows(library: Library) -> Callable[[str], bool]:
     return lambda pid: library.paper_for(pid) is not None
 
 
-def _merge_in(library: Library, incoming: SyncFile, path: Path) -> SyncReport:
+class StaleDevice(LibraryFileError):
+    """This library was out of sync past the tombstone horizon, and has changes of its own."""
+
+
+def _check_not_stale(state: LibraryState, incoming: SyncFile, path: Path) -> None:
+    """Refuse to merge a library that missed removals the file has since forgotten while it holds
+    changes of its own the file never saw: merged blindly, those could bring a removed paper back
+    (its removal is gone, so nothing outranks the add). With --rejoin the user says: keep them."""
+    missed = state.missed_forgotten(incoming.state)
+    unseen = state.own_unseen(incoming.state) if missed else 0
+    if not unseen:
+        return
+    others = [stamp for d, stamp in state.seen.items() if d != state.device]
+    last = max(others, default="")
+    when = f"last synced {last[:10]}" if last else "never synced"
+    raise StaleDevice(
+        path,
+        f"this library ({when}) has been out of sync for longer than {SILENT_AFTER.days} days, and the file "
+        f"has since dropped removals made on {incoming.state.device_name(missed)} that this library never saw",
+        f"Nothing was changed. `paperterm sync {path} --rejoin` merges anyway and keeps the "
+        f"{plural(unseen, 'change')} made here since (papers bookmarked here stay bookmarked even if "
+        "another machine removed them meanwhile); everything else comes from the file.",
+    )
+
+
+def _merge_in(library: Library, incoming: SyncFile, path: Path, *, rejoin: bool = False) -> SyncReport:
+    if not rejoin:
+        library.refresh()
+        _check_not_stale(library.state, incoming, path)
     report = SyncReport()
     report.new_papers = _import_unknown_papers(library, incoming, path)
 
     def change(state: LibraryState) -> None:
+        if not rejoin:
+            _check_not_stale(state, incoming, path)  # again under the lock: the freshest state
         merged = state.merge(incoming.state)
         came: set[str] = set()
         report.lists = _count_shown(

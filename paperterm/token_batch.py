@@ -11,6 +11,7 @@ found by `moe`) go through `text_tokens`, so the tokens are exactly those of `to
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ def token_pairs(texts: list[str], repeated: bool = False) -> TokenPairs:
     fast = [i for i, text in enumerate(texts) if text.isascii()]
     slow = set(range(n)).difference(fast) if len(fast) < n else set()
     strings: list[str] = []
+    sorted_rank = np.zeros(0, dtype=np.int64)  # a word group's place among `strings`
     tok = doc = rep_tok = rep_doc = np.zeros(0, dtype=np.int64)  # tok: a word group's number
     extra: list[tuple[str, int]] = []  # tokens made in Python: compound suffixes, non-ASCII texts
     extra_rep: list[tuple[str, int]] = []
@@ -98,16 +100,23 @@ def token_pairs(texts: list[str], repeated: bool = False) -> TokenPairs:
             # Equal hashes must be equal words (compared lane by lane): a collision is never seen, but be exact.
             if not all(np.array_equal(value[first][group], value[perm]) for value in lanes):
                 return _python_pairs(texts, repeated)
+            # The words in text order: their lanes as big-endian numbers sort as the bytes do.
+            order = np.lexsort([value[first].byteswap() for value in reversed(lanes)])
+            sorted_rank = np.empty(len(order), dtype=np.int64)
+            sorted_rank[order] = np.arange(len(order))
+            strings = _decoded(raw, starts[first][order], ends[first][order])
+            del lanes, value, h, left
             ds = docs[perm]
             new_pair = new_word.copy()
             np.logical_or(new_pair[1:], ds[1:] != ds[:-1], out=new_pair[1:])
             at_pair = np.flatnonzero(new_pair)
             tok, doc = group[at_pair], ds[at_pair]
+            del group, ds, new_pair, perm
             if repeated:
                 run = np.diff(np.append(at_pair, len(hs)))
                 rep_tok, rep_doc = tok[run > 1], doc[run > 1]
-            spans = zip(starts[first].tolist(), ends[first].tolist(), strict=True)
-            strings = [buf[s:e].decode("ascii").lower() for s, e in spans]
+                del run
+            del hs, new_word, at_pair
             # Compound words (an upper-case letter after the first, neither `Word` nor `WORD`) are
             # also found by their parts: few words have such a letter, and Python judges those.
             upper = _UPPER[raw]
@@ -122,22 +131,42 @@ def token_pairs(texts: list[str], repeated: bool = False) -> TokenPairs:
         extra.extend((token, i) for token in token_set(texts[i]))
         if repeated:
             extra_rep.extend((token, i) for token in repeated_words(texts[i]))
-    tokens = sorted({*strings, *(t for t, _ in extra), *(t for t, _ in extra_rep)})
+    # Tokens made in Python that the words lack join the sorted words (two sorted runs: a linear sort).
+    candidates = sorted({t for t, _ in extra} | {t for t, _ in extra_rep})
+    places = [bisect.bisect_left(strings, t) for t in candidates]
+    new = [(p, t) for p, t in zip(places, candidates, strict=True) if p == len(strings) or strings[p] != t]
+    tokens = sorted(strings + [t for _, t in new]) if new else strings
     if not tokens:
         empty = np.zeros(0, dtype=np.int32)
         return TokenPairs([], empty, empty, empty, empty)
-    rank_of = {t: i for i, t in enumerate(tokens)}
-    rank = np.fromiter((rank_of[s] for s in strings), dtype=np.int64, count=len(strings))
-    tok32, doc32 = _merge(rank[tok], doc, extra, rank_of, n)
+    shift = np.searchsorted(np.array([p for p, _ in new], dtype=np.int64), np.arange(len(strings)), side="right")
+    rank = (np.arange(len(strings)) + shift)[sorted_rank] if len(strings) else sorted_rank
+    rank_of = {t: bisect.bisect_left(tokens, t) for t in candidates}
+    tok32, doc32 = _merge(rank[tok], doc, extra, rank_of, n, len(tokens))
     if repeated:
-        r_tok, r_doc = _merge(rank[rep_tok], rep_doc, extra_rep, rank_of, n)
+        r_tok, r_doc = _merge(rank[rep_tok], rep_doc, extra_rep, rank_of, n, len(tokens))
     else:
         r_tok = r_doc = np.zeros(0, dtype=np.int32)
     return TokenPairs(tokens, tok32, doc32, r_tok, r_doc)
 
 
+def _decoded(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """The words raw[start:end], lower-cased, as strings: gathered into one buffer, decoded and split once."""
+    if not len(starts):
+        return []
+    lengths = ends - starts
+    out_start = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=out_start[1:])
+    total = int(lengths.sum())
+    word = np.repeat(np.arange(len(starts)), lengths)
+    within = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out = np.full(total + len(starts) - 1, ord("\n"), dtype=np.uint8)
+    out[out_start[word] + within] = raw[starts[word] + within] | 0x20  # letters lowered, digits kept
+    return out.tobytes().decode("ascii").split("\n")
+
+
 def _merge(
-    tok: np.ndarray, doc: np.ndarray, extra: list[tuple[str, int]], rank_of: dict[str, int], n: int
+    tok: np.ndarray, doc: np.ndarray, extra: list[tuple[str, int]], rank_of: dict[str, int], n: int, groups: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct pairs, grouped by token in rank order (each group's docs ascending), with the pairs
     made in Python added."""
@@ -150,7 +179,6 @@ def _merge(
     if not len(tok):
         return tok.astype(np.int32), doc.astype(np.int32)
     # Groups move whole into rank order; docs within a group keep theirs (no sort of the pairs).
-    groups = len(rank_of)
     sizes = np.bincount(tok, minlength=groups)
     old_start = np.zeros(groups, dtype=np.int64)
     np.cumsum(sizes[:-1], out=old_start[1:])
@@ -174,6 +202,8 @@ def _python_pairs(texts: list[str], repeated: bool) -> TokenPairs:
     tokens = sorted(set().union(*sets, *reps))
     rank_of = {t: i for i, t in enumerate(tokens)}
     empty = np.zeros(0, dtype=np.int64)
-    tok, doc = _merge(empty, empty, [(t, i) for i, s in enumerate(sets) for t in s], rank_of, len(texts))
-    r_tok, r_doc = _merge(empty, empty, [(t, i) for i, s in enumerate(reps) for t in s], rank_of, len(texts))
+    tok, doc = _merge(empty, empty, [(t, i) for i, s in enumerate(sets) for t in s], rank_of, len(texts), len(tokens))
+    r_tok, r_doc = _merge(
+        empty, empty, [(t, i) for i, s in enumerate(reps) for t in s], rank_of, len(texts), len(tokens)
+    )
     return TokenPairs(tokens, tok, doc, r_tok, r_doc)

@@ -282,8 +282,10 @@ class UndoHistory:
         """Invert the newest step, in one state edit; None when there is nothing to undo."""
         if not self._steps:
             return None
-        step = self._steps.pop()
+        step = self._steps[-1]
         written, skipped = self.library.edit_state(lambda state: invert(state, step))
+        # Only now: an undo that could not be saved (a full disk) leaves its step to try again.
+        self._steps = [s for s in self._steps if s is not step]
         self.library.state_edited(
             note_ids=[c.key[0] for c in step.changes if c.kind == "note"],
             topics=any(c.kind == "topic" for c in step.changes),

@@ -388,3 +388,32 @@ def test_paperterm_note_in_the_editor_on_a_full_disk_keeps_the_text(
     assert "the disk is full" in err and "kept in" in err and "Traceback" not in err
     kept = next(spare_tmp.glob("paperterm-note-*/note.md"))
     assert kept.read_text() == "typed in the editor"
+
+
+def test_a_note_saved_while_the_search_index_is_being_built_is_searchable(
+    seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The autosave thread does not wait for an index build: a note it saves before the new engine
+    is in use must still reach the index (it used to be dropped: no engine yet, and the build had
+    read the notes before the save)."""
+    seeded.search("warm")  # the index is saved: the next library loads it, as the app does
+    library = Library.open(seeded.root)
+    pid = sorted(library.papers)[0]
+    savers: list[threading.Thread] = []
+    original = Library._index_notes
+
+    def index_then_save(self: Library, index: object) -> dict:
+        notes = original(self, index)
+        while savers:  # the autosave thread saves now, while this thread holds the engine's lock
+            saver = savers.pop()
+            saver.start()
+            saver.join()
+        return notes
+
+    monkeypatch.setattr(Library, "_index_notes", index_then_save)
+    savers.append(threading.Thread(target=lambda: library.set_note(pid, "xylophonic remark")))
+    assert pid in list(library.search("xylophonic").ids)
+    savers.append(threading.Thread(target=lambda: library.set_note(pid, "quokka remark")))
+    library.rebuild_index()
+    assert pid in list(library.search("quokka").ids)
+    assert pid not in list(library.search("xylophonic").ids)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,3 +102,101 @@ def test_a_build_that_cannot_write_says_so(tmp_path: Path) -> None:
     folder.write_text("a file where the index folder should be")
     with pytest.raises(search_index.LibraryFileError, match="could not be built"):
         SearchIndex.build_into(_papers(["a b"]), folder, "k")
+
+
+words_ = st.sampled_from(
+    [
+        "knowledge",
+        "distillation",
+        "mixture",
+        "experts",
+        "MoE",
+        "QuantMoE",
+        "routing",
+        "sparse",
+        "dense",
+        "café",
+        "graph",
+    ]
+)
+paper_texts = st.lists(words_, min_size=1, max_size=8).map(" ".join)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(paper_texts, min_size=2, max_size=14), st.data())
+def test_an_updated_index_answers_exactly_like_a_fresh_build(
+    tmp_path_factory: pytest.TempPathFactory, texts_: list[str], data: st.DataObject
+) -> None:
+    from paperterm.search import PaperSearch
+    from paperterm.search_query import FilterSource
+
+    papers = [
+        Paper(f"p{i}", t.split(" ", 2)[0] + " " + t[::-1][:9], abstract=t, date=f"2024-01-{i % 28 + 1:02d}")
+        for i, t in enumerate(texts_)
+    ]
+    split = data.draw(st.integers(1, len(papers) - 1))
+    folder = tmp_path_factory.mktemp("index")
+    SearchIndex.build_into(papers[:split], folder, "1:a").add_papers(papers[split:])  # as an import does
+    updated = SearchIndex.load(folder, "1:a")
+    assert updated is not None
+    updated.add_papers(papers[split:])
+    updated.save_delta(folder, "2:b")
+    reopened = SearchIndex.load(folder, "1:a")
+    assert reopened is not None and reopened.load_delta(folder) == "2:b"  # what the next launch sees
+    by_id = {p.id: p for p in papers}
+    fresh = PaperSearch(SearchIndex.build(papers), by_id, FilterSource())
+    again = PaperSearch(reopened, by_id, FilterSource())
+    queries = [
+        "knowledge",
+        "kn",
+        "distilation",
+        "moe",
+        "expert rout",
+        '"mixture experts"',
+        "sparse -dense",
+        "cafe",
+        "grph",
+    ]
+    for query in [*queries, data.draw(words_).lower()]:
+        want, got = fresh.search(query), again.search(query)
+        assert list(got.ids) == list(want.ids) and got.full_matches == want.full_matches, query
+
+
+def test_a_delta_for_another_base_or_damaged_is_not_used(tmp_path: Path) -> None:
+    papers = _papers(["knowledge distillation", "mixture of experts", "sparse routing"])
+    SearchIndex.build_into(papers[:2], tmp_path, "1:a")
+    index = SearchIndex.load(tmp_path, "1:a")
+    assert index is not None
+    index.add_papers(papers[2:])
+    index.save_delta(tmp_path, "2:b")
+    SearchIndex.build_into(papers[:1], tmp_path / "other", "1:z")
+    (tmp_path / "other" / "delta.json").write_bytes((tmp_path / "delta.json").read_bytes())
+    other = SearchIndex.load(tmp_path / "other", "1:z")
+    assert other is not None and other.load_delta(tmp_path / "other") is None and len(other.doc_ids) == 1
+    (tmp_path / "delta.json").write_text('{"schema_version": 3, "kind": "paperterm-search-delta"')  # cut short
+    fresh = SearchIndex.load(tmp_path, "1:a")
+    assert fresh is not None and fresh.load_delta(tmp_path) is None and len(fresh.doc_ids) == 2
+
+
+def test_an_import_saves_the_delta_and_a_killed_one_is_topped_up(data_dir: Path) -> None:
+    from paperterm.library import Library
+
+    from .conftest import BLANK, COMPACT
+
+    query = "token condensation test time"
+    lib = Library.open(data_dir)
+    lib.import_paths([str(BLANK)])
+    lib.search("x")  # the engine exists: the build is saved
+    lib.import_paths([str(COMPACT)])
+    expected = list(lib.search(query).ids)
+    folder = lib.index_dir
+    assert SearchIndex.saved_key(folder) == lib.digest_key(1)
+    delta = orjson.loads((folder / "delta.json").read_bytes())
+    assert delta["key"] == lib.digest_key(2) and len(delta["docs"]) == 94
+    reopened = Library.open(data_dir)
+    assert list(reopened.search(query).ids) == expected
+    assert reopened.search_engine().index.delta_size == 94
+    # An import killed after the paper cache's manifest, before the delta: the papers are read again.
+    (folder / "delta.json").unlink()
+    assert list(Library.open(data_dir).search(query).ids) == expected
+    assert orjson.loads((folder / "delta.json").read_bytes())["key"] == lib.digest_key(2)

@@ -237,3 +237,108 @@ def test_stamps_centuries_ahead_are_refused(two, tmp_path: Path, monkeypatch) ->
     path = _file_with(tmp_path, status={"p1": {"value": "read", "changed": far, "by": "d"}})
     done = run_cli(a, "sync", str(path))
     assert done.returncode == 1 and "status['p1'].changed is 2999" in done.stderr.decode()
+
+
+async def test_the_paper_pane_shows_where_and_when_another_machine_saw_a_synced_paper(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from tests.test_tui import detail_text, settle
+    from tui.app import PapertermApp
+
+    laptop, fresh, shared = tmp_path / "laptop", tmp_path / "fresh", tmp_path / "shared.json"
+    cli(laptop, "import", str(HF_API), "--date", "2025-03-04", monkeypatch=monkeypatch)
+    cli(laptop, "device", "--name", "laptop", monkeypatch=monkeypatch)
+    pid = json.loads(cli(laptop, "list", "--json", monkeypatch=monkeypatch))[0]["id"]
+    cli(laptop, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(fresh, "sync", str(shared), monkeypatch=monkeypatch)
+    app = PapertermApp(fresh, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = " ".join(detail_text(app).split())
+    assert f"{HF_API.name} on laptop 2025-03-04 (carried by sync)" in shown, shown
+    assert f"{HF_API.name} on laptop:" not in shown  # no line number: the line was on the other machine
+
+
+def _day(n: int) -> str:
+    return str(n * 86400)
+
+
+def test_a_machine_silent_past_the_horizon_is_told_to_rejoin_instead_of_bringing_a_removal_back(
+    tmp_path: Path, monkeypatch
+) -> None:
+    a, b, c, shared = tmp_path / "a", tmp_path / "b", tmp_path / "c", tmp_path / "shared.json"
+    for root in (a, b, c):
+        cli(root, "import", str(BLANK), monkeypatch=monkeypatch)
+    pid, other = [r["id"] for r in json.loads(cli(a, "list", "--json", "--limit", "2", monkeypatch=monkeypatch))]
+    cli(a, "bookmark", pid, monkeypatch=monkeypatch)
+    for root in (a, b, c, a, b):
+        cli(root, "sync", str(shared), monkeypatch=monkeypatch)
+    # c goes quiet; on day 50 it takes the paper out and puts it back, and files another one.
+    cli(c, "unbookmark", pid, offset=_day(50), monkeypatch=monkeypatch)
+    cli(c, "bookmark", pid, offset=_day(50), monkeypatch=monkeypatch)
+    cli(c, "bookmark", other, offset=_day(50), monkeypatch=monkeypatch)
+    # Day 100: a removes it (after c's re-add by every clock, without seeing it); a and b sync, and
+    # the removal's tombstone is dropped, c being silent for more than 90 days.
+    cli(a, "unbookmark", pid, offset=_day(100), monkeypatch=monkeypatch)
+    for root in (a, b, a):
+        cli(root, "sync", str(shared), offset=_day(100), monkeypatch=monkeypatch)
+    assert json.loads(shared.read_text())["entries"] == [] and json.loads(shared.read_text())["forgot"]
+    before, file_before = state_bytes(c), shared.read_bytes()
+    monkeypatch.setenv(OFFSET_ENV, _day(101))
+    refused = run_cli(c, "sync", str(shared))
+    assert refused.returncode == 1
+    message = " ".join(refused.stderr.decode().split())
+    assert "out of sync for longer than 90 days" in message, message
+    assert "--rejoin" in message and "2 changes" in message, message  # the re-add and the other bookmark
+    assert state_bytes(c) == before and shared.read_bytes() == file_before  # nothing changed, nothing lost
+    # Re-sync as told: c's own changes are kept (its re-add too, as the message said), a's are taken.
+    cli(c, "sync", str(shared), "--rejoin", offset=_day(101), monkeypatch=monkeypatch)
+    for root in (a, b):
+        cli(root, "sync", str(shared), offset=_day(101), monkeypatch=monkeypatch)
+    assert to_read(a, monkeypatch) == to_read(b, monkeypatch) == to_read(c, monkeypatch) == [pid, other]
+    cli(c, "sync", str(shared), offset=_day(102), monkeypatch=monkeypatch)  # back in step: no more asking
+
+
+def test_a_silent_machine_without_changes_of_its_own_just_catches_up(tmp_path: Path, monkeypatch) -> None:
+    a, c, shared = tmp_path / "a", tmp_path / "c", tmp_path / "shared.json"
+    for root in (a, c):
+        cli(root, "import", str(BLANK), monkeypatch=monkeypatch)
+    pid = json.loads(cli(a, "list", "--json", "--limit", "1", monkeypatch=monkeypatch))[0]["id"]
+    cli(a, "bookmark", pid, monkeypatch=monkeypatch)
+    for root in (a, c, a):
+        cli(root, "sync", str(shared), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", pid, offset=_day(100), monkeypatch=monkeypatch)
+    cli(a, "sync", str(shared), offset=_day(100), monkeypatch=monkeypatch)
+    assert json.loads(shared.read_text())["entries"] == []  # dropped: c silent for 100 days
+    cli(c, "sync", str(shared), offset=_day(101), monkeypatch=monkeypatch)
+    assert to_read(c, monkeypatch) == []  # its old copy of the bookmark does not come back
+
+
+@pytest.mark.parametrize("remover_offset", ["0", YEAR, TO_2001])
+def test_a_paper_re_added_after_seeing_its_removal_comes_back_on_every_machine(
+    two, monkeypatch, remover_offset: str
+) -> None:
+    """Removed on one machine (by unbookmarking, then by deleting its list), re-added on the other
+    after syncing that removal: it comes back everywhere, whatever the remover's clock says."""
+    remover, other, shared, (pid, *_) = two
+    cli(remover, "lists", "create", "thesis", offset=remover_offset, monkeypatch=monkeypatch)
+    cli(remover, "bookmark", pid, offset=remover_offset, monkeypatch=monkeypatch)
+    cli(remover, "bookmark", pid, "--list", "thesis", offset=remover_offset, monkeypatch=monkeypatch)
+    for root, offset in ((remover, remover_offset), (other, "0"), (remover, remover_offset)):
+        cli(root, "sync", str(shared), offset=offset, monkeypatch=monkeypatch)
+    cli(remover, "unbookmark", pid, "--list", "to-read", offset=remover_offset, monkeypatch=monkeypatch)
+    cli(remover, "lists", "delete", "thesis", offset=remover_offset, monkeypatch=monkeypatch)
+    for root, offset in ((remover, remover_offset), (other, "0"), (remover, remover_offset)):
+        cli(root, "sync", str(shared), offset=offset, monkeypatch=monkeypatch)  # both have seen it; compacted
+    assert to_read(other, monkeypatch) == [] and "thesis" not in cli(other, "lists", monkeypatch=monkeypatch)
+    cli(other, "bookmark", pid, monkeypatch=monkeypatch)
+    cli(other, "lists", "create", "thesis", monkeypatch=monkeypatch)
+    cli(other, "bookmark", pid, "--list", "thesis", monkeypatch=monkeypatch)
+    for root, offset in ((other, "0"), (remover, remover_offset), (other, "0")):
+        cli(root, "sync", str(shared), offset=offset, monkeypatch=monkeypatch)
+    for root, offset in ((remover, remover_offset), (other, "0")):
+        assert to_read(root, monkeypatch) == [pid], root
+        monkeypatch.setenv(OFFSET_ENV, offset)
+        shown = json.loads(cli(root, "lists", "show", "thesis", "--json", offset=offset, monkeypatch=monkeypatch))
+        assert [r["id"] for r in shown] == [pid], root

@@ -5,13 +5,16 @@ Two `Library` objects on one data dir stand for the app and the CLI (or a sync) 
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paperterm.atomic_io import LibraryFileError
 from paperterm.library import Library
 from paperterm.library_state import LibraryState
 from paperterm.undo import UndoHistory, changes_between
@@ -85,6 +88,29 @@ def test_an_action_that_changed_nothing_is_not_a_step(app: Library) -> None:
     assert len(history) == 1
     result = history.undo()
     assert result is not None and result.step.label == "read"
+
+
+def test_a_failed_save_is_not_a_step_and_a_failed_undo_keeps_its_step(
+    app: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = UndoHistory(app)
+    history.record("read", lambda: app.set_status(P, "read"))
+    history.record("bookmark", lambda: app.bookmark(Q))
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(LibraryFileError, match="the disk is full"):
+        history.record("dismiss", lambda: app.set_status(R, "dismissed"))
+    assert history.last_label == "bookmark" and app.state.status_of(R) == "new"
+    with pytest.raises(LibraryFileError, match="the disk is full"):
+        history.undo()
+    assert history.last_label == "bookmark" and len(history) == 2  # still there to undo once there is room
+    monkeypatch.undo()
+    result = history.undo()
+    assert result is not None and result.step.label == "bookmark" and Q not in app.state.bookmarked_ids()
+    assert history.last_label == "read"
 
 
 def test_deleting_a_list_removes_its_entries_so_a_new_list_of_that_name_starts_empty(app: Library) -> None:

@@ -84,12 +84,13 @@ def paper_renderable(info: dict[str, Any], title_spans: Spans, abstract_spans: S
     seen = Text("Seen in", style="bold dim")
     for source in info["sources"]:
         seen.append("\n  ")
+        if source.get("synced"):  # another machine saw it there; the sync file carried the paper here
+            seen.append(strip_controls(source["file"]), style="dim")
+            seen.append(f"  {source['date'] or 'on no date'} (carried by sync)", style="dim")
+            continue
         seen.append(strip_controls(f"{source['file']}:{source['line']}"), style="dim")
         seen.append(f"  {source['date'] or ''} (date from {source['date_source']})", style="dim")
     parts.append(seen)
-    elsewhere = (info.get("extra") or {}).get("seen_elsewhere")
-    if elsewhere:
-        parts.append(literal(f"  on another machine: {elsewhere}", "dim"))
     for key, label in (("ai_summary", "AI summary"), ("comment", "Comment on the page")):
         if extra.get(key):
             parts.append(Text())
