@@ -57,11 +57,13 @@ _LABEL_OF = {spelling: kind for kind, spellings in _LABELS.items() for spelling 
 _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<url>https?://[^)\s]+)\)")
 _BARE_URL = re.compile(r"https?://[^\s<>\"')\]|]+")
 _ARXIV_TEXT = re.compile(r"\barXiv[:\s]\s*(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
-_ID_URL = re.compile(
+_ID_URL = re.compile(r"https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/|(?:dx\.)?doi\.org/10\.)")
+_ID_MENTION = re.compile(
     r"(?:https?://)?(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/|(?:dx\.)?doi\.org/10\.)"
     r"|\bdoi[:\s]\s*10\.\d{4,9}/",
     re.I,
-)  # with or without a scheme: plain-text notes write `huggingface.co/papers/ID`
+)  # with or without a scheme (notes write `huggingface.co/papers/ID`); slow on a whole file, so per block
+_SCHEMELESS_ID = re.compile(r"(?:arxiv\.org/abs/|huggingface\.co/papers/)\d")  # a literal first: fast on a file
 _BARE_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)(?P<id>[\w./-]+)", re.I)
 _NAME_PART = r"(?:[A-Z][\w'’.-]*|van|von|der|de|da|di|le|la|du)"
 _NAME = re.compile(rf"^{_NAME_PART}(?:\s+{_NAME_PART}){{0,4}}$")
@@ -138,7 +140,7 @@ def _only_links(line: str) -> bool:
 
 
 def _has_id(text: str) -> bool:
-    return bool(_ID_URL.search(text) or _ARXIV_TEXT.search(text))
+    return bool(_ID_MENTION.search(text) or _ARXIV_TEXT.search(text))
 
 
 def _title_text(raw: str) -> str:
@@ -432,7 +434,7 @@ def sniff(text: str) -> float:
     head = text[:60000]
     if head.lstrip().startswith(("<", "{", "[")) and not head.lstrip().startswith("[!"):
         return 0.0
-    signals = len(_ID_URL.findall(head)) + len(_ARXIV_TEXT.findall(head))
+    signals = _ID_URL.search(head) or _ARXIV_TEXT.search(head) or _SCHEMELESS_ID.search(head)
     tables = bool(re.search(r"^\|.*\|\s*$\n^\s*\|?\s*:?-{2,}", head, re.M))
     if not signals and not tables:
         return 0.0
