@@ -167,6 +167,7 @@ class Library:
         if self._search is not None:
             if papers:
                 self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
+                self._save_index_delta()
             if state:
                 self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
         return papers or state
@@ -527,8 +528,11 @@ class Library:
         if changed and self._search is not None:
             self._search.set_notes({pid: self.state.note_of(pid) for pid in changed})
 
-    def _load_index(self) -> SearchIndex | None:
-        """A saved index built for the first k digests is valid; papers from later digests go in its delta."""
+    def _load_index(self, changed: list[Paper] | None = None) -> SearchIndex | None:
+        """A saved index built for the first k digests is valid; papers from later digests go in its delta.
+
+        `changed`: the papers an import just added or changed. When they account for every digest
+        after the saved stamp, only they are indexed (no pass over the library's papers)."""
         from .search_index import SearchIndex
 
         meta = SearchIndex.saved_key(self.index_dir)
@@ -552,11 +556,15 @@ class Library:
                     return None
         if count == len(self.digests):
             return index  # up to date: a launch reads nothing per paper
-        papers = list(self.papers.values())  # one copy: an import may be adding to the dict
-        later = [p for p in papers if p.sightings and max(p.sightings)[0] > count]
-        known = index.doc_ids.lookup(p.id for p in papers)
-        missing = [] if len(known) == len(papers) else [p for p in papers if p.id not in index.doc_of]
-        index.add_papers({p.id: p for p in [*later, *missing]}.values())
+        newer = set(range(count + 1, len(self.digests) + 1))
+        if changed is not None and newer <= {number for p in changed for number, _ in p.sightings}:
+            index.add_papers(changed)
+        else:
+            papers = list(self.papers.values())  # one copy: an import may be adding to the dict
+            later = [p for p in papers if p.sightings and max(p.sightings)[0] > count]
+            known = index.doc_ids.lookup(p.id for p in papers)
+            missing = [] if len(known) == len(papers) else [p for p in papers if p.id not in index.doc_of]
+            index.add_papers({p.id: p for p in [*later, *missing]}.values())
         with contextlib.suppress(LibraryFileError):
             index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
@@ -596,8 +604,18 @@ class Library:
         with self._engine_lock:
             if self._search is not None:
                 self._search.add_papers(changed)
-                with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
-                    self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
+                self._save_index_delta()
+            elif (self.index_dir / "index.json").exists():
+                # No engine in this process (the CLI): the saved index is topped up from the papers
+                # of the digests after its stamp, and its delta saved, so the app's next launch
+                # reads the index as it is.
+                with collector_paused():
+                    self._load_index(changed)
+
+    def _save_index_delta(self) -> None:
+        assert self._search is not None
+        with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
+            self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
 
     # -- for you ---------------------------------------------------------------
 

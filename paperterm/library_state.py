@@ -14,9 +14,10 @@ change device d made up to s is known here. That is what lets the state stay sma
   so superseded versions need no record at all;
 - a tombstone is dropped once every device in `devices` has seen it (devices silent for
   `SILENT_AFTER` excepted); a copy of the removed entry that reaches us later is one we have
-  seen, and the same rule drops it. Dropping one a silent device had not seen is recorded in
-  `forgot` (per device, the latest such removal): a state whose knowledge is below it missed a
-  removal nobody can show it any more, and `sync` asks before merging its own changes;
+  seen, and the same rule drops it. Every dropped removal is recorded in `forgot` (per device,
+  the latest): a state that has not seen it, holding an unsynced change of its own stamped below
+  it, might have been outranked by a removal nobody can show it any more, and `sync` asks
+  before merging (a change stamped above it wins anyway, by the clock rule);
 - a list deletion records what its device had seen (`cleared`): entries it saw are hidden,
   entries added by changes it had not seen bring the list back.
 `merge` is commutative, associative and idempotent. This module is pure data; `state_store`
@@ -190,7 +191,7 @@ class LibraryState:
     seen: Vector = field(default_factory=dict)
     devices: dict[str, DeviceRecord] = field(default_factory=dict)
     fingerprint: str = ""
-    # Per device, the latest of its removals dropped before every known device had seen it.
+    # Per device, the latest of its removals dropped (compacted) here or anywhere merged in.
     forgot: Vector = field(default_factory=dict)  # the machine and data dir this device id belongs to (see state_store)
     wall: clock.Wall | None = field(default=None, compare=False, repr=False)  # tests simulate clocks
 
@@ -432,20 +433,23 @@ class LibraryState:
         ]
 
     def _forget(self, by: str, stamp: str) -> None:
-        """A removal dropped: if a silent device has not seen it, say so in `forgot`."""
-        if not all(covers(r.seen, by, stamp) for r in self.devices.values()) and stamp > self.forgot.get(by, ""):
+        """A removal dropped: the latest one per device goes in `forgot`."""
+        if stamp > self.forgot.get(by, ""):
             self.forgot[by] = stamp
 
-    def missed_forgotten(self, other: LibraryState) -> str | None:
-        """A device one of whose removals `other` dropped before this state had seen it (None: none)."""
-        return next((d for d, stamp in sorted(other.forgot.items()) if not covers(self.seen, d, stamp)), None)
-
-    def own_unseen(self, other: LibraryState) -> int:
-        """How many of this device's changes `other` has not seen (list entries, lists, statuses,
-        topics, note versions)."""
-        records = [*self.lists.values(), *self.entries.values(), *self.status.values(), *self.topics.values()]
-        records += [v for note in self.notes.values() for v in note.versions.values()]
-        return sum(1 for r in records if r.by == self.device and not covers(other.seen, r.by, r.changed))
+    def outranked_unseen(self, other: LibraryState) -> tuple[int, str | None]:
+        """This device's unsynced changes (list entries, statuses, topics: what a removal overrides)
+        that a removal `other` has dropped, and this state never saw, may outrank by stamp; and
+        the device that made that removal. (0, None) when merging `other` cannot resurrect anything."""
+        missed = {d: stamp for d, stamp in other.forgot.items() if not covers(self.seen, d, stamp)}
+        if not missed:
+            return 0, None
+        latest = max(missed.values())
+        records = [*self.entries.values(), *self.status.values(), *self.topics.values()]
+        mine = [
+            r for r in records if r.by == self.device and r.changed < latest and not covers(other.seen, r.by, r.changed)
+        ]
+        return len(mine), max(missed, key=lambda d: missed[d]) if mine else None
 
     def _stable(self, by: str, stamp: str, voters: Iterable[DeviceRecord] | None = None) -> bool:
         """Has every device that counts seen this change?"""

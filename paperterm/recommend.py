@@ -565,6 +565,8 @@ def order(taste: Taste, paper_ids: list[str]) -> list[str]:
     """
     vectors = taste.vectors
     scores = taste.scores()
+    if taste.kept:  # a kept paper is ranked by the other kept papers, not by its likeness to itself (1)
+        scores[np.fromiter(taste.kept, dtype=np.int64, count=len(taste.kept))] -= 1.0 / len(taste.kept)
     docs = np.fromiter((vectors.doc_of.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
     mine = np.where(docs >= 0, scores[np.maximum(docs, 0)], -np.inf)
     return [paper_ids[i] for i in np.lexsort((np.arange(len(paper_ids)), -mine)).tolist()]

@@ -7,9 +7,10 @@ come from rapidfuzz over the vocabulary, bucketed by length and narrowed first b
 set of letters (a token missing more than k of the word's letters, or holding more than k
 letters the word lacks, is more than k edits away), a vectorised test that leaves rapidfuzz
 a few percent of the vocabulary. The built index is
-saved beside the paper cache (`.npy` files, memory-mapped on load) and papers
-imported later go into a small in-memory delta until the next rebuild; notes,
-which change as the user types, always live in the delta.
+saved beside the paper cache (`.npy` files, memory-mapped on load, document ids
+included) and papers imported later go into a delta, saved as `delta.json` on each
+import; notes, which change as the user types, live in the delta in memory only
+(they come from the state).
 """
 
 from __future__ import annotations
@@ -144,8 +145,10 @@ class DocIds(Sequence[str]):
         wanted = list(paper_ids)
         found = [self.extra_of[i] for i in wanted if i in self.extra_of]
         if wanted and len(self.base):
-            keys = np.array(wanted)
             sorted_ids, order = self.sorted_lookup()
+            # Keys of the array's own width: another width would make numpy cast the whole array.
+            width = sorted_ids.dtype.itemsize // 4
+            keys = np.array([i for i in wanted if len(i) <= width], dtype=sorted_ids.dtype)
             at = np.minimum(np.searchsorted(sorted_ids, keys), len(sorted_ids) - 1)
             hit = sorted_ids[at] == keys
             found.extend(order[at[hit]].tolist())
@@ -157,7 +160,9 @@ class DocIds(Sequence[str]):
             return found
         if len(self.base):
             sorted_ids, order = self.sorted_lookup()
-            at = int(np.searchsorted(sorted_ids, paper_id))
+            if len(paper_id) > sorted_ids.dtype.itemsize // 4:
+                return default  # longer than every saved id
+            at = int(np.searchsorted(sorted_ids, np.array(paper_id, dtype=sorted_ids.dtype)))
             if at < len(sorted_ids) and sorted_ids[at] == paper_id:
                 return int(order[at])
         return default

@@ -3,8 +3,9 @@
 `relevance` keeps the search's ranking (only meaningful while searching); `newest seen` the day a
 digest first showed the paper (then as the digest listed them); `paper date` the paper's own
 date (as its source stated it, else its arXiv id's month, else when it was seen);
-`upvotes` the Daily Papers upvotes; `title` A–Z. Other modules may add an order with
-`register_order` (a ranking of their own, such as a "for you" order).
+`upvotes` the Daily Papers upvotes; `title` A–Z; `for you` best match for what the reader keeps
+first (the recommender's ranking; as given on a cold start). Other modules may add an order with
+`register_order` (a ranking of their own).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 RELEVANCE = "relevance"
 NEWEST = "newest seen"
+FOR_YOU = "for you"
 
 Arrange = Callable[["Library", list[str]], list[str]]
 
@@ -71,6 +73,15 @@ register_order(Order(NEWEST, _by(_newest_seen, reverse=True)))
 register_order(Order("paper date", _by(paper_date, reverse=True)))
 register_order(Order("upvotes", _by(upvotes, reverse=True)))
 register_order(Order("title", _by(lambda p: fold_text(p.title), reverse=False)))
+
+
+def _for_you(library: Library, ids: list[str]) -> list[str]:
+    """Learned from every paper kept (the app's For you · LIST scope ranks for its list itself).
+    The recommender loads numpy and the vectors only when this order is used."""
+    return library.recommender.ordered(ids)
+
+
+register_order(Order(FOR_YOU, _for_you))
 
 
 def available(searching: bool) -> list[str]:

@@ -177,12 +177,18 @@ class StateStore:
             return None
         if replay.ignored and not locked:
             # Perhaps a line being written right now: look again under the lock (writers hold it).
-            with contextlib.suppress(LibraryFileError), file_lock(self.lock_path, timeout=5):
-                return self._replay(state, self._journal_stat() or seen, start, locked=True)
+            with contextlib.ExitStack() as held:
+                try:
+                    held.enter_context(file_lock(self.lock_path, timeout=5))
+                except LibraryFileError:  # busy, or a read-only dir: take the whole lines, look again later
+                    pass
+                else:
+                    return self._replay(state, self._journal_stat() or seen, start, locked=True)
         for change in replay.changes:
             journal.apply(state, change)
-        self._journal_at, self._journal_seen = (seen[0], replay.end), (seen[0], replay.end + replay.ignored)
-        if replay.ignored and (seen[0], replay.end) not in self._noticed:
+        torn = replay.ignored if locked else 0  # under the lock no writer is midway: the tail is torn
+        self._journal_at, self._journal_seen = (seen[0], replay.end), (seen[0], replay.end + torn)
+        if torn and (seen[0], replay.end) not in self._noticed:
             self._noticed.add((seen[0], replay.end))
             backup = keep_backup(self.journal_path, self.backups)
             warnings.warn(

@@ -292,27 +292,28 @@ def _knows(library: Library) -> Callable[[str], bool]:
 
 
 class StaleDevice(LibraryFileError):
-    """This library was out of sync past the tombstone horizon, and has changes of its own."""
+    """This library missed removals the file has dropped, and holds older changes of its own."""
 
 
 def _check_not_stale(state: LibraryState, incoming: SyncFile, path: Path) -> None:
-    """Refuse to merge a library that missed removals the file has since forgotten while it holds
-    changes of its own the file never saw: merged blindly, those could bring a removed paper back
-    (its removal is gone, so nothing outranks the add). With --rejoin the user says: keep them."""
-    missed = state.missed_forgotten(incoming.state)
-    unseen = state.own_unseen(incoming.state) if missed else 0
-    if not unseen:
+    """Refuse to merge a library that holds unsynced changes of its own stamped below a removal it
+    never saw and the file has since dropped (compacted, e.g. while this machine was silent past
+    the horizon): merged blindly, such a change would win although the removal outranks it,
+    bringing a removed paper back. With --rejoin the user says: keep them."""
+    count, remover = state.outranked_unseen(incoming.state)
+    if not count or remover is None:
         return
     others = [stamp for d, stamp in state.seen.items() if d != state.device]
     last = max(others, default="")
     when = f"last synced {last[:10]}" if last else "never synced"
     raise StaleDevice(
         path,
-        f"this library ({when}) has been out of sync for longer than {SILENT_AFTER.days} days, and the file "
-        f"has since dropped removals made on {incoming.state.device_name(missed)} that this library never saw",
-        f"Nothing was changed. `paperterm sync {path} --rejoin` merges anyway and keeps the "
-        f"{plural(unseen, 'change')} made here since (papers bookmarked here stay bookmarked even if "
-        "another machine removed them meanwhile); everything else comes from the file.",
+        f"this library ({when}) holds {plural(count, 'change')} made before removals on "
+        f"{incoming.state.device_name(remover)} that it never saw and that the file has since dropped "
+        f"(tombstones are kept until every device has seen them, or for {SILENT_AFTER.days} days)",
+        f"Nothing was changed. `paperterm sync {path} --rejoin` merges anyway and keeps those changes "
+        "(a paper bookmarked here stays bookmarked even if another machine removed it meanwhile); "
+        "everything else comes from the file.",
     )
 
 

@@ -164,6 +164,19 @@ def test_for_you_order_sorts_any_scope(seeded: Library) -> None:
     assert sorted(ordered) == sorted(ids) and ordered != ids
 
 
+def test_cli_lists_and_searches_in_for_you_order(seeded: Library, data_dir: Path) -> None:
+    kept = _theme_ids(seeded, "experts", MIN_KEPT)
+    for pid in kept:
+        seeded.bookmark(pid)
+    listed = json.loads(run_cli(data_dir, "list", "--sort", "for-you", "--json", "--limit", "8").stdout)
+    others = [row for row in listed if row["id"] not in kept]
+    assert sum("expert" in row["title"].lower() for row in others) >= len(others) - 1
+    newest = json.loads(run_cli(data_dir, "list", "--json", "--limit", "8").stdout)
+    assert [r["id"] for r in listed] != [r["id"] for r in newest]
+    found = json.loads(run_cli(data_dir, "search", "model", "--sort", "for-you", "--json", "--limit", "3").stdout)
+    assert all("expert" in row["title"].lower() for row in found)
+
+
 def test_like_search_ranks_the_most_similar_first(seeded: Library) -> None:
     target = _theme_ids(seeded, "experts", 1)[0]
     results = seeded.search(f"like:{target}", limit=5)

@@ -184,19 +184,22 @@ def test_an_import_saves_the_delta_and_a_killed_one_is_topped_up(data_dir: Path)
     from .conftest import BLANK, COMPACT
 
     query = "token condensation test time"
-    lib = Library.open(data_dir)
-    lib.import_paths([str(BLANK)])
-    lib.search("x")  # the engine exists: the build is saved
-    lib.import_paths([str(COMPACT)])
-    expected = list(lib.search(query).ids)
-    folder = lib.index_dir
-    assert SearchIndex.saved_key(folder) == lib.digest_key(1)
+    app = Library.open(data_dir)
+    app.import_paths([str(BLANK)])
+    app.search("x")  # the engine exists: the build is saved
+    folder = app.index_dir
+    assert SearchIndex.saved_key(folder) == app.digest_key(1) and not (folder / "delta.json").exists()
+    cli = Library.open(data_dir)  # another process, with no engine of its own
+    cli.import_paths([str(COMPACT)])
     delta = orjson.loads((folder / "delta.json").read_bytes())
-    assert delta["key"] == lib.digest_key(2) and len(delta["docs"]) == 94
+    assert delta["key"] == cli.digest_key(2) and len(delta["docs"]) == 94
+    assert app.refresh()  # the open app picks the import up, and saves the same delta
+    expected = list(app.search(query).ids)
+    assert expected and orjson.loads((folder / "delta.json").read_bytes())["key"] == app.digest_key(2)
     reopened = Library.open(data_dir)
     assert list(reopened.search(query).ids) == expected
     assert reopened.search_engine().index.delta_size == 94
     # An import killed after the paper cache's manifest, before the delta: the papers are read again.
     (folder / "delta.json").unlink()
     assert list(Library.open(data_dir).search(query).ids) == expected
-    assert orjson.loads((folder / "delta.json").read_bytes())["key"] == lib.digest_key(2)
+    assert orjson.loads((folder / "delta.json").read_bytes())["key"] == app.digest_key(2)

@@ -289,8 +289,8 @@ def test_a_machine_silent_past_the_horizon_is_told_to_rejoin_instead_of_bringing
     refused = run_cli(c, "sync", str(shared))
     assert refused.returncode == 1
     message = " ".join(refused.stderr.decode().split())
-    assert "out of sync for longer than 90 days" in message, message
-    assert "--rejoin" in message and "2 changes" in message, message  # the re-add and the other bookmark
+    assert "holds 2 changes made before removals on" in message, message  # the re-add and the other bookmark
+    assert "--rejoin" in message, message
     assert state_bytes(c) == before and shared.read_bytes() == file_before  # nothing changed, nothing lost
     # Re-sync as told: c's own changes are kept (its re-add too, as the message said), a's are taken.
     cli(c, "sync", str(shared), "--rejoin", offset=_day(101), monkeypatch=monkeypatch)
@@ -342,3 +342,30 @@ def test_a_paper_re_added_after_seeing_its_removal_comes_back_on_every_machine(
         monkeypatch.setenv(OFFSET_ENV, offset)
         shown = json.loads(cli(root, "lists", "show", "thesis", "--json", offset=offset, monkeypatch=monkeypatch))
         assert [r["id"] for r in shown] == [pid], root
+
+
+def test_a_machine_never_synced_is_asked_only_for_changes_older_than_a_dropped_removal(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The clock rule, where the removal's tombstone is already gone: a change stamped below it
+    would lose to it, so merging it blindly would bring the paper back; one above it wins anyway."""
+    a, b, early, late, shared = (tmp_path / n for n in ("a", "b", "early", "late", "shared.json"))
+    for root in (a, b, early, late):
+        cli(root, "import", str(BLANK), monkeypatch=monkeypatch)
+    pid = json.loads(cli(a, "list", "--json", "--limit", "1", monkeypatch=monkeypatch))[0]["id"]
+    cli(early, "bookmark", pid, offset=_day(1), monkeypatch=monkeypatch)  # never synced yet
+    cli(a, "bookmark", pid, offset=_day(2), monkeypatch=monkeypatch)
+    for root in (a, b, a):
+        cli(root, "sync", str(shared), offset=_day(2), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", pid, offset=_day(3), monkeypatch=monkeypatch)
+    for root in (a, b, a):
+        cli(root, "sync", str(shared), offset=_day(3), monkeypatch=monkeypatch)  # b saw it: dropped
+    assert json.loads(shared.read_text())["entries"] == []
+    cli(late, "bookmark", pid, offset=_day(4), monkeypatch=monkeypatch)  # after the removal by every clock
+    cli(late, "sync", str(shared), offset=_day(4), monkeypatch=monkeypatch)  # not asked: it wins by the clock rule
+    monkeypatch.setenv(OFFSET_ENV, _day(5))
+    refused = run_cli(early, "sync", str(shared))
+    assert refused.returncode == 1 and "never synced" in refused.stderr.decode()
+    for root in (a, b, late):
+        cli(root, "sync", str(shared), offset=_day(5), monkeypatch=monkeypatch)
+    assert to_read(a, monkeypatch) == to_read(b, monkeypatch) == [pid]  # late's add, made after the removal

@@ -25,6 +25,7 @@ from paperterm.library import Library
 from paperterm.settings import load_settings
 from tui.app import PapertermApp
 from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.main import ALL as ALL_SCOPE
 from tui.screens.note_editor import NoteEditor
 from tui.screens.prompts import ChoicePicker, ImportPrompt, ListPicker, ReportScreen, TextPrompt
 from tui.screens.reader import ReaderScreen
@@ -389,6 +390,40 @@ async def _import_json_now(root: Path, title: str) -> None:
     await asyncio.sleep(1.1)  # import times are kept to the second: after the session's start
     paper = {"title": title, "abstract": "Words about things. " * 5}
     Library.open(root).import_bytes(json.dumps({"date": "2024-09-20", "papers": [paper]}).encode(), "new.json")
+
+
+async def test_palette_asks_for_papers_added_since_a_moment(sample_dir: Path) -> None:
+    """*Papers added since a date…* asks for the moment in a prompt and shows `added:>=` it."""
+    await _import_json_now(sample_dir, "A Paper Imported Later")
+    later = Library.open(sample_dir)
+    added = next(p.id for p in later.papers.values() if p.title == "A Paper Imported Later")
+    seen = later.first_seen()
+    moment = seen[added][:19]  # to the second, as a user may type it
+    first_day = min(seen.values())[:10]
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(plist(app).ids) == 175
+
+        async def since(typed: str) -> None:
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"added since")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press(*typed, "enter")
+            await settle(pilot)
+
+        await since(moment)
+        assert app.main.query_one(SearchBar).value == f"added:>={moment}"
+        assert plist(app).ids == [added]
+        await since(first_day)  # a day: every paper imported since
+        assert len(plist(app).ids) == 175
+        await since("last week")
+        assert "added:" in status_text(app) and "write a date" in status_text(app)
+        assert app.screen is app.main and app.is_running
 
 
 async def test_palette_unhides_topics_and_exports(sample_dir: Path, tmp_path: Path) -> None:
@@ -1084,7 +1119,7 @@ async def _main_for_you_order(pilot: Pilot, app: PapertermApp) -> None:
         app.library.bookmark(pid)
     await pilot.press("F")
     await settle(pilot)
-    assert "best match for what you keep first" in status_text(app)
+    assert "by for you (s)" in status_text(app)
     top = plist(app).ids[:8]
     assert sum("expert" in app.library.papers[pid].title.lower() for pid in top) >= 6
     await pilot.press("F")
@@ -1126,7 +1161,7 @@ async def test_for_you_scope_says_cold_start_then_learns_from_each_bookmark(data
         plist(app).cursor = plist(app).ids.index(experts[2])
         await pilot.press("b")  # the third kept paper: For you learns now
         await settle(pilot)
-        assert "best match for what you keep first" in status_text(app)
+        assert "by for you (s)" in status_text(app)
         ids = plist(app).ids
         assert not set(experts[:3]) & set(ids), "kept papers are not recommended again"
         assert sum("expert" in app.library.papers[pid].title.lower() for pid in ids[:6]) >= 4
@@ -1141,6 +1176,72 @@ async def test_for_you_scope_says_cold_start_then_learns_from_each_bookmark(data
         assert app.screen.queue[:5] == plist(app).ids[:5]
 
 
+async def test_for_you_is_a_sort_order_of_any_scope_remembered_and_walked_by_triage(sample_dir: Path) -> None:
+    """`s` reaches "for you" in any scope (after title); the header names it, the rows and the pane say
+    why, the scope remembers it across sessions, and triage walks the unread papers in that order."""
+    library = Library.open(sample_dir)
+    experts = [p.id for p in library.papers_sorted() if "experts" in p.title.lower()]
+    for pid in experts[:3]:
+        library.bookmark(pid)
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.scope = next(s for s in app.main.query_one("ScopeSidebar").scopes if s.kind == "unread")
+        await settle(pilot)
+        newest = list(plist(app).ids)
+        for expected in ("paper date", "upvotes", "title", "for you"):
+            await pilot.press("s")
+            await settle(pilot)
+            assert f"by {expected} (s)" in status_text(app)
+        ranked = list(plist(app).ids)
+        assert sorted(ranked) == sorted(newest) and ranked != newest
+        assert sum("expert" in app.library.papers[pid].title.lower() for pid in ranked[:8]) >= 6
+        first = next(pid for pid in ranked if pid not in experts[:3])
+        assert ranked.index(first) < 3  # kept papers are not first for being like themselves
+        assert app.main.rows is not None and app.main.rows.row(first).topic.startswith("like “")
+        plist(app).cursor = ranked.index(first)
+        await settle(pilot)
+        assert "For you: like “" in detail_text(app)
+        await pilot.press("t")
+        assert isinstance(app.screen, TriageScreen)
+        assert app.screen.queue == ranked  # every paper of the Unread scope is unread
+        await pilot.press("escape")
+        app.main.scope = ALL_SCOPE
+        await settle(pilot)
+        assert "by newest seen (s)" in status_text(app)  # another scope keeps its own order
+    assert load_settings(sample_dir).sort_orders == {"unread:unread": "for you"}
+
+    again = PapertermApp(sample_dir, watch=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        again.main.scope = next(s for s in again.main.query_one("ScopeSidebar").scopes if s.kind == "unread")
+        await settle(pilot)
+        assert "by for you (s)" in status_text(again)
+        assert plist(again).ids == ranked
+        await pilot.press("s")  # round again to the first order
+        await settle(pilot)
+        assert "by newest seen (s)" in status_text(again) and plist(again).ids == newest
+
+
+async def test_the_for_you_scope_in_another_order_still_leaves_out_what_is_kept(sample_dir: Path) -> None:
+    library = Library.open(sample_dir)
+    kept = [p.id for p in library.papers_sorted() if "experts" in p.title.lower()][:3]
+    for pid in kept:
+        library.bookmark(pid)
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.scope = _for_you_scope(app)
+        await settle(pilot)
+        assert "by for you (s)" in status_text(app)  # the For you scope's own order
+        ranked = list(plist(app).ids)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "by newest seen (s)" in status_text(app)
+        assert sorted(plist(app).ids) == sorted(ranked) and not set(kept) & set(plist(app).ids)
+        assert plist(app).ids != ranked
+
+
 async def test_for_you_per_list_is_in_the_sidebar(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -1152,7 +1253,7 @@ async def test_for_you_per_list_is_in_the_sidebar(data_dir: Path) -> None:
         await settle(pilot)
         app.main.scope = _for_you_scope(app, "For you · thesis")
         await settle(pilot)
-        assert "best match for what you keep first" in status_text(app)
+        assert "by for you (s)" in status_text(app)
         assert "expert" in app.library.papers[plist(app).ids[0]].title.lower()
 
 

@@ -107,7 +107,7 @@ MAIN_BINDINGS = [
     Binding("t", "triage", "Triage"),
     Binding("s", "cycle_sort", "Sort"),
     Binding("J", "next_unread", "Next unread", show=False),
-    Binding("F", "toggle_for_you_order", "For you order", tooltip="Sort any scope by what you keep"),
+    Binding("F", "toggle_for_you_order", "For you order", tooltip="Sort this scope by what you keep (again: newest)"),
     *[Binding(str(n), f"related({n})", f"Related paper {n}", show=False) for n in range(1, 6)],
     Binding("R", "mark_page_read", "Mark page read", show=False),
     Binding("A", "mark_view_read", "Mark all shown read", show=False),
@@ -124,7 +124,6 @@ class MainScreen(Screen[None]):
 
     scope: reactive[Scope] = reactive(ALL, always_update=True)
     search_text: reactive[str] = reactive("")
-    for_you_order: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -268,12 +267,9 @@ class MainScreen(Screen[None]):
             self._view_timer.stop()
         self.save_view()
 
-    def watch_for_you_order(self) -> None:
-        self.run_query(keep=self.query_one(PaperList).current)
-
     def ranked_for_you(self) -> bool:
-        """The list is in For you order: the For you scope, or the order chosen for any scope."""
-        return self.scope.kind == "foryou" or self.for_you_order
+        """The list is in For you order (the For you scope's own, or the sort chosen for any scope)."""
+        return self.rows is not None and self.rows.order == sorting.FOR_YOU
 
     def for_you_list(self) -> str | None:
         """The reading list (id) a For you · LIST scope learns from; None: everything kept."""
@@ -310,11 +306,12 @@ class MainScreen(Screen[None]):
 
         library = self.library
         chosen = self.sort_choice
+        for_you_scope = self.scope.kind == "foryou"
         try:
             results = library.search(text)  # no library lock: an import or topics never hold it up
             searching = results.query.has_text
             order = sorting.effective(chosen, searching)
-            if order == sorting.RELEVANCE:
+            if order in (sorting.RELEVANCE, sorting.FOR_YOU):  # For you is arranged below, with reasons
                 ids = results.ids
             else:
                 ids = sorting.sort_ids(library, results.ids, order, searching=searching)
@@ -322,15 +319,19 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
         arranged = None
-        if self.ranked_for_you() and not get_current_worker().is_cancelled:
+        if (order == sorting.FOR_YOU or for_you_scope) and not get_current_worker().is_cancelled:
             # Learning is incremental (one similarity per kept or dismissed paper since the last
             # ranking); only the first For you builds the vectors, and says so.
             if not library.recommender.ready:
                 self.app.call_from_thread(self._set_status, "For you: reading the library's words (once)…")
             try:
-                arranged = library.recommender.arrange(
-                    list(results.ids), self.for_you_list(), drop_kept=self.scope.kind == "foryou"
-                )
+                if order == sorting.FOR_YOU:
+                    arranged = library.recommender.arrange(
+                        list(results.ids), self.for_you_list(), drop_kept=for_you_scope
+                    )
+                else:  # the For you scope in another order: still only what is not kept yet
+                    kept, _ = library.recommender.kept_and_dismissed(self.for_you_list())
+                    ids = [pid for pid in ids if pid not in kept]
             except LookupError as exc:
                 self.app.call_from_thread(self._set_status, str(exc.args[0]), True)
                 return
@@ -354,12 +355,9 @@ class MainScreen(Screen[None]):
         parts = [f"{label} · {plural(len(results), 'paper')}"]
         if results.query.has_text:
             parts.append(f"{results.full_matches:,} match every word")
-        if arranged is not None:
-            parts.append(arranged.notice or "best match for what you keep first")
-        elif self.for_you_order:
-            parts.append("in For you order")
-        else:
-            parts.append(f"by {order} (s)")
+        parts.append(f"by {order} (s)")
+        if arranged is not None and arranged.notice:  # a cold start says why the order is not learned
+            parts.append(arranged.notice)
         width = papers.scrollable_content_region.width
         if legend := column_legend(width, self.rows.column_name(), order != "paper date"):
             parts.append(legend)
@@ -379,7 +377,9 @@ class MainScreen(Screen[None]):
 
     @property
     def sort_choice(self) -> str:
-        return paperterm_app(self).settings.sort_orders.get(self.scope_id, "")
+        """The order chosen for this scope; the For you scope's own is For you."""
+        chosen = paperterm_app(self).settings.sort_orders.get(self.scope_id, "")
+        return chosen or (sorting.FOR_YOU if self.scope.kind == "foryou" else "")
 
     def action_cycle_sort(self) -> None:
         searching = bool(self.search_text.strip())
@@ -516,8 +516,14 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TriageScreen(queue, self.scope.label))
 
     def action_toggle_for_you_order(self) -> None:
-        self.for_you_order = not self.for_you_order
-        self.notify("For you order: best match for what you keep first." if self.for_you_order else "Newest first.")
+        """The For you sort for this scope (remembered like any order); again: newest first."""
+        searching = bool(self.search_text.strip())
+        order = sorting.FOR_YOU
+        if sorting.effective(self.sort_choice, searching) == sorting.FOR_YOU:
+            order = sorting.effective("", searching)
+        self.sort_by(order)
+        learned = order == sorting.FOR_YOU
+        self.notify("For you order: best match for what you keep first." if learned else f"By {order}.")
 
     def action_related(self, number: int) -> None:
         """Open related paper `number` of the paper pane in the reader (its neighbours a step away)."""
