@@ -44,10 +44,10 @@ SIZE = (120, 40)
 FIRST_QUERY = "distillation"
 BURST_QUERY = "mixture of experts"
 POLL = 0.008
-LIST_SHOWN = re.compile(r"All · \d+ papers")
-ANSWERED = re.compile(r"\d+ papers · \d+ match every word|No papers match")
+LIST_SHOWN = re.compile(r"All · [\d,]+ papers")  # counts are written with thousands separators
+ANSWERED = re.compile(r"[\d,]+ papers · [\d,]+ match every word|No papers match")
 ANSI = re.compile(r"\x1b\[[0-9;:]*[A-Za-z]")
-STATUS = re.compile(r"\w+ · \d+ papers(?: · \d+ match every word)?|No papers match")
+STATUS = re.compile(r"\w+ · [\d,]+ papers(?: · [\d,]+ match every word)?|No papers match")
 
 WARM = r"""
 import sys

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
 
 from .atomic_io import LibraryFileError
 from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
@@ -36,10 +39,12 @@ from .library_state import LibraryState, ReadingList
 from .locations import check_data_dir
 from .locations import data_dir as default_data_dir
 from .paper import Digest, Paper
+from .paper_columns import DocColumns, descending
 from .paper_store import PaperStore
 from .samples import sample_files
 from .search_query import DateFilter, FilterSource, QueryError, parse_query
 from .state_store import StateStore
+from .text_tokens import fold_text
 from .topic_catalogue import TopicCatalogue
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, not at start-up
@@ -100,8 +105,8 @@ class _LibraryFilters(FilterSource):
         numbers = {d.number for d in self.library.digests if wanted in d.name.casefold()}
         if not numbers:
             raise QueryError(f"no imported digest file matches {text!r}")
-        papers = list(self.library.papers.values())  # one copy: an import may be adding to the dict
-        return {p.id for p in papers if any(n in numbers for n, _ in p.sightings)}
+        columns = self.library.store.columns
+        return {columns.ids[row] for row in columns.rows_seen_in(numbers).tolist()}
 
     def note_text(self, paper_id: str) -> str:
         return self.library.state.note_of(paper_id)
@@ -154,7 +159,6 @@ class Library:
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
-        before = set(self.papers) if self._search is not None or self._recommender is not None else set()
         noted_before = set(self.state.notes)  # a note removed elsewhere must leave the index too
         papers = self.store.refresh()
         state = self.state_store.refresh()
@@ -162,11 +166,12 @@ class Library:
             self.topics.papers_changed()
         if state:
             self.topics.state_changed()
+        changed = [self.papers[pid] for pid in self.store.last_changed if pid in self.papers] if papers else []
         if papers and self._recommender is not None:
-            self._recommender.papers_changed([p for pid, p in self.papers.items() if pid not in before])
+            self._recommender.papers_changed(changed)
         if self._search is not None:
             if papers:
-                self._search.add_papers([p for pid, p in self.papers.items() if pid not in before])
+                self._search.add_papers(changed)
                 self._save_index_delta()
             if state:
                 self._search.set_notes({pid: self.state.note_of(pid) for pid in noted_before | set(self.state.notes)})
@@ -175,7 +180,8 @@ class Library:
     # -- papers --------------------------------------------------------------
 
     @property
-    def papers(self) -> dict[str, Paper]:
+    def papers(self) -> Mapping[str, Paper]:
+        """Every paper by id; each is read from the cache when asked for (see `PaperStore`)."""
         return self.store.papers
 
     @property
@@ -224,13 +230,61 @@ class Library:
 
     def papers_sorted(self, *, date_filter: str | None = None, source: str | None = None) -> list[Paper]:
         """Newest digest first, then in the order the digest listed them."""
-        chosen: Iterable[Paper] = self.papers.values()
+        papers = self.papers
+        return [papers[pid] for pid in self.ids_sorted(date_filter=date_filter, source=source)]
+
+    def ids_sorted(self, *, date_filter: str | None = None, source: str | None = None) -> list[str]:
+        """`papers_sorted`'s ids, from the columns: no paper is read."""
+        columns = self.store.columns
+        arrays = columns.arrays
+        rows = np.arange(len(columns.ids))
         if date_filter:
-            chosen = [p for p in chosen if date_filter in self.seen_on(p)]
+            rows = np.intersect1d(rows, columns.rows_seen_in(d.number for d in self.digests if d.date == date_filter))
         if source:
             wanted = source.casefold()
-            chosen = [p for p in chosen if any(wanted in s.digest.name.casefold() for s in self.sightings(p))]
-        return sorted(chosen, key=_newest_first, reverse=True)
+            named = (d.number for d in self.digests if wanted in d.name.casefold())
+            rows = np.intersect1d(rows, columns.rows_seen_in(named))
+        keys = [-arrays["first_line"][rows], -arrays["first_num"][rows], arrays["sort_date"][rows]]
+        ids = columns.ids
+        return [ids[row] for row in rows[descending(keys)].tolist()]
+
+    def day_counts(self, touched: set[str]) -> tuple[Counter[str], Counter[str]]:
+        """Per digest day: the papers seen that day, and those of them not in `touched` (read or
+        dismissed), counted on the columns."""
+        columns = self.store.columns
+        dated = sorted({d.date for d in self.digests if d.date})
+        place = {day: at for at, day in enumerate(dated)}
+        day_of = np.full(max((d.number for d in self.digests), default=0) + 1, -1, dtype=np.int64)
+        for d in self.digests:
+            if d.date:
+                day_of[d.number] = place[d.date]
+        owner, numbers = columns.sightings()
+        days = day_of[np.minimum(numbers, len(day_of) - 1)]
+        seen = np.unique(owner[days >= 0] * max(len(dated), 1) + days[days >= 0])  # each (paper, day) once
+        rows, at = np.divmod(seen, max(len(dated), 1))
+        unread = np.ones(len(columns.ids), dtype=bool)
+        unread[columns.rows([pid for pid in touched if pid in columns.row_of])] = False
+        every = np.bincount(at, minlength=len(dated)).tolist()
+        fresh = np.bincount(at[unread[rows]], minlength=len(dated)).tolist()
+        per_day = Counter({day: n for day, n in zip(dated, every, strict=True) if n})
+        return per_day, Counter({day: n for day, n in zip(dated, fresh, strict=True) if n})
+
+    def sorted_by(self, ids: Sequence[str], key: str, *, reverse: bool) -> list[str]:
+        """These ids (those the library has) by a column: "newest seen", "paper date", "upvotes" or
+        "title"; ties keep the order given."""
+        columns = self.store.columns
+        arrays = columns.arrays
+        rows = columns.rows(ids)
+        present = np.flatnonzero(rows >= 0)
+        rows = rows[present]
+        if key == "newest seen":
+            keys = [-arrays["first_line"][rows], -arrays["first_num"][rows], arrays["date"][rows]]
+        elif key == "title":
+            keys = [np.array([fold_text(columns.title(row)) for row in rows.tolist()] or [""])[: len(rows)]]
+        else:
+            keys = [arrays["paper_date" if key == "paper date" else key][rows]]
+        order = descending(keys) if reverse else np.lexsort(keys)
+        return [ids[i] for i in present[order].tolist()]
 
     def describe(self, paper: Paper) -> dict[str, Any]:
         """Everything known about a paper, as plain data (for `--json`, exports and the TUI)."""
@@ -361,11 +415,18 @@ class Library:
 
     def first_seen(self) -> dict[str, str]:
         """When each paper was first imported (its earliest digest's import time, ISO, UTC)."""
-        imported = {d.number: d.imported_at for d in self.digests}
-        return {
-            pid: min((imported.get(n, "") for n, _ in paper.sightings), default="")
-            for pid, paper in self.papers.items()
-        }
+        columns = self.store.columns
+        owner, numbers = columns.sightings()
+        times = sorted({d.imported_at for d in self.digests} | {""})
+        place = {when: at for at, when in enumerate(times)}
+        rank = np.zeros(max((d.number for d in self.digests), default=0) + 1, dtype=np.int64)
+        for d in self.digests:
+            rank[d.number] = place[d.imported_at]
+        known = numbers < len(rank)
+        first = np.full(len(columns.ids), len(times), dtype=np.int64)
+        np.minimum.at(first, owner[known], rank[numbers[known]])
+        named = [*times, ""]
+        return {pid: named[at] for pid, at in zip(columns.ids, first.tolist(), strict=True)}
 
     def import_samples(self) -> ImportSummary:
         """The bundled Daily Papers digests, with fixed dates so every machine sees the same library."""
@@ -504,7 +565,12 @@ class Library:
                         index = self.rebuild_index()
                 notes = self._index_notes(index)
                 search = PaperSearch(
-                    index, self.papers, _LibraryFilters(self), order_columns=_newest_first_columns, seen_on=self.seen_on
+                    index,
+                    self.papers,
+                    _LibraryFilters(self),
+                    order_columns=_newest_first_columns,
+                    seen_on=self.seen_on,
+                    doc_columns=self.doc_columns,
                 )
                 search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
                 self._search = search
@@ -559,28 +625,55 @@ class Library:
         newer = set(range(count + 1, len(self.digests) + 1))
         if changed is not None and newer <= {number for p in changed for number, _ in p.sightings}:
             index.add_papers(changed)
-        else:
-            papers = list(self.papers.values())  # one copy: an import may be adding to the dict
-            later = [p for p in papers if p.sightings and max(p.sightings)[0] > count]
-            known = index.doc_ids.lookup(p.id for p in papers)
-            missing = [] if len(known) == len(papers) else [p for p in papers if p.id not in index.doc_of]
-            index.add_papers({p.id: p for p in [*later, *missing]}.values())
+        else:  # the columns say which papers came later or are missing; only those are read
+            columns = self.store.columns
+            ids = columns.ids[: len(columns.arrays["max_num"])]  # one length: an import may be adding rows
+            later = [ids[row] for row in np.flatnonzero(columns.arrays["max_num"] > count).tolist()]
+            known = index.doc_ids.lookup(ids)
+            missing = [] if len(known) == len(ids) else [pid for pid in ids if pid not in index.doc_of]
+            papers = self.papers
+            index.add_papers([papers[pid] for pid in dict.fromkeys([*later, *missing])])
         with contextlib.suppress(LibraryFileError):
             index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
+
+    def doc_columns(self, doc_ids: Sequence[str]) -> DocColumns:
+        """Per indexed document: whether the library has it, its dates and its place in the library's
+        order, from the columns (the engine reads no paper for them)."""
+        columns = self.store.columns
+        arrays = columns.arrays
+        rows = columns.rows(doc_ids)
+        known = rows >= 0
+        present = np.flatnonzero(known)
+        kept = rows[present]
+        dates = np.zeros(len(rows), dtype="U10")
+        dates[present] = arrays["date"][kept].astype("U10")
+        published = np.zeros(len(rows), dtype="U10")
+        published[present] = arrays["published"][kept].astype("U10")
+        lines, numbers = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+        lines[present] = -arrays["first_line"][kept]
+        numbers[present] = -arrays["first_num"][kept]
+        digest_dates = {d.number: d.date for d in self.digests if d.date}
+        repeats: dict[int, set[str]] = {}
+        for doc in present[arrays["sight_len"][kept] > 1].tolist():
+            row = int(rows[doc])
+            others = {digest_dates[n] for n in columns.numbers(row) if n in digest_dates} - {str(dates[doc])}
+            if others:
+                repeats[doc] = others
+        return DocColumns(known, dates, published, [lines, numbers, dates.copy()], repeats)
 
     def rebuild_index(self) -> SearchIndex:
         """Build the index over every paper and save it (seconds at 100,000 papers: run it in a worker)."""
         from .search_index import SearchIndex
 
         key = self.digest_key(len(self.digests))
-        papers = list(self.papers.values())  # one copy: an import may be adding to the dict
+        papers = self.store.iter_papers  # a segment at a time: bounded memory at a million papers
         index = None
         if self.digests:
             with contextlib.suppress(LibraryFileError):  # a cache: a full or read-only disk only costs speed
-                index = SearchIndex.build_into(papers, self.index_dir, key)
+                index = SearchIndex.build_into(papers(), self.index_dir, key)
         if index is None:
-            index = SearchIndex.build(papers)
+            index = SearchIndex.build(papers())
         notes = self._index_notes(index)
         if self._search is not None:
             self._search.replace_index(index)
@@ -596,9 +689,14 @@ class Library:
 
     def _papers_changed(self, ids: Iterable[str]) -> None:
         """Keep the index current after an import: new and enriched papers go into its delta."""
+        self.store.save_columns()
         self.topics.papers_changed()
+        wanted = self._recommender is not None or (self.recommend_dir / "vectors.json").exists()
+        indexed = self._search is not None or (self.index_dir / "index.json").exists()
+        if not wanted and not indexed:
+            return  # nothing derived to update: no paper is read back
         changed = [self.papers[i] for i in dict.fromkeys(ids) if i in self.papers]
-        if self._recommender is not None or (self.recommend_dir / "vectors.json").exists():
+        if wanted:
             # Only then: an import into a library that never asked For you loads no numpy for it.
             self.recommender.papers_changed(changed)
         with self._engine_lock:
@@ -665,8 +763,6 @@ class Library:
 
 def _newest_first_columns(papers: list[Paper]) -> list[Any]:
     """`_newest_first` as `np.lexsort` columns (least significant first), for sorting in one C call."""
-    import numpy as np
-
     firsts = [p.sightings[0] if p.sightings else (0, 0) for p in papers]
     lines = np.fromiter((-line for _, line in firsts), dtype=np.int64, count=len(papers))
     numbers = np.fromiter((-number for number, _ in firsts), dtype=np.int64, count=len(papers))

@@ -6,7 +6,6 @@ typing in the search bar combine by simply joining the two.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,14 +61,7 @@ def overview(library: Library, *, since: str | None = None) -> list[Scope]:
         unread = sum(1 for pid in topic.members if pid not in touched)
         query = f"topic:{quote(topic.name)}"
         scopes.append(Scope("topic", topic.key, topic.name, query, len(topic.members), unread, topic.trend))
-    per_day: Counter[str] = Counter()
-    unread_day: Counter[str] = Counter()
-    for paper in papers.values():
-        days = library.seen_on(paper) if len(paper.sightings) > 1 else (paper.date,)
-        for day in days:
-            per_day[day] += 1
-            if paper.id not in touched:
-                unread_day[day] += 1
+    per_day, unread_day = library.day_counts(touched)
     days = [day for day in sorted(per_day, reverse=True) if day]
     for day in days[:MAX_DAYS]:
         scopes.append(Scope("day", day, day, f"date:{day}", per_day[day], unread_day[day]))

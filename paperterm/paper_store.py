@@ -7,6 +7,10 @@ Layout under `<data dir>/library/`:
   segment's row for an id replaces an earlier one's.
 - `seg-NNNNNN.abstracts` — those papers' abstracts as UTF-8 text, which rows point
   into by offset; read through mmap only when an abstract is shown or indexed.
+- `columns.bin` — derived from the segments (see `paper_columns`): where each live row lies,
+  and what the list, sorts and counts need. Papers become `Paper` objects only when asked
+  for (`papers` is a read-only mapping that reads one row back with one `pread`), so opening
+  a library of a million papers makes none.
 
 An import writes one new segment and then the manifest, each atomically; a crash
 between the two leaves an orphan segment that no manifest names, and the library
@@ -16,23 +20,31 @@ state (lists, triage, notes) is not here: see `library_state`.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from loaders import PaperRecord, ParseResult, normalise_doi, normalise_title, paper_id
 
 from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
 from .heap import collector_paused
 from .paper import AbstractBlob, Digest, Paper
+from .paper_columns import PaperColumns, scan_segment, segment_stamp
 
 SCHEMA_VERSION = 1
 MANIFEST_KIND = "paperterm-library"
 SEGMENT_KIND = "paperterm-papers"
 MANIFEST_LAST_GOOD = "manifest.last-good.json"
 COMPACT_AFTER_SEGMENTS = 24
+COLUMNS_FILE = "columns.bin"
+PAPERS_CACHED = 2048  # papers kept as objects once read (the rows on screen, the pane, a search's head)
 
 
 @dataclass(slots=True)
@@ -59,6 +71,49 @@ class MergeReport:
     digests_known: list[str] = field(default_factory=list)
 
 
+class PaperMap(Mapping[str, Paper]):
+    """The library's papers by id, each made a `Paper` only when asked for.
+
+    Membership, length and the ids come from the columns; `store[pid]` reads one row back.
+    `values()` and `items()` read the segments whole, for the few callers that need every
+    paper (a full index or vector build, compaction).
+    """
+
+    def __init__(self, store: PaperStore) -> None:
+        self._store = store
+
+    def __getitem__(self, pid: str) -> Paper:
+        return self._store.paper(pid)
+
+    def __setitem__(self, pid: str, paper: Paper) -> None:
+        """Hold a paper in memory only (a benchmark's made-up papers): never written, and gone when
+        the library is next opened. Imports go through `PaperStore.commit`."""
+        self._store._fresh[pid] = paper
+
+    def __contains__(self, pid: object) -> bool:
+        store = self._store
+        return pid in store._fresh or pid in store.columns.row_of
+
+    def __iter__(self) -> Iterator[str]:
+        store = self._store
+        ids = store.columns.ids
+        count = len(ids)
+        yield from ids[:count]
+        row_of = store.columns.row_of
+        yield from [pid for pid in list(store._fresh) if pid not in row_of]
+
+    def __len__(self) -> int:
+        store = self._store
+        row_of = store.columns.row_of
+        return len(row_of) + sum(1 for pid in list(store._fresh) if pid not in row_of)
+
+    def values(self) -> list[Paper]:  # type: ignore[override]
+        return self._store.every_paper()
+
+    def items(self) -> list[tuple[str, Paper]]:  # type: ignore[override]
+        return [(p.id, p) for p in self._store.every_paper()]
+
+
 class PaperStore:
     """Papers and digests on disk, with an in-memory view kept current by `refresh`."""
 
@@ -68,7 +123,16 @@ class PaperStore:
         self.manifest_path = root / "manifest.json"
         self.lock_path = root.parent / ".lock"
         self.backups = root.parent / "backups"
-        self.papers: dict[str, Paper] = {}
+        self.columns_path = root / COLUMNS_FILE
+        self.columns = PaperColumns()
+        self.papers = PaperMap(self)
+        self._fresh: dict[str, Paper] = {}  # papers the import in progress made or changed, not yet in a segment
+        self._cache: OrderedDict[str, Paper] = OrderedDict()
+        self._files: dict[str, tuple[int, AbstractBlob]] = {}  # segment → its open rows file and abstracts
+        self._columns_lock = threading.RLock()
+        self._columns_dirty = False
+        self._aliases_ready = False
+        self.last_changed: list[str] = []  # the ids `refresh` found new or rewritten
         self.digests: list[Digest] = []
         self._by_sha: dict[str, Digest] = {}
         self._segments: list[str] = []
@@ -89,10 +153,8 @@ class PaperStore:
     def load(self) -> None:
         """Read the manifest and every segment it names. A missing library is an empty one."""
         manifest = self._read_manifest()
-        self.papers = {}
-        self._segments = []
         self._set_digests(manifest)
-        self._load_segments(manifest["segments"])
+        self._open_columns(manifest["segments"])
 
     def _manifest_stamp(self) -> tuple[int, int] | None:
         try:
@@ -112,11 +174,11 @@ class PaperStore:
             return False
         self._set_digests(manifest)
         if segments[: len(self._segments)] == self._segments:
-            self._load_segments(segments[len(self._segments) :])
+            self.last_changed = self._load_segments(segments[len(self._segments) :])
         else:  # compacted elsewhere: start over
-            self.papers = {}
-            self._segments = []
-            self._load_segments(segments)
+            before = self.columns.row_of
+            self._open_columns(segments)
+            self.last_changed = [pid for pid in self.columns.ids if pid not in before]
         return True
 
     def _read_manifest(self) -> dict[str, Any]:
@@ -153,35 +215,225 @@ class PaperStore:
         self.digests = [Digest.from_json(raw) for raw in manifest["digests"]]
         self._by_sha = {d.sha256: d for d in self.digests}
 
-    def _load_segments(self, names: list[str]) -> None:
-        with collector_paused():
-            self._read_segments(names)
+    def _open_columns(self, names: list[str]) -> None:
+        """The columns for these segments: the saved file when it was built from exactly them (or
+        from the first of them: only the rest are read), else built from the segments."""
+        try:
+            stamp = segment_stamp(self.root, names)
+        except OSError as exc:
+            missing = next((n for n in names if not (self.root / n).exists()), names[0] if names else "")
+            raise self._refused(self.root / missing, f"cannot be read ({exc.strerror})") from None
+        saved = PaperColumns.load(self.columns_path) if names else None
+        columns, todo = PaperColumns(), list(names)
+        if saved is not None:
+            kept = saved[1].get("segments")
+            prefix = isinstance(kept, list) and kept and stamp[: len(kept)] == kept
+            if prefix and saved[0].segments == names[: len(kept)]:
+                columns, todo = saved[0], names[len(kept) :]
+        with self._columns_lock:
+            self.columns = columns
+            self._segments = [n for n in names if n not in todo]
+            self._forget_papers()
+        self._load_segments(todo)
+        if todo:
+            self.save_columns()
 
-    def _read_segments(self, names: list[str]) -> None:
-        papers = self.papers
-        for name in names:
+    def _forget_papers(self) -> None:
+        """Drop what was read from the segments before (they may be gone): read again when asked."""
+        self._cache.clear()
+        self._fresh.clear()
+        self._files.clear()
+        self._aliases_ready = False
+        for aliases in (self._arxiv_alias, self._doi_alias, self._pmid_alias, self._title_alias):
+            aliases.clear()
+        self._ambiguous.clear()
+        self._loose_alias = None
+
+    def _load_segments(self, names: list[str]) -> list[str]:
+        """Read these segments into the columns (their papers are not kept); the ids they hold."""
+        changed: list[str] = []
+        with collector_paused():
+            for name in names:
+                path = self.root / name
+                try:
+                    payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
+                    blob = AbstractBlob(path.with_suffix(".abstracts"))
+                    if len(blob) != payload["abstract_bytes"]:
+                        raise ValueError("its abstracts file has the wrong size")
+                    changed += self._take_in(name, payload["rows"], blob)
+                except OSError as exc:
+                    raise self._refused(path, f"cannot be read ({exc.strerror})") from None
+                except (KeyError, TypeError, ValueError, IndexError) as exc:
+                    raise self._refused(path, f"is damaged ({exc})") from None
+                except LibraryFileError as exc:
+                    raise self._refused(path, exc.problem, exc.advice) from None
+                self._segments.append(name)
+        return changed
+
+    def _take_in(self, name: str, rows: list[Any], blob: AbstractBlob, pending: Digest | None = None) -> list[str]:
+        """One segment's rows into the columns; the papers they replace are read again when asked."""
+        dates = {d.number: d.date or "" for d in self.digests}
+        if pending is not None:
+            dates[pending.number] = pending.date or ""
+        scanned = scan_segment(self.root / name, rows, dates, blob)
+        with self._columns_lock:
+            ids = self.columns.apply(name, scanned)
+            for pid in ids:
+                self._cache.pop(pid, None)
+                self._fresh.pop(pid, None)
+            self._columns_dirty = True
+        if self._aliases_ready:
+            row_of, title_ids = self.columns.row_of, self.columns.arrays["title_id"]
+            for item in scanned:
+                self._remember_ids(item.id, item.arxiv, item.doi, item.pmid, title_ids[row_of[item.id]].decode())
+        if self._loose_alias is not None:
+            for item in scanned:
+                self._add_loose(self._loose_alias, item.title, item.id)
+        return ids
+
+    def save_columns(self) -> None:
+        """Write the columns for the segments the manifest names (a cache: a full disk only costs speed)."""
+        with self._columns_lock:
+            if not self._columns_dirty or self.columns.segments != self._segments:
+                return
+            try:
+                self.columns.save(self.columns_path, {"segments": segment_stamp(self.root, self._segments)})
+            except (LibraryFileError, OSError):
+                return
+            self._columns_dirty = False
+
+    # -- papers, read when asked for -----------------------------------------------------
+
+    def paper(self, pid: str) -> Paper:
+        """The paper with this id, read from its segment (KeyError when the library lacks it)."""
+        found = self._fresh.get(pid)
+        if found is not None:
+            return found
+        with self._columns_lock:
+            cached = self._cache.get(pid)
+            if cached is not None:
+                self._cache.move_to_end(pid)
+                return cached
+            row = self.columns.row_of[pid]
+            paper = self._read_row(row)
+            if paper.id != pid:  # the columns do not describe the segments: never trusted, rebuilt
+                self._rebuild_columns()
+                paper = self._read_row(self.columns.row_of[pid])
+            self._cache[pid] = paper
+            if len(self._cache) > PAPERS_CACHED:
+                self._cache.popitem(last=False)
+            return paper
+
+    def _read_row(self, row: int) -> Paper:
+        columns = self.columns
+        arrays = columns.arrays
+        name = columns.segments[int(arrays["seg"][row])]
+        fd, blob = self._segment_files(name)
+        start, end = int(arrays["start"][row]), int(arrays["end"][row])
+        try:
+            if start >= 0:
+                raw = orjson.loads(os.pread(fd, end - start, start))
+            else:  # a segment not laid out as orjson writes it: read whole, the row by its index
+                raw = read_json(self.root / name, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)["rows"][end]
+            paper = Paper.from_row(raw, blob)
+        except (orjson.JSONDecodeError, LibraryFileError, KeyError, TypeError, ValueError, IndexError):
+            return Paper("", "")  # not the row asked for: the caller rebuilds the columns
+        paper.date = columns.text("date", row)
+        return paper
+
+    def _segment_files(self, name: str) -> tuple[int, AbstractBlob]:
+        found = self._files.get(name)
+        if found is None:
+            path = self.root / name
+            try:
+                found = (os.open(path, os.O_RDONLY), AbstractBlob(path.with_suffix(".abstracts")))
+            except OSError as exc:
+                raise self._refused(path, f"cannot be read ({exc.strerror})") from None
+            self._files[name] = found
+        return found
+
+    def _rebuild_columns(self) -> None:
+        self.columns_path.unlink(missing_ok=True)
+        self._open_columns(list(self._segments))
+
+    def every_paper(self) -> list[Paper]:
+        """Every paper as an object, in the library's order (the columns' rows)."""
+        columns = self.columns
+        found: list[Paper | None] = [None] * len(columns.ids)
+        with collector_paused():
+            for row, paper in self._stream(columns):
+                found[row] = paper
+        row_of = columns.row_of
+        extra = [p for pid, p in list(self._fresh.items()) if pid not in row_of]
+        return [p for p in found if p is not None] + extra
+
+    def iter_papers(self) -> Iterator[Paper]:
+        """Every paper, a segment at a time (a full index build at a million papers holds one
+        segment's papers, not the library's), in the order of the segments."""
+        for _, paper in self._stream(self.columns):
+            yield paper
+
+    def _stream(self, columns: PaperColumns) -> Iterator[tuple[int, Paper]]:
+        """(row, paper) for every live row of these columns, read segment by segment. The arrays
+        are replaced, never changed, by an import, so this reads a consistent set without a lock."""
+        count = len(columns.arrays["seg"])
+        seg_of, row_of = columns.arrays["seg"], columns.row_of
+        for number, name in enumerate(list(columns.segments)):
             path = self.root / name
             try:
                 payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
-                blob = AbstractBlob(path.with_suffix(".abstracts"))
-                if len(blob) != payload["abstract_bytes"]:
-                    raise ValueError("its abstracts file has the wrong size")
-                for row in payload["rows"]:
-                    paper = Paper.from_row(row, blob)
-                    papers[paper.id] = paper
+                _, blob = self._segment_files(name)
+                rows = payload["rows"]
             except OSError as exc:
                 raise self._refused(path, f"cannot be read ({exc.strerror})") from None
-            except (KeyError, TypeError, ValueError, IndexError) as exc:
+            except (KeyError, TypeError) as exc:
                 raise self._refused(path, f"is damaged ({exc})") from None
-            except LibraryFileError as exc:
-                raise self._refused(path, exc.problem, exc.advice) from None
-            self._segments.append(name)
-        self._loose_alias = None  # papers came from disk: rebuilt when next needed
-        dates = {d.number: d.date or "" for d in self.digests}
-        for paper in papers.values():
-            paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
-            if paper.id[:2] != "t:":
-                self._remember_aliases(paper, paper_id(paper.title, None))
+            del payload
+            for raw in rows:
+                row = row_of.get(raw[0])
+                if row is not None and row < count and seg_of[row] == number:
+                    fresh = self._fresh.get(raw[0])
+                    if fresh is not None:
+                        yield row, fresh
+                        continue
+                    paper = Paper.from_row(raw, blob)
+                    paper.date = columns.text("date", row)
+                    yield row, paper
+
+    def date_of(self, pid: str) -> str:
+        """The day a paper was first seen in a digest ("" when unknown), without reading the paper."""
+        fresh = self._fresh.get(pid)
+        if fresh is not None:
+            return fresh.date
+        row = self.columns.row_of.get(pid)
+        return self.columns.text("date", row) if row is not None else ""
+
+    def _aliases(self) -> None:
+        """The arXiv, DOI, PMID and title indexes, made from the columns when first needed (an import,
+        a lookup by another id), so opening the library never pays for them."""
+        if self._aliases_ready:
+            return
+        with self._columns_lock:
+            columns = self.columns
+            arxiv, title_ids = columns.arrays["arxiv"].tolist(), columns.arrays["title_id"].tolist()
+            for row, pid in enumerate(columns.ids):
+                self._remember_ids(pid, arxiv[row].decode(), "", "", title_ids[row].decode())
+            for key, aliases in ((columns.doi, self._doi_alias), (columns.pmid, self._pmid_alias)):
+                for value, pid in key.items():
+                    aliases.setdefault(value, pid)
+            self._aliases_ready = True
+
+    def _remember_ids(self, pid: str, arxiv: str, doi: str, pmid: str, title_id: str) -> None:
+        if arxiv:
+            self._arxiv_alias[arxiv] = pid
+        if doi:
+            self._doi_alias.setdefault(doi, pid)
+        if pmid:
+            self._pmid_alias.setdefault(pmid, pid)
+        if pid[:2] != "t:" and pid != title_id:
+            claimed = self._title_alias.setdefault(title_id, pid)
+            if claimed != pid and claimed in self.papers:
+                self._ambiguous.add(title_id)
 
     def digest(self, number: int) -> Digest | None:
         if 1 <= number <= len(self.digests):
@@ -191,11 +443,13 @@ class PaperStore:
         return next((d for d in self.digests if d.number == number), None)
 
     def by_arxiv(self, arxiv_id: str) -> Paper | None:
+        self._aliases()
         pid = self._arxiv_alias.get(arxiv_id)
         return self.papers.get(pid) if pid is not None else None
 
     def by_alias(self, ref: str) -> Paper | None:
         """A paper known here by another id: its title id, arXiv id, DOI (`10.…` or `doi:10.…`) or PMID."""
+        self._aliases()
         doi = normalise_doi(ref)
         pid = (
             self._title_alias.get(ref)
@@ -215,6 +469,7 @@ class PaperStore:
         report = MergeReport()
         with file_lock(self.lock_path):
             self.refresh()
+            self._aliases()
             self._enriched.clear()
             self._title_merged.clear()
             changed: dict[str, Paper] = {}
@@ -266,11 +521,12 @@ class PaperStore:
                 extra=_record_extra(record),
                 date=digest.date or "",
             )
-            self.papers[paper.id] = paper
+            self._fresh[paper.id] = paper
             self._remember_aliases(paper, title_id)
             return paper, True
         if any(n == digest.number for n, _ in existing.sightings):
             return None, False  # the same paper twice in one digest
+        self._fresh[existing.id] = existing  # changed: held until its segment is written
         existing.sightings.append(sighting)
         if _enrich(existing, record):
             self._enriched.add(existing.id)
@@ -297,6 +553,7 @@ class PaperStore:
             if item.sha256 in self._by_sha:
                 report.digests_known.append(item.name)
                 return report, None
+            self._aliases()
             self._enriched.clear()
             self._title_merged.clear()
             number = (self.digests[-1].number + 1) if self.digests else 1
@@ -314,7 +571,7 @@ class PaperStore:
                     changed[paper.id] = paper
                     (report.new_ids if is_new else report.known_ids).append(paper.id)
                 if changed:
-                    name = self._write_segment(list(changed.values()), segments)
+                    name = self._write_segment(list(changed.values()), segments, pending)
                     segments.append(name)
             fresh = set(report.new_ids)
             report.merged_ids = [pid for pid in self._enriched if pid not in fresh]
@@ -353,9 +610,13 @@ class PaperStore:
 
     def _loose_index(self) -> dict[str, str]:
         if self._loose_alias is None:
-            self._loose_alias = {}
-            for paper in self.papers.values():
-                self._add_loose(self._loose_alias, paper.title, paper.id)
+            loose: dict[str, str] = {}
+            columns = self.columns
+            for row, pid in enumerate(columns.ids):
+                self._add_loose(loose, columns.title(row), pid)
+            for pid, paper in list(self._fresh.items()):
+                self._add_loose(loose, paper.title, pid)
+            self._loose_alias = loose
         return self._loose_alias
 
     def _find(self, record: PaperRecord, title_id: str) -> tuple[Paper | None, bool]:
@@ -396,8 +657,9 @@ class PaperStore:
         self._write_manifest()
         self._stamp = self._manifest_stamp()
 
-    def _write_segment(self, papers: list[Paper], names: list[str] | None = None) -> str:
-        """Abstracts first, then the rows that point into them; the manifest names neither yet."""
+    def _write_segment(self, papers: list[Paper], names: list[str] | None = None, pending: Digest | None = None) -> str:
+        """Abstracts first, then the rows that point into them; the manifest names neither yet.
+        The columns take the rows in at once, and the papers are dropped: read back when asked."""
         name = f"seg-{_next_segment_number(self._segments if names is None else names):06d}.json"
         blob = bytearray()
         rows = [p.to_row(blob) for p in papers]
@@ -415,12 +677,18 @@ class PaperStore:
         fresh = AbstractBlob(path.with_suffix(".abstracts"))
         for paper, row in zip(papers, rows, strict=True):
             paper._abstract, paper._blob, paper._span = None, fresh, (row[2][0], row[2][1])
+        self._take_in(name, rows, fresh, pending)
         return name
 
     def _compact(self) -> None:
         """Rewrite the whole cache as one segment; old segments go only after the manifest names the new."""
         old = list(self._segments)
-        name = self._write_segment(list(self.papers.values()))
+        papers = self.every_paper()
+        with self._columns_lock:
+            self.columns = PaperColumns()  # the new segment holds every row
+            self._cache.clear()
+        name = self._write_segment(papers)
+        self._files = {n: f for n, f in self._files.items() if n == name}
         self._segments = [name]
         self._write_manifest()
         self._stamp = self._manifest_stamp()

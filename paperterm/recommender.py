@@ -80,7 +80,7 @@ class Recommender:
             return None
         papers = self.library.papers
         stale = {p.id: p for p in refresh or []}
-        stale.update((pid, p) for pid, p in papers.items() if pid not in vectors.doc_of)
+        stale.update((pid, papers[pid]) for pid in list(papers) if pid not in vectors.doc_of)
         if stale:
             vectors.add_papers(stale.values())
         if vectors.needs_rebuild():

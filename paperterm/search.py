@@ -19,6 +19,7 @@ import numpy as np
 
 from .heap import collector_paused
 from .paper import Paper
+from .paper_columns import DocColumns
 from .search_index import FIELDS, REPEATED, SearchIndex
 from .search_query import Clause, FilterSource, Query, parse_query
 from .text_tokens import QUERY_STOPWORDS, fold_text, spans, words
@@ -147,15 +148,18 @@ class PaperSearch:
         filters: FilterSource,
         order_columns: Callable[[list[Paper]], list[np.ndarray]] = lambda ps: [np.array([p.date for p in ps])],
         seen_on: Callable[[Paper], set[str]] = lambda p: {p.date},
+        doc_columns: Callable[[list[str]], DocColumns] | None = None,
     ) -> None:
         """`order_columns` gives the library's order (newest last) as `np.lexsort` keys, least
         significant first: ties in rank keep the library's order. `seen_on` gives every digest
-        date a paper appeared on, for `date:` filters."""
+        date a paper appeared on, for `date:` filters. `doc_columns`, when given, supplies all of
+        that per document from the library's columns instead, so no paper is read for it."""
         self.index = index
         self.papers = papers
         self.filters = filters
         self.order_columns = order_columns
         self.seen_on = seen_on
+        self.doc_columns = doc_columns
         self._repeats: dict[int, set[str]] = {}  # doc → its other digest dates (few papers have any)
         self._dates: np.ndarray | None = None
         self._published: np.ndarray | None = None  # per document: the paper's own date, for `published:`
@@ -208,6 +212,12 @@ class PaperSearch:
         return self._dates, self._recency, self._known
 
     def _make_doc_dates(self) -> None:
+        if self.doc_columns is not None:
+            columns = self.doc_columns(self.index.doc_ids)
+            self._known, self._dates, self._published = columns.known, columns.dates, columns.published
+            self._repeats, self._columns = columns.repeats, columns.order_columns
+            self._rank()
+            return
         papers = self.papers
         docs = [papers.get(pid) for pid in self.index.doc_ids]
         self._known = np.fromiter((p is not None for p in docs), dtype=bool, count=len(docs))
@@ -479,6 +489,8 @@ class PaperSearch:
                     part[doc] = True
             mask &= part
         if query.published:
+            if (self._published is None or len(self._published) != size) and self.doc_columns is not None:
+                self._published = self.doc_columns(self.index.doc_ids).published
             if self._published is None or len(self._published) != size:
                 docs = [self.papers.get(pid) for pid in self.index.doc_ids]
                 self._published = np.array([p.published if p is not None else "" for p in docs], dtype="U10")

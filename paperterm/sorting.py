@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .text_tokens import fold_text
-
 if TYPE_CHECKING:
     from .library import Library
     from .paper import Paper
@@ -44,20 +42,14 @@ def upvotes(paper: Paper) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
-def _by(key: Callable[[Paper], object], *, reverse: bool) -> Arrange:
+def _by(column: str, *, reverse: bool) -> Arrange:
+    """Sorted by one of the library's columns (`Library.sorted_by`: no paper is read). Stable: ties
+    keep the order they came in (newest seen, or the search's ranking)."""
+
     def arrange(library: Library, ids: list[str]) -> list[str]:
-        papers = library.papers
-        present = [pid for pid in ids if pid in papers]
-        # Stable: ties keep the order they came in (newest seen, or the search's ranking).
-        return sorted(present, key=lambda pid: key(papers[pid]), reverse=reverse)  # type: ignore[arg-type]
+        return library.sorted_by(ids, column, reverse=reverse)
 
     return arrange
-
-
-def _newest_seen(paper: Paper) -> tuple[str, int, int]:
-    """The day it was first seen, then digest order, then line order (use with reverse=True)."""
-    number, line = paper.sightings[0] if paper.sightings else (0, 0)
-    return (paper.date, -number, -line)
 
 
 ORDERS: dict[str, Order] = {}
@@ -69,10 +61,10 @@ def register_order(order: Order) -> None:
 
 
 register_order(Order(RELEVANCE, lambda _library, ids: ids, needs_search=True))
-register_order(Order(NEWEST, _by(_newest_seen, reverse=True)))
-register_order(Order("paper date", _by(paper_date, reverse=True)))
-register_order(Order("upvotes", _by(upvotes, reverse=True)))
-register_order(Order("title", _by(lambda p: fold_text(p.title), reverse=False)))
+register_order(Order(NEWEST, _by(NEWEST, reverse=True)))  # the day first seen, then digest and line order
+register_order(Order("paper date", _by("paper date", reverse=True)))  # as `paper_date`
+register_order(Order("upvotes", _by("upvotes", reverse=True)))  # as `upvotes`
+register_order(Order("title", _by("title", reverse=False)))  # folded (case and accents aside)
 
 
 def _for_you(library: Library, ids: list[str]) -> list[str]:

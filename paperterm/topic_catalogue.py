@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .atomic_io import LibraryFileError, read_json, write_json
 from .errors import BadAction
 from .heap import collector_paused
@@ -198,18 +200,20 @@ class TopicCatalogue:
                 if self._auto_key == key:
                     self._stale = True
                     return
-            papers = list(library.papers.values())  # one copy: an import may be adding to the dict
             since = self._valid_for()
-            growth = len(papers) - self._discovered_papers
+            growth = len(library.papers) - self._discovered_papers
             if (
                 since is not None
                 and self._auto is not None
                 and self._discovered_papers > SAMPLE_PAPERS
                 and growth <= REDISCOVER_GROWTH * self._discovered_papers
             ):
-                self._place([p for p in papers if p.sightings and max(p.sightings)[0] > since])
+                # Only the papers seen since are read (the columns say which), not the library.
+                columns = library.store.columns
+                rows = np.flatnonzero(columns.arrays["max_num"] > since).tolist()
+                self._place([library.papers[columns.ids[row]] for row in rows])
             else:
-                self._discover(papers)
+                self._discover(list(library.papers.values()))
             self._auto_key = key
             self._stale = True
             if library.digests:
@@ -357,7 +361,6 @@ class TopicCatalogue:
         self._stale = False
         auto_topics = self._auto or []
         prefs = library.state.topics
-        papers = library.papers
         dates = sorted({d.date for d in library.digests if d.date})[-TREND_DAYS:]
         members: dict[str, frozenset[str]] = {t.key: t.members for t in auto_topics}
         for key, pref in prefs.items():
@@ -371,7 +374,7 @@ class TopicCatalogue:
             name = pref.name if pref is not None and pref.name else topic.name
             ids = members[topic.key]
             pinned = bool(pref and pref.pinned)
-            days = trend(ids, papers, dates)
+            days = trend(ids, library.store.date_of, dates)
             result.append(Topic(topic.key, name, ids, "auto", "", days, pinned, topic.broad, forms=topic.forms))
         # A user rule may name topics: each runs after those it names, and sees the topics made so
         # far (`_composing`); a rule that leads back to itself is never run (`problems`).
@@ -385,7 +388,8 @@ class TopicCatalogue:
                     ids = frozenset(library.search(pref.rule).ids)
                 except QueryError:
                     ids = frozenset()
-                result.append(Topic(key, pref.name, ids, "user", pref.rule, trend(ids, papers, dates), pref.pinned))
+                days = trend(ids, library.store.date_of, dates)
+                result.append(Topic(key, pref.name, ids, "user", pref.rule, days, pref.pinned))
         finally:
             self._composing = None
         result.sort(key=lambda t: (not t.pinned, t.kind != "user", t.broad, -len(t.members), t.name.casefold()))

@@ -449,12 +449,13 @@ def _broad_topics(papers: list[Paper], covered: set[str], taken: set[Key], total
     return chosen
 
 
-def trend(members: Iterable[str], papers: dict[str, Paper], dates: list[str]) -> tuple[int, ...]:
-    """Papers per digest date (the last `len(dates)` dates), for the sidebar's sparkline."""
+def trend(members: Iterable[str], date_of: Callable[[str], str], dates: list[str]) -> tuple[int, ...]:
+    """Papers per digest date (the last `len(dates)` dates), for the sidebar's sparkline; `date_of`
+    gives a paper's first-seen day ("" if unknown) without reading the paper."""
     index = {d: i for i, d in enumerate(dates)}
     counts = [0] * len(dates)
     for pid in members:
-        paper = papers.get(pid)
-        if paper is not None and paper.date in index:
-            counts[index[paper.date]] += 1
+        at = index.get(date_of(pid))
+        if at is not None:
+            counts[at] += 1
     return tuple(counts)

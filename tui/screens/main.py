@@ -7,6 +7,7 @@ given their data when the worker is done.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 ALL = Scope("all", "all", "All", "", 0, 0)
 NARROW_BELOW = 110
+FIRST_ANSWER_WAIT = 5.0  # seconds For you and topics wait, at launch, for the first results to show
+FOR_YOU_WARM_LIMIT = 200_000  # above this, For you's vectors are built when first asked for, not at launch
 WIDE_FROM = 180
 DETAIL_DELAY = 0.05  # seconds the cursor rests before the paper pane is redrawn
 
@@ -130,6 +133,7 @@ class MainScreen(Screen[None]):
         self.rows: LibraryRows | None = None
         self.index_ready = False
         self.topics_ready = False
+        self._answered = threading.Event()  # the first results are on screen (see `prepare_index`)
         self._last_highlighted: str | None = None
         self._detail_timer: Timer | None = None
         self._restore: str | None = None  # the paper the cursor was on at the last quit
@@ -166,7 +170,7 @@ class MainScreen(Screen[None]):
         self._restore_view()
         self.rows = LibraryRows(self.library)
         self.rows.refresh_marks()
-        ids = [p.id for p in self.library.papers_sorted()]
+        ids = self.library.ids_sorted()
         papers = self.query_one(PaperList)
         papers.loading = False
         papers.set_rows(ids, self.rows, empty="The library is empty: press i to import a digest.")
@@ -181,6 +185,9 @@ class MainScreen(Screen[None]):
         library = self.library
         library.search_engine()
         self.app.call_from_thread(self._index_done)
+        # The first results before the rest: For you's vectors and the topics would compete with
+        # that search for the interpreter, and at launch the search is what the user waits for.
+        self._answered.wait(FIRST_ANSWER_WAIT)
         self.app.call_from_thread(self.warm_for_you)
         topics = library.topics.all()
         topic_of: dict[str, str] = {}
@@ -192,7 +199,10 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="vectors")
     def warm_for_you(self) -> None:
         """Load (or build, once) the vectors behind For you and related papers, off the UI thread."""
-        self.library.recommender.vectors()
+        library = self.library
+        if len(library.papers) > FOR_YOU_WARM_LIMIT and not (library.recommend_dir / "vectors.json").exists():
+            return  # building them reads every paper: in a library this large, only once For you is used
+        library.recommender.vectors()
         self.app.call_from_thread(self._for_you_ready)
 
     def _for_you_ready(self) -> None:
@@ -366,6 +376,7 @@ class MainScreen(Screen[None]):
         if results.query.published:
             parts.append("published: filters the paper's own date")
         self._set_status(" · ".join(parts))
+        self._answered.set()
         self.query_one("#list-status", Label).set_class(bool(results.query.dates or results.query.published), "-notes")
         self.show_detail(papers.current)
 

@@ -1,0 +1,343 @@
+"""Per-paper columns beside the segments, so a library opens without a Python object per paper.
+
+The JSON segments stay the canonical cache. This is derived from them: for every live row,
+where it sits in its segment (so one paper is read back with one `pread`), and the few
+values the list, the sorts, counts, date filters and the engine's recency need, as numpy
+arrays. Saved as one file, `library/columns.bin`: a JSON header (schema version, kind, the
+stamp of the segments and digests it was built from, where each array lies) followed by the
+arrays, written temp + fsync + `os.replace`. A file whose stamp differs from the manifest's
+segments is never trusted: rebuilt from the segments (only the new ones when it covers a
+prefix of them), and a damaged one is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from loaders import paper_id
+
+from .atomic_io import write_bytes
+from .paper import AbstractBlob, Paper
+
+SCHEMA_VERSION = 1
+KIND = "paperterm-columns"
+MAGIC = b"PTCOLS1\n"
+ALIGN = 64
+# (name, dtype) of the fixed-width columns, one value per row.
+NUMERIC = (
+    ("seg", np.int32),  # the segment's position in `segments`
+    ("start", np.int64),  # the row's bytes in its segment file; -1: read the segment whole (row index in `end`)
+    ("end", np.int64),
+    ("first_num", np.int32),  # the first sighting: newest-seen order's tie breaks
+    ("first_line", np.int32),
+    ("max_num", np.int32),  # the latest digest it was seen in: what a saved index or topic lacks
+    ("upvotes", np.int32),  # -1 when the digest gave none
+    ("title_start", np.int64),  # into `titles`; a replaced row points past the old bytes
+    ("title_len", np.int32),
+    ("sight_start", np.int64),  # into `sight_nums`: every digest it was seen in
+    ("sight_len", np.int32),
+)
+TEXT = ("date", "sort_date", "published", "paper_date", "arxiv", "title_id")  # short ASCII-ish strings, fixed width
+
+
+def segment_stamp(root: Path, names: Sequence[str]) -> list[list[Any]]:
+    """What a segment list looks like on disk (rows and abstracts files): a rewritten or damaged
+    segment changes a size or an mtime."""
+    stamp: list[list[Any]] = []
+    for name in names:
+        rows, abstracts = (root / name).stat(), (root / name).with_suffix(".abstracts").stat()
+        stamp.append([name, rows.st_size, rows.st_mtime_ns, abstracts.st_size, abstracts.st_mtime_ns])
+    return stamp
+
+
+@dataclass(slots=True)
+class ScannedRow:
+    """One live row of a segment, with the values the columns keep."""
+
+    id: str
+    start: int
+    end: int
+    title: str
+    title_id: str
+    arxiv: str
+    date: str
+    sort_date: str
+    published: str
+    paper_date: str
+    first: tuple[int, int]
+    numbers: list[int]
+    upvotes: int
+    doi: str
+    pmid: str
+
+
+def scan_segment(path: Path, rows: list[Any], dates: dict[int, str], blob: AbstractBlob) -> list[ScannedRow]:
+    """The columns' values for a segment's rows (already parsed), and where each row's bytes are.
+
+    Segments are written by orjson, so a row dumped again is byte for byte what the file holds;
+    where that fails (a file written otherwise) the row is found by its index instead.
+    """
+    data = path.read_bytes()
+    pos = data.find(b'"rows":')
+    pos = data.find(b"[", pos) + 1 if pos >= 0 else -1
+    found: list[ScannedRow] = []
+    for number, row in enumerate(rows):
+        start, end = -1, number
+        if pos > 0:
+            while pos < len(data) and data[pos] in b" \t\r\n,":
+                pos += 1
+            dumped = orjson.dumps(row)
+            if data.startswith(dumped, pos):
+                start, end = pos, pos + len(dumped)
+                pos = end
+            else:
+                pos = -1
+        paper = Paper.from_row(row, blob)
+        paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
+        extra = paper.extra or {}
+        votes = extra.get("upvotes")
+        found.append(
+            ScannedRow(
+                id=paper.id,
+                start=start,
+                end=end,
+                title=paper.title,
+                title_id=paper_id(paper.title, None),
+                arxiv=paper.arxiv_id or "",
+                date=paper.date,
+                sort_date=paper.sort_date,
+                published=paper.published,
+                paper_date=paper.published or paper.date,
+                first=paper.sightings[0] if paper.sightings else (0, 0),
+                numbers=[n for n, _ in paper.sightings],
+                upvotes=votes if isinstance(votes, int) and not isinstance(votes, bool) else -1,
+                doi=str(extra.get("doi") or ""),
+                pmid=str(extra.get("pmid") or ""),
+            )
+        )
+    return found
+
+
+class PaperColumns:
+    """The library's papers as columns: row r is `ids[r]`, in the order papers were first imported."""
+
+    def __init__(self) -> None:
+        self.segments: list[str] = []
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.arrays: dict[str, np.ndarray] = {name: np.zeros(0, dtype=dtype) for name, dtype in NUMERIC}
+        for name in TEXT:
+            self.arrays[name] = np.zeros(0, dtype="S1")
+        self.titles = np.zeros(0, dtype=np.uint8)  # UTF-8, mapped from the file: read a title at a time
+        self.sight_nums = np.zeros(0, dtype=np.int32)
+        self.doi: dict[str, str] = {}  # DOI → the first paper that named it
+        self.pmid: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- values of one row ----------------------------------------------------------
+
+    def title(self, row: int) -> str:
+        start = int(self.arrays["title_start"][row])
+        return self.titles[start : start + int(self.arrays["title_len"][row])].tobytes().decode("utf-8")
+
+    def numbers(self, row: int) -> list[int]:
+        start = int(self.arrays["sight_start"][row])
+        return self.sight_nums[start : start + int(self.arrays["sight_len"][row])].tolist()
+
+    def text(self, name: str, row: int) -> str:
+        return self.arrays[name][row].decode("utf-8")
+
+    def sightings(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live sighting as (row, digest number), flat: for filters over where papers were seen."""
+        lengths = self.arrays["sight_len"].astype(np.int64)
+        owner = np.repeat(np.arange(len(lengths)), lengths)
+        within = np.arange(len(owner)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return owner, self.sight_nums[np.repeat(self.arrays["sight_start"], lengths) + within]
+
+    def rows_seen_in(self, numbers: Iterable[int]) -> np.ndarray:
+        """Rows of papers seen in any of these digests."""
+        owner, nums = self.sightings()
+        return np.unique(owner[np.isin(nums, np.fromiter(numbers, dtype=np.int32))])
+
+    def rows(self, ids: Iterable[str]) -> np.ndarray:
+        """Row numbers of these ids (-1 for an id the library lacks)."""
+        wanted = ids if isinstance(ids, list) else list(ids)
+        if len(wanted) <= len(self.ids) and wanted == self.ids[: len(wanted)]:
+            return np.arange(len(wanted), dtype=np.int64)  # the usual case: an index in the library's order
+        row_of = self.row_of
+        return np.fromiter((row_of.get(pid, -1) for pid in wanted), dtype=np.int64, count=len(wanted))
+
+    # -- changes ----------------------------------------------------------------------
+
+    def apply(self, segment: str, scanned: list[ScannedRow]) -> list[str]:
+        """Take in one segment's rows (a later segment's row replaces an earlier one of the same id).
+
+        New arrays are made and swapped in whole, and new ids are named only after that, so a
+        reader in another thread never finds a row the arrays do not have yet."""
+        if segment in self.segments:
+            seg = self.segments.index(segment)
+        else:
+            seg = len(self.segments)
+            self.segments.append(segment)
+        old = len(self.ids)
+        added: dict[str, int] = {}
+        rows = np.empty(len(scanned), dtype=np.int64)
+        for i, item in enumerate(scanned):
+            row = self.row_of.get(item.id)
+            if row is None:
+                row = added.setdefault(item.id, old + len(added))
+            rows[i] = row
+        grown = old + len(added)
+        titles = [item.title.encode("utf-8") for item in scanned]
+        title_len = np.fromiter((len(b) for b in titles), dtype=np.int64, count=len(scanned))
+        sight_len = np.fromiter((len(item.numbers) for item in scanned), dtype=np.int64, count=len(scanned))
+        values: dict[str, Any] = {
+            "seg": np.full(len(scanned), seg),
+            "start": [item.start for item in scanned],
+            "end": [item.end for item in scanned],
+            "first_num": [item.first[0] for item in scanned],
+            "first_line": [item.first[1] for item in scanned],
+            "max_num": [max(item.numbers, default=0) for item in scanned],
+            "upvotes": [item.upvotes for item in scanned],
+            "title_start": len(self.titles) + np.cumsum(title_len) - title_len,
+            "title_len": title_len,
+            "sight_start": len(self.sight_nums) + np.cumsum(sight_len) - sight_len,
+            "sight_len": sight_len,
+        }
+        arrays: dict[str, np.ndarray] = {}
+        for name, dtype in NUMERIC:
+            column = np.zeros(grown, dtype=dtype)
+            column[:old] = self.arrays[name]
+            column[rows] = np.asarray(values[name], dtype=dtype)
+            arrays[name] = column
+        for name in TEXT:
+            fresh = np.array([getattr(item, name).encode("utf-8") for item in scanned] or [b""])
+            column = np.zeros(grown, dtype=f"S{max(self.arrays[name].dtype.itemsize, fresh.dtype.itemsize)}")
+            column[:old] = self.arrays[name]
+            column[rows] = fresh[: len(scanned)]
+            arrays[name] = column
+        self.titles = np.concatenate([self.titles, np.frombuffer(b"".join(titles), dtype=np.uint8)])
+        flat = np.fromiter((n for item in scanned for n in item.numbers), dtype=np.int32)
+        self.sight_nums = np.concatenate([self.sight_nums, flat])
+        self.arrays = arrays
+        for item in scanned:
+            if item.doi:
+                self.doi.setdefault(item.doi, item.id)
+            if item.pmid:
+                self.pmid.setdefault(item.pmid, item.id)
+        self.ids.extend(added)
+        self.row_of.update(added)
+        return [item.id for item in scanned]
+
+    # -- on disk ------------------------------------------------------------------------
+
+    def save(self, path: Path, stamp: dict[str, Any]) -> None:
+        """One file, header then arrays; written whole, atomically (a reader sees the old or the new)."""
+        ids = "\n".join(self.ids).encode("utf-8")
+        parts: dict[str, np.ndarray] = {
+            **self.arrays,
+            "sight_nums": self.sight_nums,
+            "_titles": self.titles,
+            "_ids": np.frombuffer(ids, dtype=np.uint8),
+        }
+        layout: dict[str, list[Any]] = {}
+        offset = 0
+        for name, array in parts.items():
+            layout[name] = [array.dtype.str, len(array), offset]
+            offset += _aligned(array.nbytes)
+        header = orjson.dumps(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "kind": KIND,
+                "stamp": stamp,
+                "segments": self.segments,
+                "rows": len(self.ids),
+                "arrays": layout,
+                "doi": self.doi,
+                "pmid": self.pmid,
+            }
+        )
+        head = MAGIC + struct.pack("<Q", len(header)) + header
+        body = bytearray(head + b"\0" * (_aligned(len(head)) - len(head)))
+        for array in parts.values():
+            data = np.ascontiguousarray(array).tobytes()
+            body += data + b"\0" * (_aligned(len(data)) - len(data))
+        write_bytes(path, bytes(body))
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[PaperColumns, dict[str, Any]] | None:
+        """The saved columns and the stamp they were built from; None when missing or unreadable
+        (then they are rebuilt: nothing in this file is ever needed)."""
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(len(MAGIC)) != MAGIC:
+                    return None
+                (size,) = struct.unpack("<Q", handle.read(8))
+                header = orjson.loads(handle.read(size))
+            if header.get("kind") != KIND or header.get("schema_version") != SCHEMA_VERSION:
+                return None
+            base = _aligned(len(MAGIC) + 8 + size)
+            mapped = np.memmap(path, dtype=np.uint8, mode="r")
+            parts: dict[str, np.ndarray] = {}
+            for name, (dtype, count, offset) in header["arrays"].items():
+                width = np.dtype(dtype).itemsize
+                start = base + offset
+                if start + count * width > len(mapped):
+                    return None
+                parts[name] = mapped[start : start + count * width].view(dtype)
+            rows = int(header["rows"])
+            columns = cls()
+            columns.segments = list(header["segments"])
+            columns.titles = parts.pop("_titles")
+            ids = parts.pop("_ids").tobytes().decode("utf-8")
+            columns.ids = ids.split("\n") if rows else []
+            columns.sight_nums = parts.pop("sight_nums")
+            if len(columns.ids) != rows or any(len(parts[name]) != rows for name in parts):
+                return None
+            if set(parts) != {name for name, _ in NUMERIC} | set(TEXT):
+                return None
+            columns.arrays = parts
+            columns.row_of = dict(zip(columns.ids, range(rows), strict=True))
+            columns.doi, columns.pmid = dict(header["doi"]), dict(header["pmid"])
+            stamp = header["stamp"]
+            if not isinstance(stamp, dict):
+                return None
+        except (OSError, ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
+            return None
+        return columns, stamp
+
+
+@dataclass(frozen=True, slots=True)
+class DocColumns:
+    """What the search engine needs per indexed document, without reading its paper.
+
+    `order_columns` are the library's order as `np.lexsort` keys, one value per document (what
+    `Library._newest_first_columns` gives for papers); `repeats` the other digest dates of papers
+    seen on several days."""
+
+    known: np.ndarray
+    dates: np.ndarray
+    published: np.ndarray
+    order_columns: list[np.ndarray]
+    repeats: dict[int, set[str]]
+
+
+def descending(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """Positions sorted by `keys` (the last most significant, as `np.lexsort`), largest first, ties
+    kept in the order given: what `sorted(..., reverse=True)` does, in one C sort."""
+    count = len(keys[0]) if keys else 0
+    order = np.lexsort([key[::-1] for key in keys])
+    return (count - 1 - order)[::-1]
+
+
+def _aligned(size: int) -> int:
+    return (size + ALIGN - 1) // ALIGN * ALIGN

@@ -1,0 +1,189 @@
+"""The columns beside the paper cache: a library opens, lists, sorts, counts and searches without a
+`Paper` object per paper, gives the answers the objects give, and a stale, damaged or missing
+columns file is rebuilt from the segments, never trusted."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from paperterm import sorting
+from paperterm.library import Library, _newest_first, _newest_first_columns
+from paperterm.library_overview import overview
+from paperterm.paper import Paper
+from paperterm.search import PaperSearch
+from paperterm.text_tokens import fold_text
+
+from .conftest import BLANK, COMPACT, SHARED
+
+REAL = SHARED / "digests" / "real"
+
+
+def _build(data_dir: Path) -> Library:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    library.import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))
+    library.import_paths([str(REAL)])
+    library.search_engine()  # builds and saves the index, as a first launch does
+    return library
+
+
+@pytest.fixture(scope="module")
+def _built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("columns") / "library"
+    _build(root)
+    return root
+
+
+@pytest.fixture
+def built(_built_once: Path, data_dir: Path) -> Path:
+    """A library of the samples and the real digests (its index saved), a copy for each test."""
+    shutil.copytree(_built_once, data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The ids of the `Paper` objects made while the test runs."""
+    ids: list[str] = []
+    original = Paper.__init__
+
+    def counting(self: Paper, id: str, *args: object, **kwargs: object) -> None:
+        ids.append(id)
+        original(self, id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Paper, "__init__", counting)
+    yield ids
+
+
+def test_opening_listing_counting_and_searching_make_no_paper_per_paper(built: Path, made: list[str]) -> None:
+    library = Library.open(built)
+    ids = library.ids_sorted()
+    overview(library, since="2000-01-01T00:00:00+00:00")
+    library.search_engine()
+    results = library.search("model")
+    library.search("date:2024-09-12")
+    assert len(ids) > 500 and len(results) > 20
+    # Before the columns every paper was made at load (and again by the sidebar's day counts).
+    # Now: only what a search's top needs (its proximity rerank, a phrase check).
+    assert len(made) <= 60, len(made)
+
+
+def test_an_import_reads_back_only_the_papers_it_touches(data_dir: Path, made: list[str]) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(REAL)])
+    library.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    made.clear()
+    before = len(library.papers)
+    summary = Library.open(data_dir).import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))
+    assert summary.known >= 25 and before > 500
+    # Per record of the compact digest's 119: its paper and its row as the columns take it in; and
+    # the papers it was already known as, read from their segments. Not the library's 500+.
+    assert len(made) <= 2 * 119 + summary.known
+
+
+def test_columns_give_the_answers_of_the_paper_objects(built: Path) -> None:
+    library = Library.open(built)
+    papers = library.store.every_paper()
+    assert library.ids_sorted() == [p.id for p in sorted(papers, key=_newest_first, reverse=True)]
+    assert set(library.papers) == {p.id for p in papers} and len(library.papers) == len(papers)
+    keys = {
+        sorting.NEWEST: (lambda p: (p.date, -p.sightings[0][0], -p.sightings[0][1]), True),
+        "paper date": (sorting.paper_date, True),
+        "upvotes": (sorting.upvotes, True),
+        "title": (lambda p: fold_text(p.title), False),
+    }
+    shuffled = [p.id for p in papers] + ["missing:1"]
+    random.Random(15).shuffle(shuffled)
+    by_id = {p.id: p for p in papers}
+    for name, (key, reverse) in keys.items():
+        expected = sorted((pid for pid in shuffled if pid in by_id), key=lambda pid: key(by_id[pid]), reverse=reverse)
+        assert sorting.sort_ids(library, shuffled, name, searching=False) == expected, name
+    day = next(d.date for d in library.digests if d.date)
+    assert library.ids_sorted(date_filter=day) == [
+        p.id for p in sorted(papers, key=_newest_first, reverse=True) if day in library.seen_on(p)
+    ]
+    imported = {d.number: d.imported_at for d in library.digests}
+    assert library.first_seen() == {p.id: min(imported[n] for n, _ in p.sightings) for p in papers}
+
+
+@pytest.mark.parametrize("query", ["model", "languag modle", "date:2024-09-12", "published:>2024-06", "-the vision"])
+def test_the_engine_ranks_alike_from_columns_and_from_objects(built: Path, query: str) -> None:
+    library = Library.open(built)
+    columns = library.search_engine()
+    objects = PaperSearch(
+        columns.index,
+        {p.id: p for p in library.store.every_paper()},
+        columns.filters,
+        order_columns=_newest_first_columns,
+        seen_on=library.seen_on,
+    )
+    found, expected = columns.search(query), objects.search(query)
+    assert list(found.ids) == list(expected.ids)
+    assert found.full_matches == expected.full_matches
+
+
+def _snapshot(library: Library) -> tuple[list[str], dict[str, tuple[str, str, str]]]:
+    every = library.store.every_paper()
+    return library.ids_sorted(), {p.id: (p.title, p.date, p.abstract[:40]) for p in every}
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbage", "truncated", "zeroed tail"])
+def test_a_damaged_or_missing_columns_file_is_rebuilt(built: Path, damage: str) -> None:
+    expected = _snapshot(Library.open(built))
+    path = built / "library" / "columns.bin"
+    data = path.read_bytes()
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"\x00garbage" * 100)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.write_bytes(data[: len(data) - 4096] + b"\0" * 4096)
+    library = Library.open(built)
+    assert _snapshot(library) == expected
+    assert library.resolve(expected[0][0]).id == expected[0][0]
+    assert path.exists() and Library.open(built).store.columns.ids == library.store.columns.ids
+
+
+def test_a_stale_columns_file_is_brought_up_to_date_from_the_segments(data_dir: Path, tmp_path: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    path = data_dir / "library" / "columns.bin"
+    shutil.copy(path, tmp_path / "old.bin")
+    Library.open(data_dir).import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))
+    expected = _snapshot(Library.open(data_dir))
+    shutil.copy(tmp_path / "old.bin", path)  # as if the writer was killed before saving them
+    assert _snapshot(Library.open(data_dir)) == expected
+    # A file that names segments the manifest does not (a repair rebuilt the cache) is not used.
+    shutil.rmtree(data_dir / "library" / "index", ignore_errors=True)
+    for segment in (data_dir / "library").glob("seg-*.json"):
+        segment.touch()
+    assert _snapshot(Library.open(data_dir)) == expected
+
+
+def test_the_app_picks_up_another_process_s_import_through_the_columns(data_dir: Path) -> None:
+    app_side = Library.open(data_dir)
+    app_side.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    Library.open(data_dir).import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))
+    assert app_side.refresh()
+    assert len(app_side.store.last_changed) == 119
+    fresh = Library.open(data_dir)
+    assert app_side.ids_sorted() == fresh.ids_sorted()
+    assert _snapshot(app_side) == _snapshot(fresh)
+
+
+def test_an_open_engine_follows_an_import_as_a_fresh_one_does(data_dir: Path) -> None:
+    library = Library.open(data_dir)
+    library.import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    library.search("model")  # the engine and its per-document arrays, from the columns
+    library.import_paths([str(COMPACT)], explicit_date=date(2024, 9, 12))  # 25 papers seen again
+    fresh = Library.open(data_dir)
+    for query in ("date:2024-09-12", "date:2024-09-11", "published:>2024", "model", ""):
+        assert list(library.search(query).ids) == list(fresh.search(query).ids), query
