@@ -572,7 +572,10 @@ class Library:
                     seen_on=self.seen_on,
                     doc_columns=self.doc_columns,
                 )
-                search.prepare()  # here, in the loading worker: the first keystroke makes no per-paper arrays
+                # Here, in the loading worker: the first keystroke makes no per-paper arrays, and
+                # a saved index keeps them beside it for the next launch on this library state.
+                saved = self.index_dir if index.key is not None else None
+                search.prepare(saved, self.digest_key(len(self.digests)))
                 self._search = search
                 self._notes_saved_since(notes)
         return self._search
@@ -756,7 +759,9 @@ class Library:
             "read": sum(1 for s in state.status.values() if s.value == "read"),
             "dismissed": sum(1 for s in state.status.values() if s.value == "dismissed"),
             "cache_bytes": self.store.size_on_disk(),
-            "state_bytes": self.state_store.path.stat().st_size if self.state_store.path.exists() else 0,
+            "state_bytes": sum(
+                f.stat().st_size for f in (self.state_store.path, self.state_store.journal_path) if f.exists()
+            ),
             "data_dir": str(self.root),
         }
 

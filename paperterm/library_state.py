@@ -377,11 +377,9 @@ class LibraryState:
         stamp = self._stamp()
         added = (added or stamp) if present else current.added  # type: ignore[union-attr]  # removing: it exists
         entry = ListEntry(list_id, paper_id, added, not present, stamp, self.device)
-        if not present and self._stable(self.device, stamp):
-            del self.entries[(list_id, paper_id)]  # no other device to tell: the knowledge says it all
-            self._forget(self.device, stamp)
-        else:
-            self.entries[(list_id, paper_id)] = entry
+        # A removal stays a tombstone until a sync publishes it (`compact`), even with no other
+        # device known: a machine not met yet may hold an older add that it must outrank.
+        self.entries[(list_id, paper_id)] = entry
         return True
 
     def set_status(self, paper_id: str, value: str) -> bool:
@@ -390,11 +388,7 @@ class LibraryState:
         if self.status_of(paper_id) == value:
             return False
         stamp = self._stamp()
-        if value == "new" and self._stable(self.device, stamp):
-            del self.status[paper_id]
-            self._forget(self.device, stamp)
-        else:
-            self.status[paper_id] = Status(value, stamp, self.device)
+        self.status[paper_id] = Status(value, stamp, self.device)
         return True
 
     def set_note(self, paper_id: str, text: str) -> bool:
@@ -438,39 +432,44 @@ class LibraryState:
             self.forgot[by] = stamp
 
     def outranked_unseen(self, other: LibraryState) -> tuple[int, str | None]:
-        """This device's unsynced changes (list entries, statuses, topics: what a removal overrides)
-        that a removal `other` has dropped, and this state never saw, may outrank by stamp; and
-        the device that made that removal. (0, None) when merging `other` cannot resurrect anything."""
+        """Changes this state holds that `other` has not seen (list entries, statuses, topics: what
+        a removal overrides), stamped below a removal `other` dropped that this state never saw:
+        merged, they would win although the removal outranks them. How many, and the device that
+        made the latest such removal; (0, None) when merging cannot bring anything back."""
         missed = {d: stamp for d, stamp in other.forgot.items() if not covers(self.seen, d, stamp)}
         if not missed:
             return 0, None
         latest = max(missed.values())
         records = [*self.entries.values(), *self.status.values(), *self.topics.values()]
-        mine = [
-            r for r in records if r.by == self.device and r.changed < latest and not covers(other.seen, r.by, r.changed)
-        ]
-        return len(mine), max(missed, key=lambda d: missed[d]) if mine else None
+        held = [r for r in records if r.changed < latest and not covers(other.seen, r.by, r.changed)]
+        return len(held), max(missed, key=lambda d: missed[d]) if held else None
 
     def _stable(self, by: str, stamp: str, voters: Iterable[DeviceRecord] | None = None) -> bool:
         """Has every device that counts seen this change?"""
         chosen = self._voters() if voters is None else voters
         return all(covers(r.seen, by, stamp) for r in chosen)
 
-    def compact(self) -> int:
+    def compact(self, *, horizon_only: bool = False) -> int:
         """Drop tombstones every device has seen: removed entries, entries hidden by a list
-        deletion, `new` statuses, deleted topics. Returns how many records went."""
+        deletion, `new` statuses, deleted topics. Run by a sync, which publishes what it drops
+        (in `forgot`). `horizon_only` (a library that does not sync): only those older than
+        `SILENT_AFTER`. Returns how many records went."""
+        horizon = clock.format_stamp(clock.parse(self.high_water()) - SILENT_AFTER)
         voters = self._voters()
         before = len(self.entries) + len(self.status) + len(self.topics)
 
+        def gone(by: str, stamp: str) -> bool:
+            return stamp < horizon if horizon_only else self._stable(by, stamp, voters)
+
         def dead_entry(e: ListEntry) -> bool:
             if e.removed:
-                return self._stable(e.by, e.changed, voters)
+                return gone(e.by, e.changed)
             rl = self.lists.get(e.list)
-            return rl is not None and covers(rl.cleared, e.by, e.changed) and self._stable(rl.by, rl.changed, voters)
+            return rl is not None and covers(rl.cleared, e.by, e.changed) and gone(rl.by, rl.changed)
 
         dead = [e for e in self.entries.values() if dead_entry(e)]
-        dead += [s for s in self.status.values() if s.value == "new" and self._stable(s.by, s.changed, voters)]
-        dead += [t for t in self.topics.values() if t.deleted and self._stable(t.by, t.changed, voters)]
+        dead += [s for s in self.status.values() if s.value == "new" and gone(s.by, s.changed)]
+        dead += [t for t in self.topics.values() if t.deleted and gone(t.by, t.changed)]
         if not dead:
             return 0
         for record in dead:

@@ -8,25 +8,29 @@ above prefix above typo); then how close together the words stand; then recency.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import overload
 
 import numpy as np
 
+from .atomic_io import LibraryFileError, read_json, write_json
 from .heap import collector_paused
 from .paper import Paper
 from .paper_columns import DocColumns
-from .search_index import FIELDS, REPEATED, SearchIndex
+from .search_index import FIELDS, REPEATED, SCHEMA_VERSION, SearchIndex, save_array
 from .search_query import Clause, FilterSource, Query, parse_query
 from .text_tokens import QUERY_STOPWORDS, fold_text, spans, words
 
 PROXIMITY_CANDIDATES = 40
 PHRASE_VERIFY_LIMIT = 1500  # phrase checks read abstracts: the best-scoring candidates only
 HEAD = 256  # results ranked at once; the rest are sorted only if someone reads that far
+DOCS_KIND = "paperterm-search-docs"  # the per-document dates and order saved beside the index
 WORDS_CACHED = 4096  # papers whose title and abstract words are kept for the proximity rerank
 
 
@@ -290,11 +294,56 @@ class PaperSearch:
             self._note_repeats(doc, paper)
         self._rank()
 
-    def prepare(self) -> None:
-        """Make the per-document arrays now (in the loading worker), not on the first keystroke."""
+    def prepare(self, folder: Path | None = None, stamp: str = "") -> None:
+        """Make the per-document arrays now (in the loading worker), not on the first keystroke.
+
+        With a `folder`, they are read from it when saved for this `stamp` (the library's state)
+        and this many documents, else made and saved there: a launch on an unchanged library
+        makes nothing per paper."""
         with self.lock:
+            if folder is not None and self._dates is None and self._read_doc_dates(folder, stamp):
+                self._id_array()
+                return
             self._doc_dates()
             self._id_array()
+            if folder is not None:
+                self._save_doc_dates(folder, stamp)
+
+    def _save_doc_dates(self, folder: Path, stamp: str) -> None:
+        assert self._dates is not None and self._known is not None and self._recency is not None
+        arrays = {"dates": self._dates, "known": self._known, "recency": self._recency}
+        arrays.update({f"order{i}": column for i, column in enumerate(self._columns)})
+        with contextlib.suppress(LibraryFileError):  # a cache: the next launch makes them again
+            for name, array in arrays.items():
+                save_array(folder / f"docs.{name}.npy", array)
+            write_json(
+                folder / "docs.json",
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "kind": DOCS_KIND,
+                    "stamp": stamp,
+                    "docs": len(self._dates),
+                    "columns": len(self._columns),
+                    "repeats": {str(doc): sorted(days) for doc, days in self._repeats.items()},
+                },
+            )
+
+    def _read_doc_dates(self, folder: Path, stamp: str) -> bool:
+        size = len(self.index.doc_ids)
+        try:
+            meta = read_json(folder / "docs.json", kind=DOCS_KIND, schema_version=SCHEMA_VERSION)
+            if meta["stamp"] != stamp or meta["docs"] != size:
+                return False
+            read = {n: np.load(folder / f"docs.{n}.npy") for n in ("dates", "known", "recency")}
+            columns = [np.load(folder / f"docs.order{i}.npy") for i in range(int(meta["columns"]))]
+            repeats = {int(doc): set(days) for doc, days in meta["repeats"].items()}
+        except (LibraryFileError, OSError, ValueError, KeyError, TypeError):
+            return False
+        if any(len(a) != size for a in (*read.values(), *columns)):
+            return False
+        self._dates, self._known, self._recency = read["dates"], read["known"], read["recency"]
+        self._columns, self._repeats = columns, repeats
+        return True
 
     def search(self, text: str, limit: int | None = None) -> SearchResults:
         """Ranked results for a query string; raises QueryError for a malformed query."""

@@ -245,8 +245,8 @@ class SearchIndex:
             with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=folder) as spill:
                 vocab, fields = index._build_parts(papers, Path(spill))
                 for name, postings in fields:
-                    _save_array(folder / f"{name}.offsets.npy", postings.offsets)
-                    _save_array(folder / f"{name}.docs.npy", postings.docs)
+                    save_array(folder / f"{name}.offsets.npy", postings.offsets)
+                    save_array(folder / f"{name}.docs.npy", postings.docs)
                     del postings
         except OSError as exc:
             raise os_failure(exc, folder, "could not be built") from None
@@ -620,8 +620,8 @@ class SearchIndex:
         if self.repeated is not None:
             saved[REPEATED] = self.repeated
         for name, postings in saved.items():
-            _save_array(folder / f"{name}.offsets.npy", postings.offsets)
-            _save_array(folder / f"{name}.docs.npy", postings.docs)
+            save_array(folder / f"{name}.offsets.npy", postings.offsets)
+            save_array(folder / f"{name}.docs.npy", postings.docs)
         self._save_meta(folder, key)
         self.key = key
 
@@ -636,13 +636,13 @@ class SearchIndex:
             ("letters", self._letters),
             ("unfiltered", self._unfiltered),
         ):
-            _save_array(folder / f"vocab.{name}.npy", table)
+            save_array(folder / f"vocab.{name}.npy", table)
         write_bytes(folder / "vocab.json", orjson.dumps(self.vocab))
         base = DocIds.of(self.doc_ids[: self.base_docs]) if self.doc_ids.extra else self.doc_ids
         sorted_ids, order = base.sorted_lookup()
-        _save_array(folder / "docs.ids.npy", base.base)
-        _save_array(folder / "docs.sorted.npy", sorted_ids)
-        _save_array(folder / "docs.order.npy", order)
+        save_array(folder / "docs.ids.npy", base.base)
+        save_array(folder / "docs.sorted.npy", sorted_ids)
+        save_array(folder / "docs.order.npy", order)
         write_json(
             folder / "index.json",
             {
@@ -764,7 +764,7 @@ def _raise_to(best: np.ndarray, docs: np.ndarray, score: float) -> None:
     best[docs] = np.maximum(current, np.float32(score))
 
 
-def _save_array(path: Path, array: np.ndarray) -> None:
+def save_array(path: Path, array: np.ndarray) -> None:
     """`np.save` through a temp file, fsync and `os.replace` (streamed: a 500 MB array is not copied)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -798,7 +798,8 @@ def _alive(pid: int) -> bool:
 
 
 def remove_saved(folder: Path) -> None:
-    """Unmark the saved index (and its delta) as whole, before anything in it is rewritten."""
-    for name in ("index.json", "delta.json"):
+    """Unmark the saved index (its delta, and the per-document arrays made for its documents) as
+    whole, before anything in it is rewritten."""
+    for name in ("index.json", "delta.json", "docs.json"):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()

@@ -220,6 +220,9 @@ class StateStore:
             self._version = self._stat()
             self._base_size = self._version[2] if self._version else 0
             self._journal_at = self._journal_seen = None
+        # Tombstones older than the horizon go even in a library that never syncs (a sync drops
+        # the others); `forgot` says so to any machine that turns up later with older changes.
+        state.compact(horizon_only=True)
         self.state = state
 
     def _read_base(self) -> tuple[LibraryState, FileId | None, str, int | None]:

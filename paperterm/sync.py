@@ -301,19 +301,27 @@ def _check_not_stale(state: LibraryState, incoming: SyncFile, path: Path) -> Non
     the horizon): merged blindly, such a change would win although the removal outranks it,
     bringing a removed paper back. With --rejoin the user says: keep them."""
     count, remover = state.outranked_unseen(incoming.state)
-    if not count or remover is None:
-        return
-    others = [stamp for d, stamp in state.seen.items() if d != state.device]
-    last = max(others, default="")
-    when = f"last synced {last[:10]}" if last else "never synced"
+    if count and remover is not None:
+        others = [stamp for d, stamp in state.seen.items() if d != state.device]
+        last = max(others, default="")
+        when = f"last synced {last[:10]}" if last else "never synced"
+        problem = (
+            f"this library ({when}) holds {plural(count, 'change')} made before removals on "
+            f"{incoming.state.device_name(remover)} that it never saw and that the file has since dropped"
+        )
+    else:
+        count, remover = incoming.state.outranked_unseen(state)
+        if not count or remover is None:
+            return
+        problem = (
+            f"the file holds {plural(count, 'change')} made before removals on {state.device_name(remover)} "
+            "that it never saw and that this library has since dropped"
+        )
     raise StaleDevice(
         path,
-        f"this library ({when}) holds {plural(count, 'change')} made before removals on "
-        f"{incoming.state.device_name(remover)} that it never saw and that the file has since dropped "
-        f"(tombstones are kept until every device has seen them, or for {SILENT_AFTER.days} days)",
+        f"{problem} (tombstones are kept until every device has seen them, or for {SILENT_AFTER.days} days)",
         f"Nothing was changed. `paperterm sync {path} --rejoin` merges anyway and keeps those changes "
-        "(a paper bookmarked here stays bookmarked even if another machine removed it meanwhile); "
-        "everything else comes from the file.",
+        "(a paper bookmarked there stays bookmarked even if it was removed meanwhile).",
     )
 
 

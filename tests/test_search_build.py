@@ -203,3 +203,28 @@ def test_an_import_saves_the_delta_and_a_killed_one_is_topped_up(data_dir: Path)
     (folder / "delta.json").unlink()
     assert list(Library.open(data_dir).search(query).ids) == expected
     assert orjson.loads((folder / "delta.json").read_bytes())["key"] == app.digest_key(2)
+
+
+def test_per_document_dates_are_saved_for_the_next_launch(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperterm.library import Library
+    from paperterm.search import PaperSearch
+
+    from .conftest import BLANK, COMPACT
+
+    lib = Library.open(data_dir)
+    lib.import_paths([str(BLANK), str(COMPACT)])
+    queries = ["distillation", "moe date:>=2024-09-01", "sparse retrieval"]
+    expected = [list(lib.search(q).ids) for q in queries]
+    assert (lib.index_dir / "docs.json").exists()
+
+    def made(self: PaperSearch) -> None:
+        raise AssertionError("the per-document arrays were made again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PaperSearch, "_make_doc_dates", made)
+        again = Library.open(data_dir)
+        assert [list(again.search(q).ids) for q in queries] == expected
+    # Another library state (a digest more) or a rebuilt index: made again, not read.
+    lib.rebuild_index()
+    assert not (lib.index_dir / "docs.json").exists()
+    assert [list(Library.open(data_dir).search(q).ids) for q in queries] == expected

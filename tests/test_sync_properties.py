@@ -73,9 +73,19 @@ class World:
         self.file = LibraryState(device="sync-file")
         self.file_knows: set[int] = set()
         self.ops: list[Op] = []
+        self.rejoined: set[tuple[str, str]] = set()  # stamps of changes kept by a `--rejoin`
 
     def sync(self, machine: Machine) -> None:
-        """What `paperterm sync` does: merge the file in, note it was seen, compact, write it back."""
+        """What `paperterm sync` does: merge the file in, note it was seen, compact, write it back.
+        A machine `sync` asks to `--rejoin` (its unsynced changes older than a dropped removal it
+        never saw) says yes: those changes are kept by the user's choice, noted in `rejoined`."""
+        for held, other in ((machine.state, self.file), (self.file, machine.state)):
+            if held.outranked_unseen(other)[0]:
+                self.rejoined |= {
+                    (r.changed, r.by)
+                    for r in [*held.entries.values(), *held.status.values(), *held.topics.values()]
+                    if not covers(other.seen, r.by, r.changed)
+                }
         merged = machine.state.merge(self.file)
         merged.record_seen()
         merged.compact()
@@ -208,6 +218,8 @@ def test_machines_with_skewed_clocks_converge_and_lose_no_informed_change(clocks
             latest = max(tops, key=lambda x: _stamp_of(x))
             if latest.record is not None and not latest.record.removed:
                 assert record == latest.record, (register, record, latest.record)
+            elif record is not None and not record.removed:  # a removal outranks it: only a rejoin keeps it
+                assert _dot(record) in world.rejoined, (register, record, latest.record)
         if record is None:  # compacted: a removal, a `new` status, a deleted topic, an entry its list's deletion saw
             cleared = final.lists[register[1]].cleared if register[0] == "entry" else {}
             assert any(

@@ -20,6 +20,16 @@ from .conftest import BLANK, REPO, run_cli, state_bytes
 HF_API = REPO / "tests" / "fixtures" / "formats" / "hf-api.json"
 
 YEAR = str(366 * 86400)
+
+
+class _AnyStamp(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and len(other) == 27 and other.endswith("Z")
+
+    __hash__ = str.__hash__
+
+
+ANY_STAMP = _AnyStamp()
 TO_2001 = str(-25 * 365 * 86400)
 
 
@@ -156,12 +166,13 @@ def test_removed_bookmarks_leave_no_tombstones_and_no_papers_once_every_device_s
     cli(b, "sync", str(shared), monkeypatch=monkeypatch)
     cli(a, "unbookmark", *ids, monkeypatch=monkeypatch)
     cli(a, "sync", str(shared), monkeypatch=monkeypatch)
-    # `a` had not yet heard of `b` when it removed them, so kept no tombstone: the file's
-    # knowledge (it has seen a's bookmarks, and holds them no more) is what removes them on `b`.
+    # The sync told `a` of `b`, which has not seen the removals yet: tombstones, but no papers.
     payload = json.loads(shared.read_text())
-    assert payload["entries"] == [] and payload["papers"] == {}
+    assert [e["removed"] for e in payload["entries"]] == [True] * len(ids) and payload["papers"] == {}
     cli(b, "sync", str(shared), monkeypatch=monkeypatch)
     assert to_read(b, monkeypatch) == []
+    cli(a, "sync", str(shared), monkeypatch=monkeypatch)  # a learns that b has seen them: dropped
+    assert json.loads(shared.read_text())["entries"] == []
     cli(b, "bookmark", ids[0], monkeypatch=monkeypatch)  # now both know each other: a removal leaves a tombstone
     cli(b, "sync", str(shared), monkeypatch=monkeypatch)
     cli(a, "sync", str(shared), monkeypatch=monkeypatch)
@@ -369,3 +380,34 @@ def test_a_machine_never_synced_is_asked_only_for_changes_older_than_a_dropped_r
     for root in (a, b, late):
         cli(root, "sync", str(shared), offset=_day(5), monkeypatch=monkeypatch)
     assert to_read(a, monkeypatch) == to_read(b, monkeypatch) == [pid]  # late's add, made after the removal
+
+
+def test_a_removal_made_before_any_sync_outranks_an_older_add_synced_first(two, monkeypatch) -> None:
+    """The clock rule for a machine that had met nobody when it removed the paper: its removal
+    stays a tombstone until a sync publishes it, so the other machine's older add loses to it
+    (it used to be dropped at once, and the add, synced first, came back on both)."""
+    a, b, shared, (pid, *_) = two
+    cli(b, "bookmark", pid, offset=_day(0), monkeypatch=monkeypatch)
+    cli(a, "bookmark", pid, offset=_day(1), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", pid, offset=_day(1), monkeypatch=monkeypatch)
+    for root in (b, a, b):
+        cli(root, "sync", str(shared), offset=_day(2), monkeypatch=monkeypatch)
+    assert to_read(a, monkeypatch) == [] == to_read(b, monkeypatch)
+
+
+def test_a_library_that_never_syncs_drops_old_tombstones_and_asks_about_older_adds(two, monkeypatch) -> None:
+    a, b, shared, (pid, other, _) = two
+    cli(b, "bookmark", pid, offset=_day(0), monkeypatch=monkeypatch)  # b, never synced either
+    cli(a, "bookmark", pid, offset=_day(1), monkeypatch=monkeypatch)
+    cli(a, "unbookmark", pid, offset=_day(1), monkeypatch=monkeypatch)
+    assert any(e.removed for e in StateStore(a).load().entries.values())  # within the horizon: kept
+    cli(a, "bookmark", other, offset=_day(100), monkeypatch=monkeypatch)
+    state = StateStore(a).load()
+    assert not any(e.removed for e in state.entries.values()) and state.forgot == {state.device: ANY_STAMP}
+    cli(b, "sync", str(shared), offset=_day(100), monkeypatch=monkeypatch)  # b's older add reaches the file first
+    monkeypatch.setenv(OFFSET_ENV, _day(100))
+    refused = run_cli(a, "sync", str(shared))
+    message = " ".join(refused.stderr.decode().split())
+    assert refused.returncode == 1 and "the file holds 1 change made before removals on" in message, message
+    cli(a, "sync", str(shared), "--rejoin", offset=_day(100), monkeypatch=monkeypatch)
+    assert to_read(a, monkeypatch) == [pid, other]  # kept, as the user chose
