@@ -501,7 +501,7 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
         f"papers      {stats['papers']}",
         f"digests     {stats['digests']} ({stats['dates']} dates: {span})",
         f"triage      {stats['read']} read, {stats['dismissed']} dismissed",
-        f"lists       {stats['lists']} ({stats['bookmarked']} papers bookmarked)",
+        f"lists       {stats['lists']} ({plural(stats['bookmarked'], 'paper')} bookmarked)",
         f"notes       {stats['notes']}",
         f"on disk     {_size(stats['cache_bytes'])} paper cache, {_size(stats['state_bytes'])} your state",
         f"data dir    {stats['data_dir']}",

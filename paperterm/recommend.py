@@ -2,9 +2,11 @@
 
 Every paper is a TF-IDF vector over the words of its title (counted twice) and abstract,
 cut to its `TERMS_PER_PAPER` heaviest terms and normalised, so that the dot product of two
-papers is their cosine similarity. The vectors are kept twice, paper-major (a paper's own
-terms: for "related" and "why") and term-major (the papers holding a term: one similarity
-against the whole library is then a gather and a `bincount` over the query's postings).
+papers is their cosine similarity. Weights are stored as float16 (sums are taken in float32 or
+wider): half the memory per term, which pays for keeping 96 terms a paper instead of 64. The
+vectors are kept twice, paper-major (a paper's own terms: for "related" and "why") and
+term-major (the papers holding a term: one similarity against the whole library is then a
+gather and a `bincount` over the query's postings).
 
 A reader's taste is a sum of similarity vectors: the mean similarity to the kept papers
 (papers in reading lists or with notes; triage's keep is a bookmark) minus a share of the
@@ -36,9 +38,12 @@ from .atomic_io import LibraryFileError, read_json, write_bytes, write_json
 from .paper import Paper
 from .text_tokens import words
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: 96 terms a paper, float16 weights (saved vectors of 1 are rebuilt)
 KIND = "paperterm-recommend-vectors"
-TERMS_PER_PAPER = 64  # a paper's heaviest terms: enough for its cosine, bounded memory per paper
+# A paper's heaviest terms: bounded memory per paper. On the real digests (benchmarks/recommend.py
+# quality) 64 gave precision@10 0.65, 96 0.67, 128 and 256 no more than 96.
+TERMS_PER_PAPER = 96
+WEIGHT = np.float16
 MIN_KEPT = 3  # fewer kept papers than this is a cold start: say so and fall back to pinned topics
 DISMISSED_WEIGHT = 0.5  # share of the mean similarity to dismissed papers taken off
 REBUILD_SHARE = 0.25  # fold the delta into the base once it holds this share of the library
@@ -86,6 +91,7 @@ def _top_terms(
     rows, terms, weights = rows[keep], terms[keep], weights[keep].astype(np.float32)
     norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n_docs)).astype(np.float32)
     weights /= np.where(norms > 0, norms, 1.0)[rows]
+    weights = weights.astype(WEIGHT)
     new_ptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_docs), out=new_ptr[1:])
     return new_ptr, terms.astype(np.int32), weights
@@ -104,11 +110,11 @@ class PaperVectors:
         # paper-major: the terms of paper i are terms[ptr[i]:ptr[i+1]]
         self.ptr = np.zeros(1, dtype=np.int64)
         self.terms = np.zeros(0, dtype=np.int32)
-        self.weights = np.zeros(0, dtype=np.float32)
+        self.weights = np.zeros(0, dtype=WEIGHT)
         # term-major over the base: papers holding base term t are post_docs[post_ptr[t]:post_ptr[t+1]]
         self.post_ptr = np.zeros(1, dtype=np.int64)
         self.post_docs = np.zeros(0, dtype=np.int32)
-        self.post_weights = np.zeros(0, dtype=np.float32)
+        self.post_weights = np.zeros(0, dtype=WEIGHT)
         self.alive = np.zeros(0, dtype=bool)  # False for a paper replaced by a later version of itself
         self._delta_rows: np.ndarray | None = None
 
@@ -234,7 +240,7 @@ class PaperVectors:
             total = int(lengths.sum())
             if total:
                 offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-                contributions = self.post_weights[offsets] * np.repeat(bw, lengths)
+                contributions = self.post_weights[offsets].astype(np.float32) * np.repeat(bw, lengths)
                 scores[: self.base_docs] = np.bincount(self.post_docs[offsets], contributions, minlength=self.base_docs)
         if self.delta_docs:
             dense = np.zeros(len(self.vocab), dtype=np.float32)
@@ -268,7 +274,8 @@ class PaperVectors:
             found = self.doc_of.get(other)
             if found is not None:
                 scores[found] = -1.0
-        return [(self.doc_ids[d], float(scores[d])) for d in best(scores, limit) if scores[d] > 0]
+        # At most 1: float16 weights may round a near-duplicate's cosine a little above it.
+        return [(self.doc_ids[d], min(1.0, float(scores[d]))) for d in best(scores, limit) if scores[d] > 0]
 
     def shared_terms(self, doc: int, other: int, limit: int = 3) -> list[str]:
         """The terms that most make two papers alike."""

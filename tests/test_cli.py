@@ -269,3 +269,11 @@ def test_author_and_forgiving_topic_filters(data_dir: Path, tmp_path: Path) -> N
         assert titles(forgiving) == moe, forgiving
     done = run(data_dir, "search", "topic:zzzz")
     assert done.returncode == 1 and b"no topic named 'zzzz'" in done.stderr
+
+
+def test_stats_counts_in_words_that_agree_with_the_number(seeded: Library, data_dir: Path) -> None:
+    first, second = (p.id for p in seeded.papers_sorted()[:2])
+    seeded.bookmark(first)
+    assert b"(1 paper bookmarked)" in run(data_dir, "stats").stdout
+    seeded.bookmark(second)
+    assert b"(2 papers bookmarked)" in run(data_dir, "stats").stdout

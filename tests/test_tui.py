@@ -392,6 +392,34 @@ async def _import_json_now(root: Path, title: str) -> None:
     Library.open(root).import_bytes(json.dumps({"date": "2024-09-20", "papers": [paper]}).encode(), "new.json")
 
 
+async def test_a_damaged_state_file_is_told_once_not_on_every_look(sample_dir: Path) -> None:
+    """The app looks at its files every 2 s; a state file damaged meanwhile is one notification,
+    until it is repaired (and told again if it is damaged again)."""
+    library = Library.open(sample_dir)
+    library.bookmark(library.papers_sorted()[0].id)
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        state_file = sample_dir / "state.json"
+        good = state_file.read_bytes()
+
+        def told() -> list[str]:
+            return [n.message for n in app._notifications if "state.json" in n.message]
+
+        state_file.write_bytes(b'{"truncated')
+        for _ in range(3):
+            app.reload_library()
+            await settle(pilot)
+        assert len(told()) == 1, told()
+        state_file.write_bytes(good)
+        app.reload_library()
+        await settle(pilot)
+        state_file.write_bytes(b'{"damaged again')
+        app.reload_library()
+        await settle(pilot)
+        assert len(told()) == 2, told()
+
+
 async def test_palette_asks_for_papers_added_since_a_moment(sample_dir: Path) -> None:
     """*Papers added since a date…* asks for the moment in a prompt and shows `added:>=` it."""
     await _import_json_now(sample_dir, "A Paper Imported Later")
@@ -923,11 +951,14 @@ async def _sidebar_remove(pilot: Pilot, app: PapertermApp) -> None:
     assert state(app).find_list("old list") is None
     assert "Deleted list old list (2 papers) — u to undo" in notifications(app)
 
+    sidebar = app.main.query_one(ScopeList)
+    assert sidebar.highlighted_option.id == "all:all"
     await pilot.press("u")
     await settle(pilot)
     saved = state(app)
     found = saved.find_list("old list")
     assert found is not None and saved.list_papers(found.id) == held
+    assert sidebar.highlighted_option.id.endswith("old-list")  # the highlight is back on the list
 
     await _highlight_scope(pilot, app, "old-list")
     await pilot.press("delete")

@@ -84,6 +84,7 @@ class PapertermApp(App[None]):
         self.last_import: list[str] = []  # the last import's summary, skipped files and warnings (`W`)
         self._watch = watch
         self._told: set[str] = set()  # warnings already shown once
+        self._reload_problem = ""  # what the last look at the files could not read (told once, not every 2 s)
         self.library_changed_signal: Signal[LibraryChange] = Signal(self, "library-changed")
 
     # -- start-up ------------------------------------------------------------------
@@ -490,10 +491,13 @@ class PapertermApp(App[None]):
         try:
             changed = self.library.refresh()
         except LibraryFileError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            if str(exc) != self._reload_problem:  # the same damaged file is told once, until it changes
+                self._reload_problem = str(exc)
+                self.call_from_thread(self.notify, str(exc), severity="error")
             return
         finally:
             self.library.lock.release()
+        self._reload_problem = ""
         if changed:
             self.call_from_thread(self.library_changed, reloaded=True)
             self.call_from_thread(self.tell_topic_problems)  # a sync may bring a rule that names itself

@@ -58,6 +58,9 @@ class ScopeSidebar(Vertical):
         super().__init__(id=id)
         self.scopes: list[Scope] = []
         self._option_scope: dict[str, Scope] = {}
+        # The highlighted scope that went away (deleted) and where the highlight fell instead: if it
+        # comes back (undo) before the user moves, the highlight goes back to it.
+        self._lost: tuple[str | None, str | None] = (None, None)
 
     def compose(self) -> ComposeResult:
         yield Label(Text("unread/total", style="dim"), id="scope-legend")
@@ -111,12 +114,19 @@ class ScopeSidebar(Vertical):
         listing.clear_options()
         listing.add_options(options)  # None draws a separator between groups
         keep = highlighted or (f"{selected_key}" if selected_key else None)
+        lost, fallback = self._lost
+        if lost is not None and (highlighted != fallback or lost in self._option_scope):
+            if highlighted == fallback:
+                keep = lost  # the scope removed is back (undo) and the highlight has not moved since
+            self._lost = (None, None)
         for index, option in enumerate(listing.options):
             if option.id == keep:
                 listing.highlighted = index
                 break
         else:
             listing.highlighted = 0 if listing.option_count else None
+            top = listing.highlighted_option
+            self._lost = (keep, top.id if top else None)
 
     def scope_for(self, option_id: str | None) -> Scope | None:
         return self._option_scope.get(option_id or "")
