@@ -17,7 +17,7 @@ import shutil
 import stat
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,13 +84,19 @@ def write_json(path: Path, payload: Any, *, indent: bool = False, copy_to: Path 
 
 
 def write_bytes(path: Path, data: bytes) -> None:
+    write_chunks(path, (data,))
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes | memoryview]) -> None:
+    """`write_bytes` for a file written piece by piece (large derived files), never whole in memory."""
     if path.is_symlink():  # write through to the link's target, so the link (and its target) stay in use
         path = Path(os.path.realpath(path))
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -8,6 +8,7 @@ so a long import never delays a bookmark.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -336,7 +337,7 @@ class Library:
         summary.absorb(
             import_inputs(
                 self.store,
-                [*problems, *read_paths(paths)],
+                itertools.chain(problems, read_paths(paths)),  # a file at a time: a list would hold them all
                 explicit_date=explicit_date,
                 format_name=format_name,
                 total=len(paths) + len(problems),

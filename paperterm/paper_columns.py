@@ -13,7 +13,7 @@ prefix of them), and a damaged one is simply rebuilt.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import orjson
 
 from loaders import paper_id
 
-from .atomic_io import write_bytes
+from .atomic_io import write_chunks
 from .paper import AbstractBlob, Paper
 
 SCHEMA_VERSION = 1
@@ -267,11 +267,15 @@ class PaperColumns:
             }
         )
         head = MAGIC + struct.pack("<Q", len(header)) + header
-        body = bytearray(head + b"\0" * (_aligned(len(head)) - len(head)))
-        for array in parts.values():
-            data = np.ascontiguousarray(array).tobytes()
-            body += data + b"\0" * (_aligned(len(data)) - len(data))
-        write_bytes(path, bytes(body))
+
+        def chunks() -> Iterator[bytes | memoryview]:
+            yield head + b"\0" * (_aligned(len(head)) - len(head))
+            for array in parts.values():
+                data = np.ascontiguousarray(array)
+                yield memoryview(data).cast("B")
+                yield b"\0" * (_aligned(data.nbytes) - data.nbytes)
+
+        write_chunks(path, chunks())  # array by array: never a second copy of the whole file in memory
 
     @classmethod
     def load(cls, path: Path) -> tuple[PaperColumns, dict[str, Any]] | None:

@@ -187,3 +187,26 @@ def test_an_open_engine_follows_an_import_as_a_fresh_one_does(data_dir: Path) ->
     fresh = Library.open(data_dir)
     for query in ("date:2024-09-12", "date:2024-09-11", "published:>2024", "model", ""):
         assert list(library.search(query).ids) == list(fresh.search(query).ids), query
+
+
+def test_a_folder_import_reads_its_files_one_at_a_time(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import paperterm.importer as importer
+    import paperterm.library as library_module
+
+    read: list[str] = []
+    held: list[int] = []  # files read when each is parsed: all of them, were they listed first
+    reader, parser = library_module.read_paths, importer.parse_bytes
+
+    def reading(paths: list[Path]) -> Iterator[object]:
+        for item in reader(paths):
+            read.append(str(item))
+            yield item
+
+    def parsing(data: bytes, path: str, format_name: str | None = None) -> object:
+        held.append(len(read))
+        return parser(data, path, format_name)
+
+    monkeypatch.setattr(library_module, "read_paths", reading)
+    monkeypatch.setattr(importer, "parse_bytes", parsing)
+    Library.open(data_dir).import_paths([str(REAL)])
+    assert len(held) > 10 and held == list(range(1, len(held) + 1))

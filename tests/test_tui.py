@@ -449,6 +449,9 @@ async def test_palette_asks_for_papers_added_since_a_moment(sample_dir: Path) ->
         assert plist(app).ids == [added]
         await since(first_day)  # a day: every paper imported since
         assert len(plist(app).ids) == 175
+        await since(f"<{moment}")  # a comparison typed is kept
+        assert app.main.query_one(SearchBar).value == f"added:<{moment}"
+        assert len(plist(app).ids) == 174 and added not in plist(app).ids
         await since("last week")
         assert "added:" in status_text(app) and "write a date" in status_text(app)
         assert app.screen is app.main and app.is_running

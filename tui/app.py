@@ -669,7 +669,8 @@ class PapertermApp(App[None]):
 
     def _ask_since(self) -> None:
         def show(day: str) -> None:
-            self.main.show_search(f"added:>={day.strip()}")
+            moment = day.strip()  # "2024-09-01" means since then; a comparison typed is kept as typed
+            self.main.show_search(f"added:{moment if moment[:1] in '<>=' else '>=' + moment}")
 
         self._ask("Papers added since (YYYY-MM-DD):", "2024-09-01", show)
 
