@@ -24,6 +24,7 @@ from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
 from .errors import BadAction
 from .heap import collector_paused
 from .importer import (
+    VERBOSE_LIMIT,
     DigestInput,
     ImportSummary,
     Reader,
@@ -326,14 +327,24 @@ class Library:
         explicit_date: date | None = None,
         format_name: str | None = None,
         progress: Callable[[int, int, str], None] | None = None,
+        verbose: bool = False,
     ) -> ImportSummary:
+        """`verbose`: keep each streamed record's source line for `import --verbose` (up to 100,000)."""
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
         streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
         paths = [p for p in paths if p not in streamed]
         summary = ImportSummary()
         for path in streamed:  # JSON Lines of any size: a batch at a time, never read whole
-            summary.absorb(import_stream(self.store, path, explicit_date=explicit_date, progress=progress))
+            summary.absorb(
+                import_stream(
+                    self.store,
+                    path,
+                    explicit_date=explicit_date,
+                    progress=progress,
+                    verbose_limit=VERBOSE_LIMIT * verbose,
+                )
+            )
         summary.absorb(
             import_inputs(
                 self.store,
@@ -372,13 +383,20 @@ class Library:
         explicit_date: date | None = None,
         format_name: str | None = None,
         progress: Callable[[int, int, str], None] | None = None,
+        verbose: bool = False,
     ) -> ImportSummary:
         """Standard input, copied a MiB at a time into `inputs/` (so a repair can read it again), then
         streamed when it is JSON Lines (an arXiv snapshot piped in) or else parsed whole like a file."""
         kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
         if format_name in (None, "json-records") and streams(kept):
             summary = import_stream(
-                self.store, kept, explicit_date=explicit_date, progress=progress, copy_of="<stdin>", sha256=sha
+                self.store,
+                kept,
+                explicit_date=explicit_date,
+                progress=progress,
+                copy_of="<stdin>",
+                sha256=sha,
+                verbose_limit=VERBOSE_LIMIT * verbose,
             )
         else:
             item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
