@@ -52,6 +52,6 @@ class LineFinder:
                 found = self.text.find(probe, self.pos)
                 if found != -1:
                     self.line += self.text.count("\n", self.pos, found)
-                    self.pos = found
+                    self.pos = found + 1  # the next record is after this one, even with the same title
                     return self.line
         return None

@@ -11,6 +11,7 @@ dict of lists (`{"SLAM": [...], "NeRF": [...]}`). A string value that is a Markd
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,11 +20,12 @@ import orjson
 
 from .formats import DigestFormat
 from .json_input import LineFinder, load_json
-from .record_fields import Fields, paper_fields, record_of
+from .record_fields import Fields, paper_fields, raw_title, record_of
 from .records import PaperRecord, ParseError, ParseResult, ParseWarning, normalise_arxiv_id
 from .text_records import is_table_row, row_record
 
 MAX_DEPTH = 12
+_GENERIC = re.compile(r"(?i)^(papers?|items?|results?|records?|entries|data|hits|list|rows)$")  # not a group's name
 LOOKED_FOR = (
     "objects with a title (`title`, `paperTitle`, `en_title`…) and another paper field "
     "(abstract/summary, authors, id or URL with an arXiv id, DOI, date, year), or Markdown table rows"
@@ -108,7 +110,9 @@ def _walk(value: Any) -> tuple[list[tuple[Any, str]], int]:
                 if isinstance(child, str) and is_table_row(child):
                     found.append(((key, child), group or str(key)))
                 elif isinstance(child, dict | list):
-                    queue.append((child, label if depth < 2 else group, depth + 1))
+                    # A list's key labels the records in it however deep (`{"results": {"NLP": [...]}}`).
+                    grouped = label if depth < 2 or (isinstance(child, list) and not _GENERIC.match(label)) else group
+                    queue.append((child, grouped, depth + 1))
         elif isinstance(node, list):
             for child in node:
                 if child is None:
@@ -149,8 +153,10 @@ def _record(
             record.arxiv_id = normalise_arxiv_id(str(key))
     else:
         node, fields = item
-        title = node.get("title") if isinstance(node.get("title"), str) else ""
-        record = record_of(node, line or finder.line_of(title), fields)
+        record = record_of(node, line, fields)
+        if record is not None and line is None:
+            raw = raw_title(fields)
+            record.line = finder.line_of(raw, record.title)
     if record is not None and group:
         record.extra.setdefault("section", group)
     return record

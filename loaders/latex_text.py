@@ -115,7 +115,9 @@ def _script(match: re.Match[str]) -> str:
     body = match["body"]
     if _PLAIN_SCRIPT.match(body) and not (match["op"] == "_" and "n" in body):
         return body.translate(_SUPERSCRIPTS if match["op"] == "^" else _SUBSCRIPTS)
-    return f"{match['op']}{body}" if len(body) == 1 else f"{match['op']}({body})"
+    if len(body) == 1 or (body.startswith("(") and body.endswith(")") and body.count("(") == 1):
+        return f"{match['op']}{body}"  # `^{(X-ray)}` → `^(X-ray)`, not `^((X-ray))`
+    return f"{match['op']}({body})"
 
 
 def _math(match: re.Match[str]) -> str:

@@ -139,6 +139,19 @@ def _json_ld_records(blocks: list[str]) -> list[PaperRecord]:
     return found
 
 
+def _fill(record: PaperRecord, other: PaperRecord) -> None:
+    """Fields `record` lacks, taken from another description of the same page."""
+    record.abstract = record.abstract or other.abstract
+    record.authors = record.authors or other.authors
+    record.arxiv_id = record.arxiv_id or other.arxiv_id
+    record.doi = record.doi or other.doi
+    record.pmid = record.pmid or other.pmid
+    record.published = record.published or other.published
+    record.links += [link for link in other.links if link not in record.links]
+    for key, value in other.extra.items():
+        record.extra.setdefault(key, value)
+
+
 def parse(text: str, source: str) -> ParseResult:
     page = _Page()
     page.feed(text)
@@ -146,11 +159,12 @@ def parse(text: str, source: str) -> ParseResult:
     result = ParseResult(format=FORMAT.name, papers=[])
     declared = _meta_record(page.meta) if "citation_title" in page.meta else None
     ld = _json_ld_records(page.json_ld)
-    record = declared or (ld[0] if ld else None) or _meta_record(page.meta)
+    tagged = _meta_record(page.meta)  # Open Graph (and citation_*) tags
+    sources = [r for r in (declared, ld[0] if ld else None, tagged) if r is not None]
+    record = sources[0] if sources else None
     if record is not None and (declared or ld or record.arxiv_id or record.doi or "huggingface.co/papers/" in text):
-        if ld and record is declared:  # JSON-LD may add what the meta tags left out
-            record.abstract = record.abstract or ld[0].abstract
-            record.authors = record.authors or ld[0].authors
+        for other in sources[1:]:  # each source may add what the more trusted ones left out
+            _fill(record, other)
         record.line = 1
         result.papers.append(record)
         return result

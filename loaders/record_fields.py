@@ -19,14 +19,20 @@ from .latex_text import latex_to_text
 from .records import PaperRecord, arxiv_id_of_doi, normalise_arxiv_id, normalise_doi, partial_day
 from .text_cleanup import clean_line, clean_paragraphs, find_links, first_last, fix_mojibake, split_authors
 
-TITLE = ("title", "papertitle", "articletitle", "headline", "titletext")
-ABSTRACT = ("abstract", "abstractnote", "abstracttext", "summary", "description", "abs", "tldr", "content")
-AUTHORS = ("authors", "author", "authorlist", "authornames", "creators", "creator")
+TITLE = ("title", "papertitle", "articletitle", "headline", "titletext", "papername")
+NAME = ("name",)  # a title only beside an abstract: `{"name": "NLP", "papers": […]}` is a group, not a paper
+ABSTRACT = (
+    "abstract", "abstractnote", "abstracttext", "summary", "summarytext", "description", "abs", "tldr", "content",
+)  # fmt: skip
+AUTHORS = ("authors", "author", "authorlist", "authornames", "creators", "creator", "writers", "byline")
 IDS = ("arxivid", "arxiv", "eprint", "id", "paperid", "number", "identifier", "arxivno")
 DOI = ("doi",)
 PMID = ("pmid", "pubmedid", "pubmed")
 LINKS = ("url", "link", "href", "absurl", "arxivurl", "paperurl", "pageurl", "pdfurl", "pdf", "links", "urls")
-DATES = ("published", "publishedat", "publicationdate", "pubdate", "date", "created", "issued", "submitted")
+DATES = (
+    "published", "publishedat", "publicationdate", "datepublished", "pubdate", "date", "created", "datecreated",
+    "issued", "submitted",
+)  # fmt: skip
 YEARS = ("year", "pubyear", "publicationyear")
 VENUES = ("venue", "journal", "containertitle", "journalref", "booktitle", "publicationvenue")
 CATEGORIES = ("categories", "subjects", "primarycategory")
@@ -72,8 +78,14 @@ class Fields:
 
     def first(self, family: tuple[str, ...]) -> Any:
         """The family's best value: an unlabelled or English key before another language's, then by spelling."""
-        found = [(self.rank.get(name, 0), order, name) for order, name in enumerate(family) if name in self.values]
-        return self.values[min(found)[2]] if found else None
+        values, rank = self.values, self.rank
+        other = None
+        for name in family:
+            if name in values:
+                if not rank.get(name, 0):
+                    return values[name]
+                other = other or name  # another language's: only when no unlabelled key follows
+        return values[other] if other else None
 
     def has(self, family: tuple[str, ...]) -> bool:
         return any(name in self.values for name in family)
@@ -89,8 +101,20 @@ def _string(value: Any) -> str:
     return ""
 
 
+def _title_value(fields: Fields) -> Any:
+    value = fields.first(TITLE)
+    if value is None and fields.has(ABSTRACT):
+        value = fields.first(NAME)
+    return value
+
+
+def raw_title(fields: Fields) -> str:
+    """The title as the file spells it (to find its line)."""
+    return _string(_title_value(fields))
+
+
 def title_of(fields: Fields) -> str:
-    return clean_line(latex_to_text(fix_mojibake(_string(fields.first(TITLE)))))
+    return clean_line(latex_to_text(fix_mojibake(raw_title(fields))))
 
 
 def authors_of(value: Any) -> list[str]:
@@ -170,6 +194,8 @@ def links_of(fields: Fields) -> list[str]:
     extra = [name for name in fields.values if name.endswith(_URL_KEY) and name not in LINKS]
     for name in (*LINKS, *extra):
         value = fields.values.get(name)
+        if value is None:
+            continue
         values = value if isinstance(value, list) else [value]
         for item in values:
             text = _string(item) or (_string(item.get("href") or item.get("url")) if isinstance(item, dict) else "")
@@ -239,7 +265,7 @@ def paper_fields(obj: Any) -> Fields | None:
     if not isinstance(obj, dict):
         return None
     fields = Fields(obj)
-    if not isinstance(fields.first(TITLE), str):
+    if not isinstance(_title_value(fields), str):
         return None
     others = (ABSTRACT, AUTHORS, DOI, PMID, LINKS, DATES, YEARS, VENUES, CATEGORIES)
     if any(fields.has(family) for family in others) or any(normalise_arxiv_id(raw) for raw in _id_candidates(fields)):

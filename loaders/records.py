@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ID_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:(?:export\.)?arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)", re.I)
@@ -91,6 +92,7 @@ class ParseResult:
     warnings: list[ParseWarning] = field(default_factory=list)
 
 
+@lru_cache(maxsize=16384)  # an import asks for each record's title key several times (id, merge, report)
 def normalise_title(title: str) -> str:
     """Title key for identity: accents, case, punctuation and spacing do not count."""
     if title.isascii():

@@ -23,6 +23,7 @@ _ESCAPES = re.compile(
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 
 
 def strip_controls(text: str) -> str:
@@ -42,10 +43,15 @@ def clean_line(text: str) -> str:
 
 def clean_paragraphs(text: str) -> str:
     """Abstract text: hard-wrapped lines joined, blank lines kept as paragraph breaks."""
-    if text.isascii() and text.isprintable():  # one clean line: the common case, kept fast
-        return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
+    if text.isascii():
+        if text.isprintable():  # one clean line: the common case, kept fast
+            return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
+        if text.replace("\n", "").replace("\t", "").isprintable() and not _PARAGRAPH_BREAK.search(text):
+            # Hard-wrapped ASCII with no control character and one paragraph (an arXiv abstract):
+            # no normalising, no control stripping, one split. Same result as below, several times faster.
+            return " ".join(text.split())
     text = unicodedata.normalize("NFC", strip_controls(_LINE_BREAKS.sub("\n", text)))
-    paragraphs = re.split(r"\n[ \t]*\n+", text)
+    paragraphs = _PARAGRAPH_BREAK.split(text)
     joined = (_SPACES.sub(" ", p.replace("\n", " ")).strip() for p in paragraphs)
     return "\n\n".join(p for p in joined if p)
 

@@ -58,6 +58,18 @@ _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<url>https?://[^)\s]+)\)")
 _BARE_URL = re.compile(r"https?://[^\s<>\"')\]|]+")
 _ARXIV_TEXT = re.compile(r"\barXiv[:\s]\s*(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
 _ID_URL = re.compile(r"https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/|(?:dx\.)?doi\.org/10\.)")
+_ID_MENTION = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/|(?:dx\.)?doi\.org/10\.)"
+    r"|\bdoi[:\s]\s*10\.\d{4,9}/",
+    re.I,
+)  # with or without a scheme (notes write `huggingface.co/papers/ID`); slow on a whole file, so per block
+_SCHEMELESS_ID = re.compile(r"(?:arxiv\.org/abs/|huggingface\.co/papers/)\d")  # a literal first: fast on a file
+_BARE_ID = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)(?P<id>[\w./-]+)", re.I)
+_NAME_PART = r"(?:[A-Z][\w'’.-]*|van|von|der|de|da|di|le|la|du)"
+_NAME = re.compile(rf"^{_NAME_PART}(?:\s+{_NAME_PART}){{0,4}}$")
+_SCHEMELESS_URL = re.compile(r"\b(?:www\.)?[\w-]+(?:\.[\w-]+)+/\S*")
+_LEADING_NAMES = re.compile(r"^\(?(?P<names>[^.()]{2,200}?\bet\.?\s*al\.?)\)?[\s,.;:]*(?P<rest>.*)$", re.S)
+_LEADING_LINK = re.compile(r"^\s*(?:\d{1,4}[.)]\s*|[-*+•]\s+)?(?:\*\*|__)?\[")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,4}[.)])\s+(?P<text>\S.*)$")
 _NUMBER = re.compile(r"^\s*(?:\d{1,4}[.)]|[-*+•](?=\s))\s*")
@@ -107,9 +119,9 @@ def _ids(record: PaperRecord, text: str) -> None:
         record.arxiv_id = record.arxiv_id or normalise_arxiv_id(link)
         if "doi.org/" in link:
             record.doi = record.doi or normalise_doi(link)
-    if not record.arxiv_id and (match := _ARXIV_TEXT.search(text)):
-        record.arxiv_id = normalise_arxiv_id(match["id"])
-    if not record.doi and (match := re.search(r"\bdoi[:\s]\s*(10\.\d{4,9}/\S+)", text, re.I)):
+    if not record.arxiv_id and (match := _ARXIV_TEXT.search(text) or _BARE_ID.search(text)):
+        record.arxiv_id = normalise_arxiv_id(match["id"].rstrip(".,;:"))
+    if not record.doi and (match := re.search(r"(?:\bdoi[:\s]\s*|^\s*)(10\.\d{4,9}/\S+)", text, re.I)):
         record.doi = normalise_doi(match[1])
     record.arxiv_id = record.arxiv_id or arxiv_id_of_doi(record.doi)
 
@@ -123,12 +135,12 @@ def _distinct_ids(text: str) -> int:
 def _only_links(line: str) -> bool:
     """A line of nothing but links or images (`https://…`, `[PDF](…) [Code](…)`): not prose."""
     rest = _LINK.sub("", _IMAGE.sub("", line))
-    rest = _BARE_URL.sub("", rest)
+    rest = _SCHEMELESS_URL.sub("", _BARE_URL.sub("", rest))
     return not re.sub(r"[\s|,·•\-–—*_()\[\]]+", "", rest)
 
 
 def _has_id(text: str) -> bool:
-    return bool(_ID_URL.search(text) or _ARXIV_TEXT.search(text))
+    return bool(_ID_MENTION.search(text) or _ARXIV_TEXT.search(text))
 
 
 def _title_text(raw: str) -> str:
@@ -138,7 +150,8 @@ def _title_text(raw: str) -> str:
 
 def _authors(value: str) -> list[str]:
     """`A, B and C`, `A, B und C`, `A; B & C`: one name each; `et al.` dropped."""
-    text = re.sub(r"\s*(?:;|&|\s(?:und|et|y|e|и|和)\s)\s*", ", ", clean_line(_plain(value)))
+    text = _ET_AL.sub("", clean_line(_plain(value)))  # before ` et ` is read as French "and"
+    text = re.sub(r"\s*(?:;|&|\s(?:und|et|y|e|и|和)\s)\s*", ", ", text)
     return [_ET_AL.sub("", name) for name in split_authors(text) if _ET_AL.sub("", name)]
 
 
@@ -289,11 +302,29 @@ def _tables(lines: list[str]) -> _Found:
 # -- headings, items and blocks ----------------------------------------------
 
 
+def names_in(text: str) -> list[str]:
+    """`Ann Lee, Bo Chen and Cy Wu` as names; [] when the text is not only a list of names (prose, a title)."""
+    value = text.strip().rstrip(".")
+    if not value or len(value) > 300 or re.search(r"\d|https?:|[!?;:]", value):
+        return []
+    names = _authors(value)
+    return names if names and all(_NAME.match(name) for name in names) else []
+
+
 def _section_record(title_line: str, body: list[tuple[int, str]], line: int) -> PaperRecord | None:
     """A heading or item and the lines under it, as a paper when they carry an id or a paper field."""
     title_raw = title_line
+    lead = ""
+    if _LEADING_LINK.match(title_line):  # `* **[Title](link)** — Ann Lee et al. What it does.`
+        title_raw, lead = _split_title(title_line)
     record = PaperRecord(title=_title_text(title_raw), line=line)
     _ids(record, title_raw)
+    if lead := _plain(lead).strip():
+        if match := _LEADING_NAMES.match(lead):
+            record.authors, lead = _authors(match["names"]), match["rest"]
+        elif (first := lead.split(". ", 1)) and (names := names_in(first[0])):
+            record.authors, lead = names, first[1] if len(first) > 1 else ""
+        body = [(line, lead), *body]
     fields = 0
     text: list[str] = []
     abstract: list[str] = []
@@ -306,6 +337,9 @@ def _section_record(title_line: str, body: list[tuple[int, str]], line: int) -> 
             continue
         if in_abstract:
             abstract.append(raw)
+            continue
+        if not text and not record.authors and not fields and (names := names_in(_plain(raw))):
+            record.authors = names  # a block's unlabelled line of names, right under its title
             continue
         match = _LABEL_LINE.match(raw)
         kind = _label(match["label"]) if match else None
@@ -400,7 +434,7 @@ def sniff(text: str) -> float:
     head = text[:60000]
     if head.lstrip().startswith(("<", "{", "[")) and not head.lstrip().startswith("[!"):
         return 0.0
-    signals = len(_ID_URL.findall(head)) + len(_ARXIV_TEXT.findall(head))
+    signals = _ID_URL.search(head) or _ARXIV_TEXT.search(head) or _SCHEMELESS_ID.search(head)
     tables = bool(re.search(r"^\|.*\|\s*$\n^\s*\|?\s*:?-{2,}", head, re.M))
     if not signals and not tables:
         return 0.0

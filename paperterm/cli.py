@@ -321,7 +321,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         part = _with_progress(
             not args.json,
             lambda progress: library.import_stdin(
-                read, explicit_date=args.date, format_name=args.format_name, progress=progress
+                read, explicit_date=args.date, format_name=args.format_name, progress=progress, verbose=args.verbose
             ),
         )
         summary.absorb(part)
@@ -329,7 +329,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         part = _with_progress(
             not args.json,
             lambda progress: library.import_paths(
-                files, explicit_date=args.date, format_name=args.format_name, progress=progress
+                files, explicit_date=args.date, format_name=args.format_name, progress=progress, verbose=args.verbose
             ),
         )
         summary.absorb(part)

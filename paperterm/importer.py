@@ -24,6 +24,7 @@ from .wording import plural
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _GLOB_CHARS = re.compile(r"[*?\[]")
+VERBOSE_LIMIT = 100_000  # records of a streamed file listed by `import --verbose`
 STREAM_BATCH = 50_000  # records merged and written per segment when a JSON Lines file is streamed
 _HEAD_BYTES = 256 * 1024
 
@@ -366,7 +367,7 @@ def import_stream(
     *,
     explicit_date: date | None = None,
     progress: Progress | None = None,
-    verbose_limit: int = 100_000,
+    verbose_limit: int = 0,
     copy_of: str | None = None,
     sha256: str | None = None,
 ) -> ImportSummary:
@@ -374,7 +375,8 @@ def import_stream(
 
     One pass hashes the file (a file imported before is recognised without parsing it); a second
     reads it line by line, merging and writing `STREAM_BATCH` records at a time. Progress is
-    reported in MiB read. Records past `verbose_limit` are counted but not listed for `--verbose`.
+    reported in MiB read. Only the first `verbose_limit` records are kept for `import --verbose` to
+    list (none unless asked: a kept line per record would grow with the file).
     `copy_of` names what `path` is a copy of (standard input kept by `spool`, which has no file date
     and whose hash `spool` already took).
     """

@@ -25,6 +25,7 @@ from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
 from .errors import BadAction
 from .heap import collector_paused
 from .importer import (
+    VERBOSE_LIMIT,
     DigestInput,
     ImportSummary,
     Reader,
@@ -328,14 +329,24 @@ class Library:
         explicit_date: date | None = None,
         format_name: str | None = None,
         progress: Callable[[int, int, str], None] | None = None,
+        verbose: bool = False,
     ) -> ImportSummary:
+        """`verbose`: keep each streamed record's source line for `import --verbose` (up to 100,000)."""
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
         streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
         paths = [p for p in paths if p not in streamed]
         summary = ImportSummary()
         for path in streamed:  # JSON Lines of any size: a batch at a time, never read whole
-            summary.absorb(import_stream(self.store, path, explicit_date=explicit_date, progress=progress))
+            summary.absorb(
+                import_stream(
+                    self.store,
+                    path,
+                    explicit_date=explicit_date,
+                    progress=progress,
+                    verbose_limit=VERBOSE_LIMIT * verbose,
+                )
+            )
         summary.absorb(
             import_inputs(
                 self.store,
@@ -374,13 +385,20 @@ class Library:
         explicit_date: date | None = None,
         format_name: str | None = None,
         progress: Callable[[int, int, str], None] | None = None,
+        verbose: bool = False,
     ) -> ImportSummary:
         """Standard input, copied a MiB at a time into `inputs/` (so a repair can read it again), then
         streamed when it is JSON Lines (an arXiv snapshot piped in) or else parsed whole like a file."""
         kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
         if format_name in (None, "json-records") and streams(kept):
             summary = import_stream(
-                self.store, kept, explicit_date=explicit_date, progress=progress, copy_of="<stdin>", sha256=sha
+                self.store,
+                kept,
+                explicit_date=explicit_date,
+                progress=progress,
+                copy_of="<stdin>",
+                sha256=sha,
+                verbose_limit=VERBOSE_LIMIT * verbose,
             )
         else:
             item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
@@ -555,21 +573,12 @@ class Library:
             return self._search
         with self._engine_lock:
             if self._search is None:
-                from .search import PaperSearch
-
                 with collector_paused():
                     index = self._load_index()
                     if index is None:
                         index = self.rebuild_index()
                 notes = self._index_notes(index)
-                search = PaperSearch(
-                    index,
-                    self.papers,
-                    _LibraryFilters(self),
-                    order_columns=_newest_first_columns,
-                    seen_on=self.seen_on,
-                    doc_columns=self.doc_columns,
-                )
+                search = self._engine_over(index)
                 # Here, in the loading worker: the first keystroke makes no per-paper arrays, and
                 # a saved index keeps them beside it for the next launch on this library state.
                 saved = self.index_dir if index.key is not None else None
@@ -577,6 +586,18 @@ class Library:
                 self._search = search
                 self._notes_saved_since(notes)
         return self._search
+
+    def _engine_over(self, index: SearchIndex) -> PaperSearch:
+        from .search import PaperSearch
+
+        return PaperSearch(
+            index,
+            self.papers,
+            _LibraryFilters(self),
+            order_columns=_newest_first_columns,
+            seen_on=self.seen_on,
+            doc_columns=self.doc_columns,
+        )
 
     def _index_notes(self, index: SearchIndex) -> dict[str, Any]:
         """Put every note into a new index; returns the notes it was given (see `_notes_saved_since`)."""
@@ -613,9 +634,8 @@ class Library:
             return None
         stamp = index.load_delta(self.index_dir)
         if stamp is not None:
-            head = stamp.split(":", 1)[0]
-            upto = int(head) if head.isdigit() else -1
-            if count <= upto <= len(self.digests) and stamp == self.digest_key(upto):
+            upto = self._digests_of(stamp)
+            if count <= upto:
                 count = upto
             else:  # the delta belongs to another history of this library: start again from the base
                 index = SearchIndex.load(self.index_dir, meta)
@@ -623,8 +643,7 @@ class Library:
                     return None
         if count == len(self.digests):
             return index  # up to date: a launch reads nothing per paper
-        newer = set(range(count + 1, len(self.digests) + 1))
-        if changed is not None and newer <= {number for p in changed for number, _ in p.sightings}:
+        if changed is not None and self._brought_since(count, changed):
             index.add_papers(changed)
         else:  # the columns say which papers came later or are missing; only those are read
             columns = self.store.columns
@@ -637,6 +656,17 @@ class Library:
         with contextlib.suppress(LibraryFileError):
             index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
         return index
+
+    def _digests_of(self, stamp: str) -> int:
+        """How many of this library's digests a cache's stamp names (-1: another history or damaged)."""
+        head = stamp.split(":", 1)[0]
+        count = int(head) if head.isdigit() else -1
+        return count if 0 < count <= len(self.digests) and stamp == self.digest_key(count) else -1
+
+    def _brought_since(self, count: int, changed: list[Paper]) -> bool:
+        """Whether `changed` holds every paper of the digests after the first `count`."""
+        newer = set(range(count + 1, len(self.digests) + 1))
+        return newer <= {number for p in changed for number, _ in p.sightings}
 
     def doc_columns(self, doc_ids: Sequence[str]) -> DocColumns:
         """Per indexed document: whether the library has it, its dates and its place in the library's
@@ -709,12 +739,25 @@ class Library:
                 # of the digests after its stamp, and its delta saved, so the app's next launch
                 # reads the index as it is.
                 with collector_paused():
-                    self._load_index(changed)
+                    index = self._load_index(changed)
+                    if index is not None and index.key is not None:
+                        # The per-document arrays saved by the last launch, updated for these papers.
+                        def carried(stamp: str) -> bool:
+                            count = self._digests_of(stamp)
+                            return count >= 0 and self._brought_since(count, changed)
+
+                        stamp = self.digest_key(len(self.digests))
+                        self._engine_over(index).extend_saved(self.index_dir, carried, changed, stamp)
 
     def _save_index_delta(self) -> None:
+        """The delta and the per-document arrays, both for the library's new state: the next
+        launch reads them as they are."""
         assert self._search is not None
+        stamp = self.digest_key(len(self.digests))
         with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
-            self._search.index.save_delta(self.index_dir, self.digest_key(len(self.digests)))
+            self._search.index.save_delta(self.index_dir, stamp)
+        if self._search.index.key is not None:
+            self._search.save_prepared(self.index_dir, stamp)
 
     # -- for you ---------------------------------------------------------------
 

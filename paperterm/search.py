@@ -309,11 +309,34 @@ class PaperSearch:
             if folder is not None:
                 self._save_doc_dates(folder, stamp)
 
+    def save_prepared(self, folder: Path, stamp: str) -> None:
+        """After an import: the arrays, updated in place, saved for the library's new state, so the
+        next launch reads them instead of making them again (seconds at a million papers)."""
+        with self.lock:
+            if self._dates is not None and self._columns and len(self._dates) == len(self.index.doc_ids):
+                self._save_doc_dates(folder, stamp)
+
+    def extend_saved(self, folder: Path, valid: Callable[[str], bool], papers: list[Paper], stamp: str) -> bool:
+        """Without arrays of its own (the CLI's import): read the ones saved for an earlier state that
+        `valid` accepts, update them for the imported `papers`, and save them for `stamp`. False (and
+        nothing saved) when they cannot be carried: the next launch makes them."""
+        with self.lock:
+            if not self._read_doc_dates(folder, valid, prefix=True):
+                return False
+            before = len(self._dates) if self._dates is not None else 0
+            self._update_doc_dates(papers)
+            if self._known is None or len(self._known) != len(self.index.doc_ids) or not self._known[before:].all():
+                self.invalidate()  # a document the import did not bring has no row: not guessed
+                return False
+            self._save_doc_dates(folder, stamp)
+            return True
+
     def _save_doc_dates(self, folder: Path, stamp: str) -> None:
         assert self._dates is not None and self._known is not None and self._recency is not None
         arrays = {"dates": self._dates, "known": self._known, "recency": self._recency}
         arrays.update({f"order{i}": column for i, column in enumerate(self._columns)})
-        with contextlib.suppress(LibraryFileError):  # a cache: the next launch makes them again
+        with contextlib.suppress(LibraryFileError, OSError):  # a cache: the next launch makes them again
+            (folder / "docs.json").unlink(missing_ok=True)  # no stamp over half-rewritten arrays
             for name, array in arrays.items():
                 save_array(folder / f"docs.{name}.npy", array)
             write_json(
@@ -328,12 +351,16 @@ class PaperSearch:
                 },
             )
 
-    def _read_doc_dates(self, folder: Path, stamp: str) -> bool:
+    def _read_doc_dates(self, folder: Path, stamp: str | Callable[[str], bool], prefix: bool = False) -> bool:
+        """The saved arrays, when saved for `stamp` (or a stamp it accepts) and every document, or
+        with `prefix` the first documents (those of an earlier state)."""
         size = len(self.index.doc_ids)
         try:
             meta = read_json(folder / "docs.json", kind=DOCS_KIND, schema_version=SCHEMA_VERSION)
-            if meta["stamp"] != stamp or meta["docs"] != size:
+            accepted = stamp(meta["stamp"]) if callable(stamp) else meta["stamp"] == stamp
+            if not accepted or not (meta["docs"] <= size if prefix else meta["docs"] == size):
                 return False
+            size = int(meta["docs"])
             read = {n: np.load(folder / f"docs.{n}.npy") for n in ("dates", "known", "recency")}
             columns = [np.load(folder / f"docs.order{i}.npy") for i in range(int(meta["columns"]))]
             repeats = {int(doc): set(days) for doc, days in meta["repeats"].items()}

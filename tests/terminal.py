@@ -24,6 +24,14 @@ from types import TracebackType
 import pyte
 
 
+def readable(fd: int, seconds: float) -> bool:
+    """Whether `fd` has something to read within `seconds`. `poll`, not `select`: under xdist a
+    worker's descriptors pass 1024, where `select` fails ("filedescriptor out of range")."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(0, int(seconds * 1000))))
+
+
 class TerminalTimeout(AssertionError):
     """What was waited for did not appear; the message holds the screen as it was."""
 
@@ -64,8 +72,7 @@ class Terminal:
         """Read what the program draws for up to `seconds` (less if it exits)."""
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            ready, _, _ = select.select([self._master], [], [], left)
-            if not ready:
+            if not readable(self._master, left):
                 return
             try:
                 chunk = os.read(self._master, 65536)

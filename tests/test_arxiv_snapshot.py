@@ -128,3 +128,14 @@ def test_snapshot_piped_to_stdin_streams_in_batches(
     assert digest.name == "<stdin>" and digest.date_source == "import-time"
     again = run_cli(data_dir, "import", "-", "--json", stdin=data)
     assert b'"files_already_imported":1' in again.stdout.replace(b" ", b"")
+
+
+def test_a_streamed_file_keeps_source_lines_only_for_verbose(data_dir: Path, tmp_path: Path) -> None:
+    """A line kept per record would grow with a multi-GB file: kept only when `--verbose` will list them."""
+    from tests.conftest import run_cli
+
+    path = _write_snapshot(tmp_path / "s.jsonl", 5)
+    quiet = Library.open(data_dir).import_paths([str(path)])
+    assert quiet.files[0].papers == 5 and quiet.files[0].records == []
+    listed = run_cli(tmp_path / "other", "import", "--verbose", str(path))
+    assert f"{path}:3  0704.0003  Calculation of prompt diphoton".encode() in listed.stdout

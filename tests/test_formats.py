@@ -94,6 +94,7 @@ def test_latex_is_shown_readably() -> None:
     assert latex_to_text(r"$\dot p^{mol}_{out}/\dot{p}^{X-ray}$ and $\dot{M}$") == "ṗ^(mol)_(out)/ṗ^(X-ray) and Ṁ"
     assert latex_to_text(r"first\newline second, $\hat x$, $\hat\sigma(q)$") == "first second, x̂, σ̂(q)"
     assert latex_to_text("Knowledge distillation~(KD) has") == "Knowledge distillation (KD) has"
+    assert latex_to_text(r"$\dot p^{(X-ray)}$, $x_{(i)}$, $x^{a+b}$") == "ṗ^(X-ray), x_(i), x^(a+b)"  # no ((…))
 
 
 def test_a_folder_of_every_format_merges_the_same_paper(data_dir: Path) -> None:
@@ -233,3 +234,17 @@ def test_the_same_paper_merges_across_restarts_too(data_dir: Path) -> None:
     later.import_paths([str(FORMATS / "arxiv-email.eml")])  # `Sparse $\ell_0$ Routing …`, with an arXiv id
     routing = [p for p in Library.open(data_dir).papers.values() if p.title.startswith("Sparse")]
     assert len(routing) == 1 and routing[0].arxiv_id == "2401.00001" and len(routing[0].sightings) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\nab.\r\x0b", max_size=40))
+def test_clean_paragraphs_fast_path_is_the_general_one(text: str) -> None:
+    """Hard-wrapped ASCII (an arXiv abstract) takes a shortcut; it must give what the general path gives."""
+    import re
+    import unicodedata
+
+    from loaders.text_cleanup import clean_paragraphs, strip_controls
+
+    general = unicodedata.normalize("NFC", strip_controls(re.sub(r"\r\n?", "\n", text)))
+    joined = (re.sub(r"[ \t]+", " ", p.replace("\n", " ")).strip() for p in re.split(r"\n[ \t]*\n+", general))
+    assert clean_paragraphs(text) == "\n\n".join(p for p in joined if p)

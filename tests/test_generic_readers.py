@@ -103,3 +103,101 @@ def test_a_scrapers_paper_list_keeps_the_generic_fields_and_not_its_listing_date
     old, listed = parse_text(text, "s.json").papers
     assert (old.published, old.doi, old.extra["venue"]) == ("1998", "10.1000/xyz", "Nature")
     assert listed.published is None
+
+
+NESTED = """{"meta": {"generated": "2024-06-01"}, "data": {"results": {
+ "NLP": [{"paper": {"name_en": "Attention Sinks in Streaming LLMs", "summary_text": "Keep a few initial tokens.",
+                    "writers": "Guangxuan Xiao, Yuandong Tian", "page": "https://arxiv.org/abs/2309.17453v4",
+                    "pub_year": "2023"}}],
+ "Vision": [{"paper": {"name_en": "Segment Anything", "summary_text": "A promptable segmentation model.",
+                       "writers": ["Alexander Kirillov", "Eric Mintun"],
+                       "doi_link": "https://doi.org/10.1109/ICCV51070.2023.00371", "pub_year": 2023}}]}}}"""
+
+
+def test_json_records_under_other_names_and_deeper_groups() -> None:
+    """`name_en` (a title beside an abstract), `summary_text`, `writers`, `page`; grouped three levels down."""
+    sinks, sam = parse_text(NESTED, "n.json").papers
+    assert (sinks.title, sinks.arxiv_id, sinks.published) == ("Attention Sinks in Streaming LLMs", "2309.17453", "2023")
+    assert sinks.authors == ["Guangxuan Xiao", "Yuandong Tian"] and sinks.abstract == "Keep a few initial tokens."
+    assert (sinks.extra["section"], sam.extra["section"]) == ("NLP", "Vision")
+    assert sam.doi == "10.1109/iccv51070.2023.00371" and sinks.line == 2
+
+
+def test_a_group_with_a_name_is_not_a_paper() -> None:
+    with pytest.raises(ParseError):
+        parse_text('{"groups": [{"name": "NLP", "url": "https://example.org/nlp"}]}', "g.json")
+
+
+def test_a_paper_page_with_only_open_graph_and_json_ld() -> None:
+    """Each description of the page adds what the others lack: og:url's HF id, og:description, datePublished."""
+    page = (
+        '<html><head><meta property="og:title" content="Graph Rewiring Against Oversquashing">'
+        '<meta property="og:description" content="We rewire graphs to fight oversquashing.">'
+        '<meta property="og:url" content="https://huggingface.co/papers/2402.01234">'
+        '<script type="application/ld+json">{"@type": "Article", "name": "Graph Rewiring Against Oversquashing",'
+        ' "datePublished": "2024-02-03", "author": {"@type": "Person", "name": "Eve Evans"}}</script></head></html>'
+    )
+    [paper] = parse_text(page, "p.html").papers
+    assert (paper.arxiv_id, paper.published, paper.authors) == ("2402.01234", "2024-02-03", ["Eve Evans"])
+    assert paper.abstract == "We rewire graphs to fight oversquashing."
+
+
+def test_plain_text_blocks_with_links_without_a_scheme_names_and_dois() -> None:
+    text = (
+        "Reading notes, March\n\n"
+        "Chain of Thought Empowers Transformers\nZhiyuan Li, Hong Liu, Tengyu Ma\nhttps://arxiv.org/abs/2402.12875\n"
+        "Chain of thought lets constant-depth transformers solve serial problems.\n\n"
+        "Simple and Scalable Strategies to Continually Pre-train\nAdam Ibrahim, Benjamin Thérien\n"
+        "huggingface.co/papers/2403.08763\nRe-warming and replay match full re-training.\n\n"
+        "Genie: Generative Interactive Environments\ndoi: 10.48550/arXiv.2402.15391\nA world model from videos.\n"
+    )
+    cot, scaling, genie = parse_text(text, "notes.txt").papers
+    assert cot.authors == ["Zhiyuan Li", "Hong Liu", "Tengyu Ma"] and cot.abstract.startswith("Chain of thought")
+    assert scaling.arxiv_id == "2403.08763" and scaling.abstract == "Re-warming and replay match full re-training."
+    assert (genie.arxiv_id, genie.doi) == ("2402.15391", "10.48550/arxiv.2402.15391")
+
+
+def test_bulleted_links_with_authors_and_a_summary_after_them() -> None:
+    text = (
+        "Papers I liked:\n\n"
+        "* **[KAN: Kolmogorov-Arnold Networks](https://arxiv.org/abs/2404.19756)** — Ziming Liu et al. "
+        "Splines on edges.\n"
+        "* **[Is Cosine-Similarity Really About Similarity?](https://arxiv.org/abs/2403.05440)** — Harald Steck. "
+        "It can give arbitrary results.\n"
+        "* [The Unreasonable Ineffectiveness of the Deeper Layers](https://huggingface.co/papers/2403.17887)"
+        " (Gromov et al.)\n"
+    )
+    kan, cosine, layers = parse_text(text, "liked.md").papers
+    assert (kan.title, kan.authors, kan.abstract) == (
+        "KAN: Kolmogorov-Arnold Networks",
+        ["Ziming Liu"],
+        "Splines on edges.",
+    )
+    assert cosine.authors == ["Harald Steck"] and cosine.title == "Is Cosine-Similarity Really About Similarity?"
+    assert (layers.title, layers.authors, layers.arxiv_id) == (
+        "The Unreasonable Ineffectiveness of the Deeper Layers",
+        ["Gromov"],
+        "2403.17887",
+    )
+
+
+def test_two_comment_papers_with_one_title_stay_two_each_with_its_date_and_line(data_dir: Path) -> None:
+    """An arXiv API result: two "Comment on …" papers share a title; different ids are never merged."""
+    entry = (
+        "<entry><id>http://arxiv.org/abs/{id}v1</id><published>{day}T10:00:00Z</published>\n"
+        '<title>Comment on "Quantum supremacy"</title><summary>A comment, by {who}.</summary>'
+        "<author><name>{who}</name></author></entry>\n"
+    )
+    atom = (
+        '<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title>\n'
+        + entry.format(id="2401.01234", day="2024-01-05", who="Ann Able")
+        + entry.format(id="1911.00001", day="2019-11-01", who="Bob Baker")
+        + "</feed>\n"
+    )
+    first, second = parse_text(atom, "q.xml").papers
+    assert (first.published, second.published) == ("2024-01-05", "2019-11-01")
+    assert (first.line, second.line) == (4, 6)  # where each title is
+    from paperterm.library import Library
+
+    summary = Library.open(data_dir).import_bytes(atom.encode(), "q.xml")
+    assert (summary.new, summary.title_merged) == (2, 0)

@@ -276,3 +276,51 @@ def test_csl_json_and_semantic_scholar() -> None:
     s2 = parse(REAL2 / "s2_api_paper-batch_with-null_2024-12.json")
     assert [p.authors[1] for p in s2.papers][:1] == ["E. Duflo"] and s2.papers[0].published == "2001-10-01"
     assert "null" in str(s2.warnings[0])
+
+
+# The paper's own date (as the source states it), per file: `benchmarks.sample_counts`' last column.
+OWN_DATES = {
+    "real/arxiv_api_atom_2016_legacy_au-del_maestro.xml": 10,
+    "real/arxiv_api_atom_2026_query-testing_100.xml": 100,
+    "real/arxiv_email_astro-ph_daily_2023-03-03.txt": 57,
+    "real/arxiv_email_cs.CV-RO_2024-11-07.eml": 108,
+    "real/arxiv_email_q-fin_daily_2023-03-17.txt": 13,
+    "real/arxiv_rss2-shaped_filtered_feed_2025-08-06.xml": 65,
+    "real/arxiv_rss_feedparser-cache_cs.CL+CV+MM+LG+SI_2025-04-24.json": 379,
+    "real/google_scholar_alert_2019-12-10_decoded.html": 0,
+    "real/google_scholar_alerts_gmail-api_read.json": 0,
+    "real/google_scholar_alerts_gmail-api_unread.json": 0,
+    "real/hf_api_daily_papers_2024-06-18.json": 26,
+    "real/hf_api_daily_papers_2024-12-11_MANGLED_pyrepr_strings.json": 26,
+    "real/hf_api_daily_papers_2026-05-29.json": 45,
+    "real/hf_daily_markdown_ko-summaries_2025-02-21.md": 0,
+    "real/hf_daily_scraped_json_2024-10-10.json": 0,
+    "real/hf_daily_scraped_json_2026-08-22_atharvadomale.json": 0,
+    "real/hf_papers_jsonfeed_scraped_2025-10-05.json": 52,
+    "real/hf_papers_jsonfeed_scraped_2026-08-22.json": 26,
+    "real/hf_papers_rss2_scraped_2025-03-05.xml": 23,
+    "real/zotero_export_ml_with_abstracts.bib": 232,
+    "real/zotero_export_ml_with_abstracts.csv": 217,
+    "real2/arxiv_bot_json_markdown-rows_cv-arxiv-daily_2022-12-26.json": 1024,
+    "real2/arxiv_bot_readme_abstract-details_dailyarxiv_2026-08-21.md": 251,
+    "real2/arxiv_bot_readme_tables_cv-arxiv-daily_2022-12-26.md": 1024,
+    "real2/awesome_weekly_tables_ml-papers-of-the-week_2025-07-20.md": 0,
+    "real2/csl-json_manubot_context-review_2026-07-24.json": 258,
+    "real2/medline_text_biopython_pubmed_result2.txt": 4,
+    "real2/oai-pmh_arxiv-format_getrecord-12-records_hepcrawl_2016.xml": 12,
+    "real2/oai-pmh_arxiv-format_hep-th_2017-12-14.xml": 3,
+    "real2/pubmed_efetch_xml_biopython_2025-dtd.xml": 2,
+    "real2/pubmed_xml_web-export_pubmr_2019.xml": 93,
+    "real2/ris_ovid-psycinfo_numbered_asreview_2019.ris": 6,
+    "real2/ris_scopus_export_asreview_2019-11-18.ris": 6,
+    "real2/ris_zotero_crlf_asreview-baseline_2024.ris": 100,
+    "real2/s2_api_paper-batch_with-null_2024-12.json": 3,
+    "real2/wos_tagged-plaintext_rispy-example_2004.ris": 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_DATES))
+def test_real_sample_own_dates(name: str) -> None:
+    """Atom `published`, arXiv e-mail `Date:` lines, BibTeX/CSV/RIS years…: the paper's date, never a seen one."""
+    result = parse(SHARED / "digests" / name)
+    assert sum(bool(p.published) for p in result.papers) == OWN_DATES[name]

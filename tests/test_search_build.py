@@ -228,3 +228,40 @@ def test_per_document_dates_are_saved_for_the_next_launch(data_dir: Path, monkey
     lib.rebuild_index()
     assert not (lib.index_dir / "docs.json").exists()
     assert [list(Library.open(data_dir).search(q).ids) for q in queries] == expected
+
+
+def test_an_import_keeps_the_per_document_arrays_current(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's import and the CLI's (no engine) both save the arrays for the new library state."""
+    from paperterm.library import Library
+    from paperterm.search import PaperSearch
+
+    from .conftest import BLANK, COMPACT, SHARED
+
+    third = SHARED / "digests" / "real2" / "arxiv_bot_json_markdown-rows_cv-arxiv-daily_2022-12-26.json"
+    queries = ["distillation", "moe date:>=2024-09-01", "sparse retrieval", "model"]
+    made: list[int] = []
+    make = PaperSearch._make_doc_dates
+
+    def counted(self: PaperSearch) -> None:
+        made.append(len(self.index.doc_ids))
+        make(self)
+
+    monkeypatch.setattr(PaperSearch, "_make_doc_dates", counted)
+    app = Library.open(data_dir)
+    app.import_paths([str(BLANK)])
+    app.search("x")  # the engine exists: index and arrays saved
+    assert len(made) == 1
+    app.import_paths([str(COMPACT)])  # the app's import: arrays updated in memory, and saved
+    expected = [list(app.search(q).ids) for q in queries]
+    assert [list(Library.open(data_dir).search(q).ids) for q in queries] == expected
+    assert len(made) == 1, "the next launch after the app's import made the arrays again"
+    cli = Library.open(data_dir)  # another process, with no engine of its own
+    assert cli.import_paths([str(third)]).new_ids
+    assert len(made) == 1, "the CLI's import made the arrays"
+    reopened = Library.open(data_dir)
+    after = [list(reopened.search(q).ids) for q in queries]
+    assert len(made) == 1, "the next launch after the CLI's import made the arrays again"
+    fresh = Library.open(data_dir)
+    fresh.search_engine().invalidate()
+    assert [list(fresh.search(q).ids) for q in queries] == after  # equal to arrays made from scratch
+    assert len(made) == 2

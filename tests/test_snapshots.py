@@ -45,7 +45,7 @@ def steady(run_before: Steps) -> Steps:
         for field in pilot.app.screen.query("Input, TextArea"):
             field.cursor_blink = False
         for footer in pilot.app.screen.query(KeyFooter):  # the keys as they are now, not as a late
-            footer.call_later(footer.recompose)  # rebuild on a busy machine would leave them
+            footer.call_later(footer.rebuild)  # rebuild on a busy machine would leave them
         await pilot.pause(0.2)
 
     return run

@@ -12,7 +12,6 @@ import argparse
 import fcntl
 import os
 import random
-import select
 import shutil
 import signal
 import struct
@@ -23,6 +22,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..terminal import readable
 
 REPO = Path(__file__).resolve().parents[2]
 CPS = 8.0  # characters a second, a steady typist
@@ -96,8 +97,7 @@ class Terminal:
         assert self.master is not None
         master = self.master
         while not self._closing.is_set():
-            ready, _, _ = select.select([master], [], [], 0.02)
-            if not ready:
+            if not readable(master, 0.02):
                 continue
             try:
                 chunk = os.read(master, 65536)

@@ -135,6 +135,7 @@ class MainScreen(Screen[None]):
         self.topics_ready = False
         self._answered = threading.Event()  # the first results are on screen (see `prepare_index`)
         self._last_highlighted: str | None = None
+        self._results_status: tuple[list[str], list[str]] | None = None  # the header's parts, to refit
         self._detail_timer: Timer | None = None
         self._restore: str | None = None  # the paper the cursor was on at the last quit
         self._view_timer: Timer | None = None
@@ -162,6 +163,11 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_BELOW, "-narrow")
         self.set_class(self.size.width >= WIDE_FROM, "-wide")
+
+    @on(PaperList.Resized)
+    def _refit_status(self) -> None:
+        if self._results_status is not None:
+            self._show_results_status(*self._results_status)
 
     # -- the library arrives (from the app's loading worker) ---------------------
 
@@ -368,14 +374,12 @@ class MainScreen(Screen[None]):
         parts.append(f"by {order} (s)")
         if arranged is not None and arranged.notice:  # a cold start says why the order is not learned
             parts.append(arranged.notice)
-        width = papers.scrollable_content_region.width
-        if legend := column_legend(width, self.rows.column_name(), order != "paper date"):
-            parts.append(legend)
+        notes = []
         if results.query.dates:  # which date the filter compared
-            parts.append("date: filters the day seen")
+            notes.append("date: filters the day seen")
         if results.query.published:
-            parts.append("published: filters the paper's own date")
-        self._set_status(" · ".join(parts))
+            notes.append("published: filters the paper's own date")
+        self._show_results_status(parts, notes)
         self._answered.set()
         self.query_one("#list-status", Label).set_class(bool(results.query.dates or results.query.published), "-notes")
         self.show_detail(papers.current)
@@ -404,7 +408,21 @@ class MainScreen(Screen[None]):
         app.update_settings(sort_orders=orders)
         self.run_query()
 
+    def _show_results_status(self, parts: list[str], notes: list[str]) -> None:
+        """The header of shown results. Its column legend depends on the list's width, which may
+        not be laid out yet when the first results arrive, so a resize shows it again."""
+        self._results_status = (parts, notes)
+        legend = ""
+        if self.rows is not None:
+            width = self.query_one(PaperList).scrollable_content_region.width
+            legend = column_legend(width, self.rows.column_name(), self.rows.order != "paper date")
+        self._paint_status(" · ".join([*parts, *([legend] if legend else []), *notes]))
+
     def _set_status(self, message: str, error: bool = False) -> None:
+        self._results_status = None
+        self._paint_status(message, error)
+
+    def _paint_status(self, message: str, error: bool = False) -> None:
         self.query_one("#list-status", Label).set_class(error, "-error")
         self.query_one("#list-status", Label).update(
             Text(strip_controls(message), style="bold red" if error else "dim")

@@ -111,6 +111,9 @@ class PaperList(ScrollView, can_focus=True):
             super().__init__()
             self.paper_id = paper_id
 
+    class Resized(Message):
+        """The list's width changed: what depends on it outside the list (the header) follows."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ids: list[str] = []
@@ -207,6 +210,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.ids))
+        self.post_message(self.Resized())
 
     # -- drawing ---------------------------------------------------------------
 
