@@ -55,10 +55,10 @@ class FileReport:
     records: list[tuple[int | None, str, str]]  # (source line, paper id, title), for `import --verbose`
 
     @classmethod
-    def of(cls, path: str, result: ParseResult) -> FileReport:
+    def of(cls, path: str, result: ParseResult, *, keep_records: bool = True) -> FileReport:
         report = cls(path, result.format, 0, dict.fromkeys(_FIELDS, 0), [])
         for paper in result.papers:
-            report.count(paper)
+            report.count(paper, keep_record=keep_records)
         return report
 
     def count(self, paper: PaperRecord, keep_record: bool = True) -> None:
@@ -224,8 +224,12 @@ def import_inputs(
     total: int = 0,
     progress: Progress | None = None,
     skip_unrecognised: bool = False,
+    keep_records: bool = False,
 ) -> ImportSummary:
     """Parse every input and commit them; a file that fails to parse is skipped and named.
+
+    `keep_records`: keep each record's source line, id and title for `import --verbose` (else a
+    million-paper import would hold a million of them for nothing).
 
     Parsed digests are written as a segment every `COMMIT_EVERY` papers, so an import's memory
     stays bounded however many files it reads (a whole arXiv dump is a million papers).
@@ -279,7 +283,7 @@ def import_inputs(
         if explicit_date is not None:
             source = explicit_source  # who gave the date: `--date` ("option") or the bundled samples
         summary.warnings.extend(result.warnings)
-        summary.files.append(FileReport.of(item.path, result))
+        summary.files.append(FileReport.of(item.path, result, keep_records=keep_records))
         already.add(sha)
         parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
         pending += len(result.papers)

@@ -331,7 +331,7 @@ class Library:
         progress: Callable[[int, int, str], None] | None = None,
         verbose: bool = False,
     ) -> ImportSummary:
-        """`verbose`: keep each streamed record's source line for `import --verbose` (up to 100,000)."""
+        """`verbose`: keep each record's source line for `import --verbose` (of a streamed file, up to 100,000)."""
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
         streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
@@ -356,6 +356,7 @@ class Library:
                 total=len(paths) + len(problems),
                 progress=progress,
                 skip_unrecognised=folders,
+                keep_records=verbose,
             )
         )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
@@ -402,7 +403,9 @@ class Library:
             )
         else:
             item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
-            summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
+            summary = import_inputs(
+                self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1, keep_records=verbose
+            )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 

@@ -139,3 +139,14 @@ def test_a_streamed_file_keeps_source_lines_only_for_verbose(data_dir: Path, tmp
     assert quiet.files[0].papers == 5 and quiet.files[0].records == []
     listed = run_cli(tmp_path / "other", "import", "--verbose", str(path))
     assert f"{path}:3  0704.0003  Calculation of prompt diphoton".encode() in listed.stdout
+
+
+def test_a_read_file_keeps_source_lines_only_for_verbose(data_dir: Path) -> None:
+    """The same for files read whole (a folder of 4,459 digests at 1M): a line, an id and a title
+    per paper were kept for a listing nobody asked for."""
+    from tests.conftest import BLANK
+
+    quiet = Library.open(data_dir).import_paths([str(BLANK)])
+    assert quiet.files[0].papers > 0 and quiet.files[0].records == []
+    listed = Library.open(data_dir.parent / "other").import_paths([str(BLANK)], verbose=True)
+    assert len(listed.files[0].records) == listed.files[0].papers
