@@ -1,4 +1,5 @@
-"""The footer shows whole keys at every width: never a key cut mid-word, `?` and `q` among the first."""
+"""Whole at every width: the footer never cuts a key mid-word (`?` and `q` among the first),
+the list header never cuts why For you is not learned yet."""
 
 from __future__ import annotations
 
@@ -43,3 +44,20 @@ async def test_footer_keys_fit_whole(sample_dir: Path, size: tuple[int, int]) ->
         await settle(pilot)
         used, room = _footer_width(footer)
         assert used <= room and {"question_mark", "q"} <= set(footer.shown_keys()[:3])
+
+
+async def test_the_cold_start_notice_is_read_whole_at_80x24(sample_dir: Path) -> None:
+    """Why For you is not learned yet is the header's longest text: it takes the lines it needs."""
+    from textual.widgets import Label
+
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        header = app.main.query_one("#list-status", Label)
+        text = str(header.render())
+        assert "Not enough to learn from yet" in text
+        lines = header.render_lines(header.region.reset_offset)  # what is drawn, line by line
+        drawn = " ".join("".join(seg.text for seg in strip).strip() for strip in lines)
+        assert drawn.endswith(text.split()[-1]), f"cut: {drawn!r}"

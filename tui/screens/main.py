@@ -381,7 +381,8 @@ class MainScreen(Screen[None]):
             notes.append("published: filters the paper's own date")
         self._show_results_status(parts, notes)
         self._answered.set()
-        self.query_one("#list-status", Label).set_class(bool(results.query.dates or results.query.published), "-notes")
+        notes = bool(results.query.dates or results.query.published or (arranged is not None and arranged.notice))
+        self.query_one("#list-status", Label).set_class(notes, "-notes")  # read whole, on more lines
         self.show_detail(papers.current)
 
     # -- sorting (remembered per scope) ------------------------------------------------
