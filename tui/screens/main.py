@@ -135,7 +135,7 @@ class MainScreen(Screen[None]):
         self.topics_ready = False
         self._answered = threading.Event()  # the first results are on screen (see `prepare_index`)
         self._last_highlighted: str | None = None
-        self._results_status: tuple[list[str], list[str]] | None = None  # the header's parts, to refit
+        self._results_status: tuple[list[str], list[str], bool] | None = None  # the header's parts, to refit
         self._detail_timer: Timer | None = None
         self._restore: str | None = None  # the paper the cursor was on at the last quit
         self._view_timer: Timer | None = None
@@ -372,17 +372,16 @@ class MainScreen(Screen[None]):
         if results.query.has_text:
             parts.append(f"{results.full_matches:,} match every word")
         parts.append(f"by {order} (s)")
-        if arranged is not None and arranged.notice:  # a cold start says why the order is not learned
-            parts.append(arranged.notice)
+        notice = arranged.notice if arranged is not None else ""
+        if notice:  # a cold start says why the order is not learned
+            parts.append(notice)
         notes = []
         if results.query.dates:  # which date the filter compared
             notes.append("date: filters the day seen")
         if results.query.published:
             notes.append("published: filters the paper's own date")
-        self._show_results_status(parts, notes)
+        self._show_results_status(parts, notes, bool(notes or notice))
         self._answered.set()
-        notes = bool(results.query.dates or results.query.published or (arranged is not None and arranged.notice))
-        self.query_one("#list-status", Label).set_class(notes, "-notes")  # read whole, on more lines
         self.show_detail(papers.current)
 
     # -- sorting (remembered per scope) ------------------------------------------------
@@ -409,25 +408,26 @@ class MainScreen(Screen[None]):
         app.update_settings(sort_orders=orders)
         self.run_query()
 
-    def _show_results_status(self, parts: list[str], notes: list[str]) -> None:
-        """The header of shown results. Its column legend depends on the list's width, which may
-        not be laid out yet when the first results arrive, so a resize shows it again."""
-        self._results_status = (parts, notes)
+    def _show_results_status(self, parts: list[str], notes: list[str], wraps: bool) -> None:
+        """The header of shown results (`wraps`: it carries notes read whole, on more lines). Its
+        column legend depends on the list's width, which may not be laid out yet when the first
+        results arrive, so a resize shows it again."""
+        self._results_status = (parts, notes, wraps)
         legend = ""
         if self.rows is not None:
             width = self.query_one(PaperList).scrollable_content_region.width
             legend = column_legend(width, self.rows.column_name(), self.rows.order != "paper date")
-        self._paint_status(" · ".join([*parts, *([legend] if legend else []), *notes]))
+        self._paint_status(" · ".join([*parts, *([legend] if legend else []), *notes]), wraps=wraps)
 
     def _set_status(self, message: str, error: bool = False) -> None:
         self._results_status = None
         self._paint_status(message, error)
 
-    def _paint_status(self, message: str, error: bool = False) -> None:
-        self.query_one("#list-status", Label).set_class(error, "-error")
-        self.query_one("#list-status", Label).update(
-            Text(strip_controls(message), style="bold red" if error else "dim")
-        )
+    def _paint_status(self, message: str, error: bool = False, wraps: bool = False) -> None:
+        status = self.query_one("#list-status", Label)
+        status.set_class(error, "-error")
+        status.set_class(wraps, "-notes")
+        status.update(Text(strip_controls(message), style="bold red" if error else "dim"))
 
     # -- the selected paper --------------------------------------------------------
 

@@ -52,7 +52,7 @@ class KeyFooter(Footer):
             key.display = fits
 
     def shown_keys(self) -> list[str]:
-        """The keys the footer shows whole, for tests and the help screen's hint."""
+        """The keys the footer shows whole (what a test checks against the width)."""
         return [
             key.key for key in self.query_children(FooterKey) if key.display and not key.has_class("-command-palette")
         ]
