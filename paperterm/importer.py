@@ -453,8 +453,8 @@ def import_stream(
     summary.files.append(report)
     summary.new = len(merge.new_ids)
     summary.known = len(merge.known_ids)
-    summary.merged = len(set(merge.merged_ids))
-    summary.title_merged = len(merge.title_merged_ids)
+    summary.merged = merge.merged_count
+    summary.title_merged = merge.title_merged_count
     summary.kept_apart, summary.kept_apart_listed = merge.kept_apart_count, merge.kept_apart
     summary.files_imported = 1
     summary.new_ids = merge.new_ids

@@ -44,7 +44,9 @@ SCHEMA_VERSION = 1
 MANIFEST_KIND = "paperterm-library"
 SEGMENT_KIND = "paperterm-papers"
 MANIFEST_LAST_GOOD = "manifest.last-good.json"
-COMPACT_AFTER_SEGMENTS = 24
+COMPACT_AFTER_SEGMENTS = 24  # small segments allowed before they are merged
+SMALL_SEGMENT = 10_000  # live rows below which a segment is merged with other small ones
+COMPACT_ROWS = 100_000  # live rows one compaction reads and writes again at most
 COLUMNS_FILE = "columns.bin"
 KEPT_APART_LISTED = 10_000  # title-only records kept apart, listed by `import --verbose` (all are counted)
 PAPERS_CACHED = 2048  # papers kept as objects once read (the rows on screen, the pane, a search's head)
@@ -82,6 +84,8 @@ class MergeReport:
     title_merged_ids: list[str] = field(default_factory=list)  # papers matched by title alone, not by an id
     kept_apart: list[KeptApart] = field(default_factory=list)  # title-only records whose title named several papers
     kept_apart_count: int = 0  # all of them (the list stops at KEPT_APART_LISTED)
+    merged_count: int = 0  # a streamed digest's merged and title-merged papers: counted, not listed
+    title_merged_count: int = 0
     digests_added: list[Digest] = field(default_factory=list)
     digests_known: list[str] = field(default_factory=list)
 
@@ -151,6 +155,7 @@ class PaperStore:
         self.digests: list[Digest] = []
         self._by_sha: dict[str, Digest] = {}
         self._segments: list[str] = []
+        self._dropped: list[str] = []  # segments a compaction merged away: removed once the manifest is written
         self._title_merged: set[str] = set()  # papers the import in progress matched by title alone
         self._kept_apart: list[KeptApart] = []  # title-only records of this import whose title named several papers
         self._kept_apart_count = 0
@@ -378,12 +383,15 @@ class PaperStore:
         for _, paper in self._stream(self.columns):
             yield paper
 
-    def _stream(self, columns: PaperColumns) -> Iterator[tuple[int, Paper]]:
-        """(row, paper) for every live row of these columns, read segment by segment. The arrays
-        are replaced, never changed, by an import, so this reads a consistent set without a lock."""
+    def _stream(self, columns: PaperColumns, only: set[str] | None = None) -> Iterator[tuple[int, Paper]]:
+        """(row, paper) for every live row of these columns (of the segments named in `only`), read
+        segment by segment. The arrays are replaced, never changed, by an import, so this reads a
+        consistent set without a lock."""
         count = len(columns.arrays["seg"])
         seg_of, row_of = columns.arrays["seg"], columns.row_of
         for number, name in enumerate(list(columns.segments)):
+            if only is not None and name not in only:
+                continue
             path = self.root / name
             try:
                 payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
@@ -564,20 +572,21 @@ class PaperStore:
                 if changed:
                     name = self._write_segment(list(changed.values()), segments, pending)
                     segments.append(name)
-            fresh = set(report.new_ids)
-            report.merged_ids = [pid for pid in self._enriched if pid not in fresh]
-            report.title_merged_ids = sorted(self._title_merged)
+                # Counted a batch at a time, not held: a paper is merged at most once per digest, and
+                # only a known one (one this import made already has this digest's sighting).
+                report.merged_count += len(self._enriched)
+                report.title_merged_count += len(self._title_merged)
+                self._enriched.clear()
+                self._title_merged.clear()
             report.kept_apart, report.kept_apart_count = list(self._kept_apart), self._kept_apart_count
             digest = Digest(**{**pending.to_json(), "papers": records})
             self.digests.append(digest)
             self._by_sha[digest.sha256] = digest
             report.digests_added.append(digest)
             self._segments = segments
-            if len(self._segments) > COMPACT_AFTER_SEGMENTS:
-                self._compact()
-            else:
-                self._write_manifest()
-                self._stamp = self._manifest_stamp()
+            self._compact()
+            self._write_manifest()
+            self._stamp = self._manifest_stamp()
         return report, digest
 
     def _remember(self, paper: Paper, title_id: str | None = None) -> None:
@@ -620,11 +629,9 @@ class PaperStore:
         return found, True, 0
 
     def _write(self, changed: list[Paper]) -> None:
-        if len(self._segments) + 1 > COMPACT_AFTER_SEGMENTS:
-            self._compact()
-            return
         name = self._write_segment(changed)
         self._segments.append(name)
+        self._compact()
         self._write_manifest()
         self._stamp = self._manifest_stamp()
 
@@ -652,23 +659,47 @@ class PaperStore:
         return name
 
     def _compact(self) -> None:
-        """Rewrite the whole cache as one segment; old segments go only after the manifest names the new."""
-        old = list(self._segments)
-        papers = self.every_paper()
+        """Merge small segments into one when more than `COMPACT_AFTER_SEGMENTS` of them pile up; the
+        caller writes the manifest, and the merged segments' files go only after it names the new one.
+
+        Only the live rows of the segments with fewest (under `SMALL_SEGMENT` each, `COMPACT_ROWS` in
+        all) are read and written again, into a segment after every other: a live row is its paper's
+        latest, so it stays so. A streamed import's segments (50,000 papers each) are left as they are,
+        so compacting never holds more than `COMPACT_ROWS` papers, whatever the library's size.
+        """
+        columns = self.columns
+        if columns.segments != self._segments:
+            return  # not the columns of these segments (never so after a write): nothing is moved
+        live = np.bincount(columns.arrays["seg"], minlength=len(columns.segments))
+        small = [int(seg) for seg in np.argsort(live, kind="stable") if live[seg] < SMALL_SEGMENT]
+        if len(small) <= COMPACT_AFTER_SEGMENTS:
+            return
+        chosen: set[str] = set()
+        total = 0
+        for seg in small:
+            if total + live[seg] > COMPACT_ROWS:
+                break
+            chosen.add(columns.segments[seg])
+            total += int(live[seg])
+        if len(chosen) < 2:
+            return
+        papers = [paper for _, paper in self._stream(columns, chosen)]
+        names = list(self._segments)
+        if papers:
+            names.append(self._write_segment(papers, names))
+        del papers
         with self._columns_lock:
-            self.columns = PaperColumns()  # the new segment holds every row
-            self._cache.clear()
-            self._identity = None
-        name = self._write_segment(papers)
-        self._files = {n: f for n, f in self._files.items() if n == name}
-        self._segments = [name]
-        self._write_manifest()
-        self._stamp = self._manifest_stamp()
-        for stale in old:
-            (self.root / stale).unlink(missing_ok=True)
-            (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
+            columns.drop_segments(chosen)
+            self._columns_dirty = True
+            for name in chosen:
+                fd, _ = self._files.pop(name, (None, None))
+                if fd is not None:
+                    os.close(fd)
+        self._segments = [n for n in names if n not in chosen]
+        self._dropped = sorted(chosen)
 
     def _write_manifest(self) -> None:
+        """The manifest, then the files of segments a compaction merged away (no manifest names them)."""
         payload = {
             "schema_version": SCHEMA_VERSION,
             "kind": MANIFEST_KIND,
@@ -679,6 +710,10 @@ class PaperStore:
         # It is never replaced by a manifest that knows fewer digests (a cache that lost some).
         spare = self.backups / MANIFEST_LAST_GOOD if self.spare and not self._spare_knows_more() else None
         write_json(self.manifest_path, payload, indent=True, copy_to=spare)
+        for stale in self._dropped:
+            (self.root / stale).unlink(missing_ok=True)
+            (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
+        self._dropped = []
 
     def _spare_knows_more(self) -> bool:
         """Whether the spare names a digest this cache lacks: then it is the better copy, kept as is."""
