@@ -190,6 +190,7 @@ class PaperSearch:
         # the last word adds that word to the sums of the ones before it, not every word again.
         self._partials: OrderedDict[tuple[_WordKey, ...], _Partial] = OrderedDict()
         self._recency01: tuple[np.ndarray, np.ndarray] | None = None  # recency, and recency × 0.01
+        self._days: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # dates → `_day_numbers`
 
     def add_papers(self, papers: Iterable[Paper]) -> None:
         """Index papers imported (or enriched) since the index was built."""
@@ -225,6 +226,7 @@ class PaperSearch:
         self._recency = None
         self._known = None
         self._columns = []
+        self._days = []
 
     def _doc_dates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per document: its date, its recency rank in [0, 1), and whether the library still has it."""
@@ -279,6 +281,7 @@ class PaperSearch:
         over every paper in Python, which at a million papers takes seconds)."""
         if self._dates is None or self._known is None or not self._columns:
             return
+        self._days = []  # the dates change in place
         size = len(self.index.doc_ids)
         grow = size - len(self._dates)
         if grow < 0:
@@ -320,13 +323,13 @@ class PaperSearch:
         and this many documents, else made and saved there: a launch on an unchanged library
         makes nothing per paper."""
         with self.lock:
-            if folder is not None and self._dates is None and self._read_doc_dates(folder, stamp):
-                self._id_array()
-                return
-            self._doc_dates()
+            if folder is None or self._dates is not None or not self._read_doc_dates(folder, stamp):
+                self._doc_dates()
+                if folder is not None:
+                    self._save_doc_dates(folder, stamp)
             self._id_array()
-            if folder is not None:
-                self._save_doc_dates(folder, stamp)
+            assert self._dates is not None
+            self._days_of(self._dates)  # for `date:` filters, from the first keystroke on
 
     def save_prepared(self, folder: Path, stamp: str) -> None:
         """After an import: the arrays, updated in place, saved for the library's new state, so the
@@ -626,7 +629,7 @@ class PaperSearch:
         if query.likes:
             mask &= self._like_scores(query.likes, size) > 0
         for date_filter in query.dates:
-            part = _date_mask(dates, date_filter.op, date_filter.value)
+            part = _date_mask(dates, self._days_of(dates), date_filter.op, date_filter.value)
             for doc, others in self._repeats.items():  # also seen in another day's digest
                 if not part[doc] and any(date_filter.accepts(day) for day in others):
                     part[doc] = True
@@ -638,7 +641,7 @@ class PaperSearch:
                 docs = [self.papers.get(pid) for pid in self.index.doc_ids]
                 self._published = np.array([p.published if p is not None else "" for p in docs], dtype="U10")
             for date_filter in query.published:
-                mask &= _date_mask(self._published, date_filter.op, date_filter.value)
+                mask &= _date_mask(self._published, self._days_of(self._published), date_filter.op, date_filter.value)
         for name, value in query.negated_filters:
             lookup: dict[str, Callable[[str], set[str]]] = {
                 "list": source.list_members,
@@ -654,6 +657,15 @@ class PaperSearch:
                 mask &= ~self._author_mask(value, size)
             else:
                 mask &= ~self._id_mask(lookup[name](value), size)
+
+    def _days_of(self, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_day_numbers` of the seen or the published dates, made once per state of those arrays."""
+        for array, days in self._days:
+            if array is dates:
+                return days
+        days = _day_numbers(dates)
+        self._days = [(dates, days), *self._days[:1]]
+        return days
 
     def _author_mask(self, name: str, size: int) -> np.ndarray:
         """Papers with an author matching every word of `name`, typos and prefixes forgiven."""
@@ -726,14 +738,37 @@ def _best_first(chosen: np.ndarray, score: np.ndarray, count: int) -> tuple[np.n
     return head[np.argsort(-score[head], kind="stable")], chosen[~best]
 
 
-def _date_mask(dates: np.ndarray, op: str, value: str) -> np.ndarray:
-    """Vectorised `DateFilter.accepts`: compare each date cut to the value's precision."""
-    cut = dates.astype(f"U{len(value)}")
-    has_date = dates != ""
-    if op == "=":
-        return has_date & (cut == value)
-    compare = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}[op]
-    return has_date & compare(cut, value)
+def _date_mask(dates: np.ndarray, days: tuple[np.ndarray, np.ndarray], op: str, value: str) -> np.ndarray:
+    """Vectorised `DateFilter.accepts`: compare each date cut to the value's precision.
+
+    Whole dates compare as their `_day_numbers` (cut to the value's precision, the digits compare
+    as the characters do), the rest as strings: strings of a million dates cost ten times more."""
+    number, whole = days
+    compare = {"=": np.equal, ">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}[op]
+    mask = compare(number // {4: 10_000, 7: 100}.get(len(value), 1), int(value.replace("-", "")))
+    mask &= whole
+    others = np.flatnonzero(~whole & (dates != ""))
+    if len(others):
+        cut = dates[others].astype(f"U{len(value)}")
+        mask[others] = cut == value if op == "=" else compare(cut, value)
+    return mask
+
+
+def _day_numbers(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each date as the number YYYYMMDD, and whether it is a whole date (else 0 and False); read
+    column by column from the characters' code points, a few milliseconds at a million dates."""
+    number = np.zeros(len(dates), dtype=np.uint32)
+    if dates.dtype != np.dtype("U10"):
+        return number, np.zeros(len(dates), dtype=bool)
+    points = dates.view(np.uint32).reshape(len(dates), 10)
+    whole = (points[:, 4] == ord("-")) & (points[:, 7] == ord("-"))
+    for column in (0, 1, 2, 3, 5, 6, 8, 9):
+        digit = points[:, column] - np.uint32(ord("0"))  # below "0" wraps round: large
+        whole &= digit <= 9
+        number *= np.uint32(10)
+        number += digit
+    number *= whole
+    return number, whole
 
 
 class _WordKey(NamedTuple):
@@ -753,21 +788,28 @@ class _Partial(NamedTuple):
 
 
 class _Positions:
-    """Where each distinct word of a text stands, with the words sorted, so the words starting
-    with a prefix are one bisect away (the proximity rerank asks this on every keystroke)."""
+    """A text's words, sorted and distinct, so the words starting with a prefix are one bisect away
+    (the proximity rerank asks this on every keystroke); where a word stands is found when first
+    asked: a rerank reads a few of a text's words, and 40 new texts arrive with a new query word."""
 
-    __slots__ = ("at", "sorted")
+    __slots__ = ("_at", "sorted", "tokens")
 
     def __init__(self, tokens: list[str]) -> None:
-        self.at: dict[str, list[int]] = {}
-        for i, token in enumerate(tokens):
-            self.at.setdefault(token, []).append(i)
-        self.sorted = sorted(self.at)
+        self.tokens = tokens
+        self.sorted = sorted(set(tokens))
+        self._at: dict[str, list[int]] = {}
 
     def starting_with(self, prefix: str) -> list[str]:
         lo = bisect.bisect_left(self.sorted, prefix)
         hi = bisect.bisect_left(self.sorted, prefix + "\uffff")
         return self.sorted[lo:hi]
+
+    def at(self, token: str) -> list[int]:
+        """Where `token` stands in the text, in order."""
+        found = self._at.get(token)
+        if found is None:
+            found = self._at[token] = [i for i, t in enumerate(self.tokens) if t == token]
+        return found
 
 
 def _smallest_window(text: _Positions, wanted: list[str]) -> int | None:
@@ -779,7 +821,7 @@ def _smallest_window(text: _Positions, wanted: list[str]) -> int | None:
         for token in text.starting_with(word):
             if token not in claimed:
                 claimed.add(token)
-                hits.extend((i, word) for i in text.at[token])
+                hits.extend((i, word) for i in text.at(token))
     if len({w for _, w in hits}) < len(words_):
         return None
     hits.sort()

@@ -536,11 +536,16 @@ class SearchIndex:
             field_hits = []
             # A word of one or two letters is still being typed: as a prefix it would match most
             # of every abstract, so it reaches titles and authors only (exact matches count anywhere).
+            covered = (0, 0)  # tokens whose documents the prefix already scores higher
             if exp.prefix is not None and (len(word) >= SHORT_PREFIX or name != "abstract"):
-                field_hits.append((prefix_quality * weight, postings.range_index(*exp.prefix)))
+                lo, hi = exp.prefix
+                # The word itself sorts first among the tokens it starts: scored exact below, not twice.
+                start = lo + 1 if exact_id == lo else lo
+                field_hits.append((prefix_quality * weight, postings.range_index(start, hi)))
+                covered = exp.prefix
             for token, quality in exp.fuzzy:
                 token_id = self.token_id(token)
-                if token_id is not None:
+                if token_id is not None and not (covered[0] <= token_id < covered[1] and quality <= prefix_quality):
                     field_hits.append((quality * weight, postings.range_index(token_id, token_id + 1)))
             if exact_id is not None:
                 field_hits.append((EXACT * weight, postings.range_index(exact_id, exact_id + 1)))
