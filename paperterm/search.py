@@ -706,7 +706,7 @@ def _best_of(mask: np.ndarray, score: np.ndarray, count: int) -> tuple[np.ndarra
     step = len(score) // (count * SAMPLE)
     if found > count and step > 1:
         sample = score[::step][mask[::step]]
-        rank = 2 * -(-count // step) + 16
+        rank = 2 * -(-count // step) + SAMPLE // 4  # twice the head, and a margin
         if len(sample) >= rank:
             guess = -np.partition(-sample, rank - 1)[rank - 1]
             near = np.flatnonzero(score >= guess)
