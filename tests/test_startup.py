@@ -33,4 +33,3 @@ def test_opening_the_app_imports_nothing_the_first_frame_does_not_draw() -> None
     # What `paperterm` (cli.main → open_app → tui.app.run) has imported when the app starts.
     loaded = loaded_by("import paperterm.cli, tui.app")
     assert not loaded & AFTER_FIRST_FRAME, sorted(loaded & AFTER_FIRST_FRAME)
-
