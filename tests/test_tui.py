@@ -1276,6 +1276,26 @@ async def test_the_for_you_scope_in_another_order_still_leaves_out_what_is_kept(
         assert plist(app).ids != ranked
 
 
+async def test_the_for_you_counts_in_the_sidebar_are_the_papers_the_scope_shows(sample_dir: Path) -> None:
+    """Kept papers that are still unread are left out of For you, so its count leaves them out too."""
+    library = Library.open(sample_dir)
+    library.create_list("thesis")
+    experts = [p.id for p in library.papers_sorted() if "experts" in p.title.lower()]
+    for pid in experts[:3]:
+        library.bookmark(pid)  # kept, still unread
+    for pid in experts[3:6]:
+        library.bookmark(pid, "thesis")
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for label in ("For you", "For you · thesis", "For you · to-read"):
+            app.main.scope = _for_you_scope(app, label)
+            await settle(pilot)
+            scope = _for_you_scope(app, label)
+            assert (scope.total, scope.unread) == (len(plist(app).ids), len(plist(app).ids)), label
+        assert _for_you_scope(app).total == len(app.library.papers) - 6
+
+
 async def test_for_you_per_list_is_in_the_sidebar(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
