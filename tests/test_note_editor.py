@@ -28,7 +28,7 @@ from tests.reliability.conftest import digest_text
 from tui.app import PapertermApp
 from tui.screens.note_editor import NoteEditor
 
-from .test_tui import SIZE, current_id, settle, shown
+from .pilot import SIZE, current_id, settle, shown
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:

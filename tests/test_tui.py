@@ -6,8 +6,6 @@ fails when a key is added to the help without a test of its own.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
 import threading
@@ -15,11 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from textual.worker import WorkerCancelled
 
 from paperterm.library import Library
 from paperterm.settings import load_settings
@@ -36,46 +32,7 @@ from tui.widgets.scope_sidebar import ScopeList
 from tui.widgets.search_bar import SearchBar
 
 from .conftest import BLANK
-
-SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot) -> None:
-    """Wait until the app's workers (loading, indexing, searching, counting) are done."""
-    for _ in range(4):
-        await pilot.pause(0.05)
-        with contextlib.suppress(WorkerCancelled):  # a search superseded by a newer one
-            await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
-
-
-def plist(app: PapertermApp) -> PaperList:
-    return app.main.query_one(PaperList)
-
-
-def status_text(app: PapertermApp) -> str:
-    return shown(app.main.query_one("#list-status", Static))
-
-
-def shown(static: Static) -> str:
-    """The text a Static displays, as plain text."""
-    return rendered(static.content)
-
-
-def rendered(content: object) -> str:
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
-
-
-def detail_text(app: PapertermApp) -> str:
-    return rendered(app.main.query_one(PaperDetail).content)
-
-
-def current_id(app: PapertermApp) -> str:
-    current = plist(app).current
-    assert current is not None
-    return current
+from .pilot import SIZE, current_id, detail_text, plist, rendered, settle, shown, status_text
 
 
 def state(app: PapertermApp):
