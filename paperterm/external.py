@@ -8,7 +8,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    import webbrowser
 
 
 class ExternalError(Exception):
@@ -21,6 +25,20 @@ def safe_url(url: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c in url for c in "\n\r\t\x00 "):
         raise ExternalError(f"not opening {url[:80]!r}: only http(s) links are opened")
     return url.strip()
+
+
+def find_browser() -> tuple[webbrowser.BaseBrowser, bool]:
+    """The browser `webbrowser` would start, and whether it runs in this terminal in the foreground
+    (lynx, w3m or `www-browser` where there is no display, a `$BROWSER` command): such a browser
+    must be handed the terminal, as $EDITOR is, or it draws over the app and both read the keys."""
+    import webbrowser  # only when a link is opened
+
+    try:
+        found = webbrowser.get()
+    except webbrowser.Error:
+        raise ExternalError("no web browser found: set $BROWSER, or copy the link with y") from None
+    in_terminal = isinstance(found, webbrowser.GenericBrowser) and not isinstance(found, webbrowser.BackgroundBrowser)
+    return found, in_terminal
 
 
 def editor_command() -> list[str]:

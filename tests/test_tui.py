@@ -6,6 +6,7 @@ fails when a key is added to the help without a test of its own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -515,6 +516,44 @@ async def _open(pilot: Pilot, app: PapertermApp, key: str = "o") -> None:
     app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
     await pilot.press(key)
     assert opened and opened[0].startswith("https://arxiv.org/search/?searchtype=title&query=")
+
+
+async def test_a_browser_that_runs_in_the_terminal_is_handed_the_terminal(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over SSH `webbrowser` picks lynx or w3m (`www-browser`): started under the running app it drew
+    over the screen and read the keys. It gets the terminal as $EDITOR does; no browser at all is said."""
+    import webbrowser
+
+    seen: list[object] = []
+
+    class TextBrowser(webbrowser.GenericBrowser):
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            seen.append(url)
+            return True
+
+    @contextlib.contextmanager
+    def suspend():
+        seen.append("suspend")
+        yield
+        seen.append("resume")
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: TextBrowser("lynx"))
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.suspend = suspend  # type: ignore[method-assign]
+        await pilot.press("o")
+        assert len(seen) == 3 and seen[0] == "suspend" and seen[2] == "resume"
+        assert str(seen[1]).startswith("https://arxiv.org/search/?searchtype=title&query=")
+
+        def no_browser(using: str | None = None) -> webbrowser.BaseBrowser:
+            raise webbrowser.Error("could not locate runnable browser")
+
+        monkeypatch.setattr(webbrowser, "get", no_browser)
+        await pilot.press("o")
+        await pilot.pause()
+        assert any("no web browser found" in text for text in notifications(app))
 
 
 async def _main_open(pilot: Pilot, app: PapertermApp) -> None:

@@ -31,7 +31,7 @@ from loaders.text_cleanup import strip_controls
 from paperterm import triage
 from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
-from paperterm.external import EditedText, ExternalError, safe_url
+from paperterm.external import EditedText, ExternalError, find_browser, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
 from paperterm.wording import plural
 
@@ -370,8 +370,24 @@ class PapertermApp(App[None]):
         except ExternalError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_url(url)
         self.notify(f"Opening {url}", timeout=3, markup=False)
+        self.open_url(url)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open the link; a browser that runs in the terminal (lynx over SSH) gets it, as $EDITOR does."""
+        try:
+            browser, in_terminal = find_browser()
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not in_terminal:
+            super().open_url(url, new_tab=new_tab)
+            return
+        try:
+            with self.suspend():
+                browser.open(url)
+        except SuspendNotSupported:  # no terminal to hand over (headless)
+            browser.open(url)
 
     def open_pdf(self, paper_id: str) -> None:
         from paperterm.links import pdf_url
