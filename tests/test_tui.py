@@ -477,6 +477,18 @@ async def _main_lists(pilot: Pilot, app: PapertermApp) -> None:
     assert saved.list_papers(saved.find_list("thesis").id) == [target]
 
 
+async def test_a_list_name_that_looks_like_markup_is_shown_literally_in_the_notification(sample_dir: Path) -> None:
+    """`x[/]` was parsed as markup when its toast was drawn: MarkupError, and the app died."""
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("B", *"x[/] [bold]y", "enter")
+        await pilot.pause(0.3)  # the toast is drawn
+        toasts = [rendered(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("Added to x[/] [bold]y" in text for text in toasts), toasts
+        assert app.is_running
+
+
 async def _main_undo(pilot: Pilot, app: PapertermApp) -> None:
     target = current_id(app)
     await pilot.press("x", "b", "u")

@@ -49,6 +49,8 @@ from .widgets.scroll_keys import SCROLL_BINDINGS
 from .widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
+    from textual.notifications import SeverityLevel
+
     from paperterm.library import Library
     from paperterm.library_overview import Scope
     from paperterm.undo import UndoHistory, UndoResult
@@ -352,6 +354,20 @@ class PapertermApp(App[None]):
             edit.saved()
         else:
             self.notify(f"The note was not saved; what you wrote is kept in {edit.path}.", severity="error", timeout=15)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is shown literally: they carry list, topic and file names and errors
+        quoting them, typed by the user or taken from digests (a list named `x[/]` was markup that
+        failed to parse when the toast was drawn, and the app died)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def open_paper(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)
