@@ -121,6 +121,18 @@ def test_bad_file_is_named_and_changes_nothing(data_dir: Path, tmp_path: Path) -
     assert (data_dir / "library" / "manifest.json").read_bytes() == before
 
 
+def test_an_unknown_topic_or_a_negative_limit_is_one_line_not_a_traceback(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    done = run(data_dir, "topics", "show", "no such topic")
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode().strip() == "error: no topic named 'no such topic' (see `paperterm topics`)"
+    for command in ("list", "search", "recommend"):
+        args = ["search", "distillation"] if command == "search" else [command]
+        done = run(data_dir, *args, "--limit", "-5")
+        assert done.returncode == 2 and done.stdout == b"", command  # not the list less its last five
+        assert b"'-5' is not a count" in done.stderr
+
+
 def test_every_command_and_action_has_help(data_dir: Path) -> None:
     from paperterm.cli import build_parser
 
