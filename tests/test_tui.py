@@ -134,6 +134,10 @@ async def test_keys_typed_fast_after_slash_go_to_the_search(data_dir: Path) -> N
         assert app.library.state.status == {}
         await pilot.press("slash")
         assert app.main.query_one(SearchBar).value == "knowledge/"
+        for char in "TCP/IP":  # a `/` in a burst stays where it was typed (it was put before the queued keys)
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await settle(pilot)
+        assert app.main.query_one(SearchBar).value == "knowledge/TCP/IP"
 
 
 async def test_a_list_name_typed_fast_into_the_picker_is_kept_whole(data_dir: Path) -> None:
