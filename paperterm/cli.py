@@ -631,7 +631,8 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
     try:
         changed = sum(library.bookmark(pid, args.list_name) for pid in ids)
     except BadAction as exc:
-        raise BadInput(f"{exc}; add --create to make it") from None
+        missing = args.list_name and library.state.find_list(args.list_name) is None
+        raise BadInput(f"{exc}; add --create to make it" if missing else str(exc)) from None
     target = args.list_name or "to-read"
     ui.out.print(ui.styled(f"Bookmarked {changed} paper(s) in {target} ({len(ids) - changed} were there)."))
     return OK

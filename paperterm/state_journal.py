@@ -103,6 +103,12 @@ def encode(change: dict[str, Any]) -> bytes:
     return b'{"crc":"%08x","change":' % zlib.crc32(body) + body + b"}\n"
 
 
+def check(line: bytes) -> None:
+    """Raise SchemaError for a change that reading the journal back would refuse (a note over the
+    size limit, a list name whose id is too long): written, it made the whole library unreadable."""
+    _validate(orjson.loads(line)["change"])
+
+
 def apply(state: LibraryState, change: dict[str, Any]) -> None:
     """Replay one validated change onto `state`."""
     part = LibraryState.from_json({k: v for k, v in change.items() if k in _MAPS})

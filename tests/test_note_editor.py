@@ -24,6 +24,7 @@ from paperterm import note_autosave
 from paperterm.external import EditedText, ExternalError
 from paperterm.library import Library
 from paperterm.note_autosave import NoteAutosave, SaveStatus, recovery_paths
+from paperterm.state_schema import MAX_TEXT
 from tests.reliability.conftest import digest_text
 from tui.app import PapertermApp
 from tui.screens.note_editor import NoteEditor
@@ -104,6 +105,23 @@ def test_a_failed_save_is_kept_in_a_recovery_file_and_retried(
     autosave.close()
     assert on_disk(data_dir, paper) == "kept safe"
     assert not status.recovery.exists()
+
+
+def test_a_note_over_the_size_limit_is_refused_and_kept_not_saved_into_an_unreadable_library(
+    data_dir: Path, spare_tmp: Path
+) -> None:
+    """Saved, a note of more than 1,000,000 characters made every later load refuse state.json."""
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    library.set_note(paper, "short")
+    autosave = NoteAutosave(library, paper, "short")
+    autosave.update("x" * (MAX_TEXT + 1))
+    status = autosave.save()
+    autosave.close()
+    assert not status.saved and f"longer than {MAX_TEXT} characters" in status.error
+    assert status.recovery is not None and len(status.recovery.read_text()) == MAX_TEXT + 1
+    assert on_disk(data_dir, paper) == "short"  # and the library still opens
 
 
 # -- the editor in the app ------------------------------------------------------------------
