@@ -159,6 +159,24 @@ def test_what_the_state_file_cannot_hold_is_refused_before_it_is_written(data_di
     assert run(data_dir, "note", pid, "--print").stdout.rstrip() == b"read it"
 
 
+def test_a_paper_known_by_its_doi_alone_keeps_its_list_and_note_through_a_sync(data_dir: Path, tmp_path: Path) -> None:
+    """Carried by sync, it became a paper with a title id: the list entry and the note, which name
+    the DOI id, were counted in the summary and then shown nowhere."""
+    digest = tmp_path / "doi-only.json"
+    digest.write_text(json.dumps([{"title": "Clinical features", "DOI": "10.1016/S0140-6736(20)30183-5"}]))
+    run(data_dir, "import", str(digest))
+    pid = "doi:10.1016/s0140-6736(20)30183-5"
+    run(data_dir, "bookmark", pid)
+    run(data_dir, "note", pid, "--set", "read it")
+    synced = tmp_path / "sync.json"
+    assert run(data_dir, "sync", str(synced)).returncode == 0
+    other = tmp_path / "other"
+    assert run(other, "sync", str(synced)).returncode == 0
+    assert run(other, "note", pid, "--print").stdout.rstrip() == b"read it"
+    listed = run(other, "lists", "show", "to-read", "--json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [pid]
+
+
 def test_every_command_and_action_has_help(data_dir: Path) -> None:
     from paperterm.cli import build_parser
 
