@@ -43,6 +43,12 @@ def _paper(value: Any, where: str) -> None:
     _expect(isinstance(value, str) and bool(_PAPER_ID.match(value)), where, "not a valid paper id")
 
 
+def validate_ids(*, paper: Any, reading_list: Any = "to-read") -> None:
+    """A paper id (and a list id) as a status or a list entry stores them."""
+    _paper(paper, f"paper id {str(paper)[:80]!r}")
+    _ident(reading_list, f"list id {str(reading_list)[:80]!r}")
+
+
 def _stamp(value: Any, where: str) -> None:
     _expect(isinstance(value, str) and bool(_STAMP.match(value)), where, "not a UTC timestamp")
 
