@@ -42,8 +42,14 @@ def find_browser() -> tuple[webbrowser.BaseBrowser, bool]:
 
 
 def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
+    """$VISUAL, else $EDITOR, else vi, split as a shell would (`code --wait`)."""
+    name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    editor = os.environ.get(name) or "vi"
+    try:
+        command = shlex.split(editor)
+    except ValueError as exc:  # an unbalanced quote
+        raise ExternalError(f"${name} ({editor!r}) is not a command line ({exc}): fix it, e.g. {name}=nano") from None
+    return command or ["vi"]
 
 
 class EditedText:
@@ -59,7 +65,11 @@ class EditedText:
 
     def run(self) -> str | None:
         """Run the editor; the new text, or None when unchanged."""
-        command = editor_command()
+        try:
+            command = editor_command()
+        except ExternalError:
+            self.saved()
+            raise
         try:
             subprocess.run([*command, str(self.path)], check=True)
         except (OSError, subprocess.CalledProcessError) as exc:
@@ -70,7 +80,13 @@ class EditedText:
                 ) from None
             self.saved()
             raise ExternalError(f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged") from None
-        new = self.path.read_text(encoding="utf-8")
+        try:
+            new = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ExternalError(
+                f"the editor saved the note in an encoding other than UTF-8; the note is unchanged, and what "
+                f"you wrote is kept in {self.folder}"
+            ) from None
         if new == self.original:
             self.saved()
             return None
