@@ -15,7 +15,7 @@ MAX_TEXT = 1_000_000
 MAX_DEVICES = 1000
 _ID = re.compile(r"^[\w.:/@+-]{1,200}$")
 # A paper's id is whatever the store made of its arXiv id, DOI, PMID or title: a DOI may hold
-# `( ) ; < > [ ] #` (`doi:10.1016/s0140-6736(20)30183-5`), so only spaces and control characters are out.
+# `( ) ; < > [ ] #` (`doi:10.1016/s0140-6736(20)30183-5`), so only spaces, control characters and `..` are out.
 _PAPER_ID = re.compile(r"^[^\s\x00-\x1f\x7f]{1,1000}$")
 # Stamps are always written with six fraction digits: they must sort as text (see clock).
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -40,7 +40,8 @@ def _ident(value: Any, where: str) -> None:
 
 
 def _paper(value: Any, where: str) -> None:
-    _expect(isinstance(value, str) and bool(_PAPER_ID.match(value)), where, "not a valid paper id")
+    valid = isinstance(value, str) and bool(_PAPER_ID.match(value)) and ".." not in value  # `../` never
+    _expect(valid, where, "not a valid paper id")
 
 
 def validate_ids(*, paper: Any, reading_list: Any = "to-read") -> None:
