@@ -41,7 +41,7 @@ def _ident(value: Any, where: str) -> None:
 
 def _paper(value: Any, where: str) -> None:
     valid = isinstance(value, str) and bool(_PAPER_ID.match(value)) and ".." not in value  # `../` never
-    _expect(valid, where, "not a valid paper id")
+    _expect(valid, where, "not a valid id")
 
 
 def validate_ids(*, paper: Any, reading_list: Any = "to-read") -> None:
