@@ -30,13 +30,6 @@ def quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
 
 
-def for_you_count(library: Library, list_name: str | None, unread_total: int) -> int:
-    """How many papers a For you scope shows: the unread ones less those it learns from (kept papers
-    are never recommended back, so counting them would promise rows the scope does not hold)."""
-    kept, _ = library.recommender.kept_and_dismissed(list_name)
-    return unread_total - sum(1 for pid in kept if library.state.status_of(pid) == "new")
-
-
 def overview(library: Library, *, since: str | None = None) -> list[Scope]:
     """Every scope with its paper and unread counts, in sidebar order.
 
@@ -55,12 +48,18 @@ def overview(library: Library, *, since: str | None = None) -> list[Scope]:
         unread = sum(1 for pid in fresh if pid not in touched)
         scopes.append(Scope("new", "new", "What's new", f"added:>{since}", len(fresh), unread))
     unread_total = len(papers) - len(touched)
-    for_you = for_you_count(library, None, unread_total)
-    scopes.append(Scope("foryou", "all", "For you", "is:unread", for_you, for_you))
+
+    def recommendable(kept: set[str]) -> int:
+        """Unread papers For you can show: it leaves out the unread ones it learns from."""
+        found = {paper.id for pid in kept if (paper := library.paper_for(pid)) is not None}
+        return unread_total - len(found - touched)
+
+    everything = recommendable(state.bookmarked_ids() | state.noted_ids())
+    scopes.append(Scope("foryou", "all", "For you", "is:unread", everything, everything))
     for reading_list in state.live_lists():  # a list is a research interest: For you learns it alone
         label = f"For you · {reading_list.name}"
-        for_you = for_you_count(library, reading_list.name, unread_total)
-        scopes.append(Scope("foryou", reading_list.id, label, "is:unread", for_you, for_you))
+        shown = recommendable(set(state.list_papers(reading_list.id)))
+        scopes.append(Scope("foryou", reading_list.id, label, "is:unread", shown, shown))
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
         unread = sum(1 for pid in members if state.status_of(pid) == "new")

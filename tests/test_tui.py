@@ -1281,31 +1281,15 @@ async def test_the_for_you_scope_in_another_order_still_leaves_out_what_is_kept(
         await settle(pilot)
         assert "by for you (s)" in status_text(app)  # the For you scope's own order
         ranked = list(plist(app).ids)
+        # The counts are of what it shows: the unread papers but the kept ones.
+        assert f"For you · {len(ranked)} papers" in status_text(app)
+        assert _for_you_scope(app).total == _for_you_scope(app).unread == len(ranked)
+        assert _for_you_scope(app, "For you · to-read").total == len(ranked)
         await pilot.press("s")
         await settle(pilot)
         assert "by newest seen (s)" in status_text(app)
         assert sorted(plist(app).ids) == sorted(ranked) and not set(kept) & set(plist(app).ids)
         assert plist(app).ids != ranked
-
-
-async def test_the_for_you_counts_in_the_sidebar_are_the_papers_the_scope_shows(sample_dir: Path) -> None:
-    """Kept papers that are still unread are left out of For you, so its count leaves them out too."""
-    library = Library.open(sample_dir)
-    library.create_list("thesis")
-    experts = [p.id for p in library.papers_sorted() if "experts" in p.title.lower()]
-    for pid in experts[:3]:
-        library.bookmark(pid)  # kept, still unread
-    for pid in experts[3:6]:
-        library.bookmark(pid, "thesis")
-    app = PapertermApp(sample_dir, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for label in ("For you", "For you · thesis", "For you · to-read"):
-            app.main.scope = _for_you_scope(app, label)
-            await settle(pilot)
-            scope = _for_you_scope(app, label)
-            assert (scope.total, scope.unread) == (len(plist(app).ids), len(plist(app).ids)), label
-        assert _for_you_scope(app).total == len(app.library.papers) - 6
 
 
 async def test_for_you_per_list_is_in_the_sidebar(data_dir: Path) -> None:
