@@ -318,13 +318,17 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, text: str, keep: str | None) -> None:
+        from paperterm.search import SearchSuperseded
         from paperterm.search_query import QueryError
 
         library = self.library
         chosen = self.sort_choice
         for_you_scope = self.scope.kind == "foryou"
+        worker = get_current_worker()
         try:
-            results = library.search(text)  # no library lock: an import or topics never hold it up
+            # No library lock: an import or topics never hold it up. Keys typed in a burst each
+            # start a search; one that waited for the engine while a newer one came is not run.
+            results = library.search(text, superseded=lambda: worker.is_cancelled)
             searching = results.query.has_text
             order = sorting.effective(chosen, searching)
             if order in (sorting.RELEVANCE, sorting.FOR_YOU):  # For you is arranged below, with reasons
@@ -333,6 +337,8 @@ class MainScreen(Screen[None]):
                 ids = sorting.sort_ids(library, results.ids, order, searching=searching)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
+            return
+        except SearchSuperseded:
             return
         arranged = None
         if (order == sorting.FOR_YOU or for_you_scope) and not get_current_worker().is_cancelled:
