@@ -34,7 +34,7 @@ import orjson
 
 from loaders import PaperRecord, ParseResult, normalise_doi, paper_id
 
-from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
+from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_chunks, write_json
 from .heap import collector_paused
 from .identity_index import LOOSE_MIN, IdentityIndex, loose_title
 from .paper import AbstractBlob, Digest, Paper
@@ -572,6 +572,10 @@ class PaperStore:
                 if changed:
                     name = self._write_segment(list(changed.values()), segments, pending)
                     segments.append(name)
+                # Let this batch's records and papers go now, not when the next batch is done: else
+                # two batches are held while the next one is read.
+                batch.clear()
+                del changed
                 # Counted a batch at a time, not held: a paper is merged at most once per digest, and
                 # only a known one (one this import made already has this digest's sighting).
                 report.merged_count += len(self._enriched)
@@ -642,7 +646,7 @@ class PaperStore:
         blob = bytearray()
         rows = [p.to_row(blob) for p in papers]
         path = self.root / name
-        write_bytes(path.with_suffix(".abstracts"), bytes(blob))
+        write_chunks(path.with_suffix(".abstracts"), (memoryview(blob),))  # not copied to bytes first
         write_json(
             path,
             {
