@@ -461,6 +461,7 @@ class PaperStore:
         report = MergeReport()
         with file_lock(self.lock_path):
             self.refresh()
+            self._remove_orphans()
             self._enriched.clear()
             self._title_merged.clear()
             self._kept_apart.clear()
@@ -551,6 +552,7 @@ class PaperStore:
             if item.sha256 in self._by_sha:
                 report.digests_known.append(item.name)
                 return report, None
+            self._remove_orphans()
             self._enriched.clear()
             self._title_merged.clear()
             self._kept_apart.clear()
@@ -592,6 +594,17 @@ class PaperStore:
             self._write_manifest()
             self._stamp = self._manifest_stamp()
         return report, digest
+
+    def _remove_orphans(self) -> None:
+        """Remove segments no manifest names: what an import killed mid-way wrote (a streamed arXiv
+        snapshot's batches, gigabytes). Called under the library lock, so no import is writing one. Kept
+        while the last-good spare names digests this cache lacks: then a repair may need their papers."""
+        if self._spare_knows_more():
+            return
+        named = set(self._segments)
+        for path in self.root.glob("seg-*"):
+            if path.suffix in (".json", ".abstracts") and path.with_suffix(".json").name not in named:
+                path.unlink(missing_ok=True)
 
     def _remember(self, paper: Paper, title_id: str | None = None) -> None:
         """A paper this import made (`title_id` given) or changed, for the records after it, until its
