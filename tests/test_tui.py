@@ -1269,6 +1269,10 @@ async def test_the_for_you_scope_in_another_order_still_leaves_out_what_is_kept(
         await settle(pilot)
         assert "by for you (s)" in status_text(app)  # the For you scope's own order
         ranked = list(plist(app).ids)
+        # The counts are of what it shows: the unread papers but the kept ones.
+        assert f"For you · {len(ranked)} papers" in status_text(app)
+        assert _for_you_scope(app).total == _for_you_scope(app).unread == len(ranked)
+        assert _for_you_scope(app, "For you · to-read").total == len(ranked)
         await pilot.press("s")
         await settle(pilot)
         assert "by newest seen (s)" in status_text(app)

@@ -368,7 +368,7 @@ class MainScreen(Screen[None]):
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
         papers.set_rows(ids, self.rows, keep=keep, empty=empty)
         label = self.scope.label
-        parts = [f"{label} · {plural(len(results), 'paper')}"]
+        parts = [f"{label} · {plural(len(ids), 'paper')}"]  # the For you scope leaves out what is kept
         if results.query.has_text:
             parts.append(f"{results.full_matches:,} match every word")
         parts.append(f"by {order} (s)")
