@@ -51,7 +51,8 @@ def overview(library: Library, *, since: str | None = None) -> list[Scope]:
 
     def recommendable(kept: set[str]) -> int:
         """Unread papers For you can show: it leaves out the unread ones it learns from."""
-        found = {paper.id for pid in kept if (paper := library.paper_for(pid)) is not None}
+        found = {pid for pid in kept if pid in papers}  # no paper read for a plain id: counting stays cheap
+        found |= {paper.id for pid in kept - found if (paper := library.paper_for(pid)) is not None}
         return unread_total - len(found - touched)
 
     everything = recommendable(state.bookmarked_ids() | state.noted_ids())
