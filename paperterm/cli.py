@@ -12,17 +12,15 @@ import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from loaders import formats
 
-from . import __version__, bookmark_export, completion, sorting, sync
+from . import __version__, completion, sorting
 from . import cli_output as ui
 from .atomic_io import BackupWarning, LibraryFileError, check_stream, os_failure, read_stream_capped, stream_reader
+from .errors import BadAction, PaperNotFound
 from .external import EditedText, ExternalError
-from .importer import ImportSummary
-from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .locations import ENV_VAR
 from .note_autosave import save_error
@@ -30,6 +28,10 @@ from .search_query import QueryError
 from .settings import load_settings, save_settings
 from .triage import Decision, decide
 from .wording import plural
+
+if TYPE_CHECKING:  # imported where a command runs: opening the app must not wait for the core (numpy, the store)
+    from .importer import ImportSummary
+    from .library import Library
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
 MAX_NOTE_BYTES = 16 * 1024 * 1024  # a note is typed text; a larger stdin is a mistake (`< /dev/zero`)
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list papers, newest first (a paper's own date if known, else the day seen)")
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
-    p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
+    p.add_argument("--limit", type=_count, default=0, help="at most this many (default: all)")
     _sort_option(p)
     p.add_argument("--json", action="store_true")
 
@@ -80,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "search", help="ranked, typo-tolerant search (filters: topic: list: is: date: published: source: like:)"
     )
     p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_count, default=20)
     _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("recommend", help="For you: unread papers ranked by what you keep, with the reason")
     p.add_argument("--list", dest="list_name", metavar="NAME", help="learn from this reading list only")
-    p.add_argument("--limit", type=int, default=20, help="at most this many (default 20; 0: all)")
+    p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
@@ -247,6 +249,13 @@ def _action(
     return action
 
 
+def _count(text: str) -> int:
+    """A --limit: 0 or more (a negative one cut papers off the end of the list instead)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: a whole number, 0 or more")
+    return int(text)
+
+
 def _position(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError("the position is a number from 1 (first)")
@@ -272,9 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # These run without opening the library (doctor must run where opening it fails).
             if args.command in ("formats", "doctor", "completion"):
                 return handler(root, args)
+            from .library import Library
+
             library = Library.open(root)
             return handler(library, args)
-        except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
+        except (LibraryFileError, BadInput, BadAction, PaperNotFound, QueryError) as exc:
             ui.error(str(exc))
             return BAD_INPUT
         except OSError as exc:  # one a core module did not turn into a LibraryFileError itself
@@ -295,6 +306,8 @@ def open_app(root: Path | None) -> int:
         from tui.app import run
 
         return run(root)
+    from .library import Library
+
     library = Library.open(root)
     if library.is_empty():
         summary = library.import_samples()
@@ -314,6 +327,8 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         names = {f.name for f in formats()}
         if args.format_name not in names:
             raise BadInput(f"unknown format {args.format_name!r}; known: {', '.join(sorted(names))}")
+    from .importer import ImportSummary
+
     files = [p for p in args.paths if p != "-"]
     summary = ImportSummary()
     if "-" in args.paths:
@@ -398,6 +413,8 @@ def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | 
     """A progress bar on stderr when a person is watching and there are several files."""
     if not show or not ui.err.is_terminal:
         return run(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("[bold]importing"),
         BarColumn(),
@@ -631,7 +648,8 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
     try:
         changed = sum(library.bookmark(pid, args.list_name) for pid in ids)
     except BadAction as exc:
-        raise BadInput(f"{exc}; add --create to make it") from None
+        missing = args.list_name and library.state.find_list(args.list_name) is None
+        raise BadInput(f"{exc}; add --create to make it" if missing else str(exc)) from None
     target = args.list_name or "to-read"
     ui.out.print(ui.styled(f"Bookmarked {changed} paper(s) in {target} ({len(ids) - changed} were there)."))
     return OK
@@ -703,6 +721,8 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
+    from . import bookmark_export, sync
+
     if args.bookmarks_command == "import":
         report = sync.import_file(library, Path(args.file).expanduser())
         ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
@@ -782,6 +802,8 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
+    from . import sync
+
     path = Path(args.file).expanduser()
     report = sync.sync(library, path, rejoin=args.rejoin)
     state = library.state

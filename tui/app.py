@@ -31,7 +31,7 @@ from loaders.text_cleanup import strip_controls
 from paperterm import triage
 from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
-from paperterm.external import EditedText, ExternalError, safe_url
+from paperterm.external import EditedText, ExternalError, find_browser, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
 from paperterm.wording import plural
 
@@ -39,7 +39,6 @@ from .heap import settle_heap
 from .messages import LibraryChange, PaperAction, PaperVerb
 from .screens.help import key_label
 from .screens.main import MAIN_BINDINGS, MainScreen
-from .screens.note_editor import NoteEditor
 from .screens.reader import READER_BINDINGS
 from .screens.triage import TRIAGE_BINDINGS
 from .terminal_driver import HangupSafeDriver
@@ -49,10 +48,13 @@ from .widgets.scroll_keys import SCROLL_BINDINGS
 from .widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
+    from textual.notifications import SeverityLevel
+
     from paperterm.library import Library
     from paperterm.library_overview import Scope
     from paperterm.undo import UndoHistory, UndoResult
 
+    from .screens.note_editor import NoteEditor
     from .screens.prompts import ListChoice
 
 T = TypeVar("T")
@@ -128,6 +130,8 @@ class PapertermApp(App[None]):
             self.call_from_thread(self._fail, str(exc))
             return
         self.call_from_thread(self._loaded, summary.new if first_run else 0)
+        from .screens import note_editor  # noqa: F401  # its TextArea: here, once the list shows, not on the first `n`
+
         if self.settings.inboxes:
             self.call_from_thread(self.import_inbox)
 
@@ -327,6 +331,8 @@ class PapertermApp(App[None]):
     def edit_note(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)
         if paper is not None:
+            from .screens.note_editor import NoteEditor
+
             self.push_screen(NoteEditor(self.library, paper_id, paper.title))
 
     def note_in_editor(self, paper_id: str) -> None:
@@ -353,6 +359,20 @@ class PapertermApp(App[None]):
         else:
             self.notify(f"The note was not saved; what you wrote is kept in {edit.path}.", severity="error", timeout=15)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is shown literally: they carry list, topic and file names and errors
+        quoting them, typed by the user or taken from digests (a list named `x[/]` was markup that
+        failed to parse when the toast was drawn, and the app died)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def open_paper(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)
         if paper is None:
@@ -370,8 +390,24 @@ class PapertermApp(App[None]):
         except ExternalError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_url(url)
         self.notify(f"Opening {url}", timeout=3, markup=False)
+        self.open_url(url)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open the link; a browser that runs in the terminal (lynx over SSH) gets it, as $EDITOR does."""
+        try:
+            browser, in_terminal = find_browser()
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not in_terminal:
+            super().open_url(url, new_tab=new_tab)
+            return
+        try:
+            with self.suspend():
+                browser.open(url)
+        except SuspendNotSupported:  # no terminal to hand over (headless)
+            browser.open(url)
 
     def open_pdf(self, paper_id: str) -> None:
         from paperterm.links import pdf_url
@@ -551,6 +587,8 @@ class PapertermApp(App[None]):
     # -- ending: nothing typed is lost ------------------------------------------------------
 
     def _note_editors(self) -> list[NoteEditor]:
+        from .screens.note_editor import NoteEditor
+
         return [screen for screen in self.screen_stack if isinstance(screen, NoteEditor)]
 
     async def action_quit(self) -> None:
@@ -608,6 +646,8 @@ class PapertermApp(App[None]):
     # -- help and the command palette ------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list]]:
+        from .screens.note_editor import NoteEditor
+
         return [
             ("Main screen", MAIN_BINDINGS),
             ("Paper list", PaperList.BINDINGS),

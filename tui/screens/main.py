@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -525,7 +525,9 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
         if self.focused is search:
-            search.insert_text_at_cursor("/")  # a `/` typed in the query is just a character
+            # A `/` typed in the query is just a character: queued behind the keys the search bar
+            # has not handled yet (inserted now, it landed before the rest of a burst: `/TCPIP`).
+            search.post_message(events.Key("slash", "/"))
             return
         # Focus now, not later (as `focus()` would): keys typed right after `/` must reach
         # the search bar, not trigger list actions.
