@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("index", help="fold the papers imported since the search index was built into it (or build it)")
+    p.add_argument("--rebuild", action="store_true", help="build the index from every paper instead")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("inbox", help="folders imported on every launch: add or remove one, or import them now")
@@ -511,6 +516,30 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_index(library: Library, args: argparse.Namespace) -> int:
+    """Imports fold the index's delta on their own once it is large (`index_fold.due`); this does
+    it now, e.g. before timing search, or builds the index where there is none."""
+    started = time.perf_counter()
+    folded = None if args.rebuild else library.fold_index(force=True)
+    if folded is None:
+        built = len(library.rebuild_index().doc_ids)
+        result = {"built": built, "folded": 0}
+        line = f"Search index built over {plural(built, 'paper')}"
+    else:
+        result = {"built": 0, "folded": folded}
+        line = (
+            f"Folded {plural(folded, 'paper')} imported since the last build into the search index"
+            if folded
+            else "The search index is up to date: nothing to fold"
+        )
+    seconds = time.perf_counter() - started
+    if args.json:
+        ui.print_json({**result, "seconds": round(seconds, 2)})
+    else:
+        ui.out.print(ui.styled(f"{line} ({seconds:.1f} s)."))
+    return OK
+
+
 def _size(count: int) -> str:
     value = float(count)
     for unit in ("B", "KB", "MB", "GB"):
@@ -841,6 +870,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "search": cmd_search,
     "recommend": cmd_recommend,
     "stats": cmd_stats,
+    "index": cmd_index,
     "formats": cmd_formats,
     "inbox": cmd_inbox,
     "doctor": cmd_doctor,

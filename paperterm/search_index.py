@@ -477,6 +477,21 @@ class SearchIndex:
         self._expand.cache_clear()
         return key
 
+    def snapshot(self) -> SearchIndex:
+        """This index as it is now, for a fold: the same saved base, a copy of the delta (its papers
+        and tokens; notes are left out), so imports may go on adding to this one meanwhile."""
+        copy = SearchIndex.__new__(SearchIndex)
+        copy.__dict__.update(self.__dict__)
+        copy.doc_ids = DocIds(self.doc_ids.base, self.doc_ids._sorted, self.doc_ids._order)
+        for paper_id in self.doc_ids.extra:
+            copy.doc_ids.append(paper_id)
+        copy.delta = {name: defaultdict(set) for name in self.delta}
+        for name in FIELDS:
+            copy.delta[name].update((token, set(docs)) for token, docs in self.delta[name].items() if docs)
+        copy.delta_repeated = defaultdict(set, ((t, set(d)) for t, d in self.delta_repeated.items() if d))
+        copy._note_tokens = {}
+        return copy
+
     @property
     def delta_size(self) -> int:
         return len(self.doc_ids) - self.base_docs
@@ -783,11 +798,11 @@ def remove_stale_spills(folder: Path) -> None:
     """Chunk files left by a build that was killed (its process is gone): they can be large."""
     for spill in folder.glob(f"{SPILL_PREFIX}*"):
         pid = spill.name[len(SPILL_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not is_alive(int(pid)):
             shutil.rmtree(spill, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def is_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
