@@ -10,7 +10,7 @@ Builds (once, cached in the temp dir) a library of N papers from
 - runs the same queries through `fzf --filter` over the titles and over title+abstract
   lines (whole process per query), for comparison. fzf comes from the system package
   manager (`apt-get install fzf`); without it those columns are left out;
-- builds a tantivy index of the same papers (title, authors, abstract; `pip install tantivy`,
+- builds a tantivy index of the same papers (title, authors, abstract; `pip install -e '.[bench]'`,
   a benchmark dependency only) and types the same keystrokes into it: every word a fuzzy
   term query (1 edit from 4 letters, 2 from 8, a swap counting one), the last one also as a
   prefix, title ×3 and authors ×2, top 50 with the count. Filters (`date:`, `is:`) are left
@@ -263,7 +263,7 @@ def tantivy_times(root: Path, papers: int) -> dict[str, float] | None:
     try:
         import tantivy  # noqa: F401
     except ImportError:
-        print("tantivy not installed (pip install tantivy): its column is skipped", file=sys.stderr)
+        print("tantivy not installed (pip install -e '.[bench]'): its column is skipped", file=sys.stderr)
         return None
     folder = root.parent / f"{root.name}-tantivy"
     done = folder.parent / f"{folder.name}.json"

@@ -117,17 +117,35 @@ class Screen:
             time.sleep(POLL)
         raise SystemExit(f"timed out waiting for {found.pattern if found else 'a first paint'}:\n{self.capture()}")
 
-    def settle(self, quiet: float = 1.5, timeout: float = 60.0, after: float | None = None) -> float:
+    def settle(
+        self, quiet: float = 1.5, timeout: float = 60.0, after: float | None = None, text_only: bool = False
+    ) -> float:
         """Poll until the screen has not changed for `quiet` seconds (and, with `after`, has changed
-        since then: a busy app may take longer than `quiet` to answer); its last change's time."""
+        since then: a busy app may take longer than `quiet` to answer); its last change's time.
+
+        `text_only` ignores changes of colour alone: a focused search box's blinking cursor
+        changes the screen every half second, so a screen with one never settles by colour."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.capture()
-            answered = after is None or self.frames[-1][0] >= after
-            if answered and self.now() - self.frames[-1][0] >= quiet:
-                return self.frames[-1][0]
+            changed = self._last_change(text_only)
+            answered = after is None or changed >= after
+            if answered and self.now() - changed >= quiet:
+                return changed
             time.sleep(POLL)
-        return self.frames[-1][0]
+        return self._last_change(text_only)
+
+    def _last_change(self, text_only: bool) -> float:
+        """When the screen last changed (its text alone, with `text_only`)."""
+        if not text_only:
+            return self.frames[-1][0]
+        last = _plain(self.frames[-1][1])
+        at = self.frames[-1][0]
+        for seen, text in reversed(self.frames):
+            if _plain(text) != last:
+                break
+            at = seen
+        return at
 
     def send(self, *keys: str, literal: bool = False) -> float:
         """Send keys in one write; seconds since launch just before they were sent."""
@@ -196,12 +214,12 @@ def measure(root: Path, socket: str, program: str | None = None) -> dict[str, fl
         screen.send("/", FIRST_QUERY, literal=True)
         listed = screen.wait_for(LIST_SHOWN)
         answered = screen.wait_for(ANSWERED)
-        screen.settle()
+        screen.settle(text_only=True)
         # A query typed in one burst: the clock stops when the status line reaches its final count.
         screen.send("C-u")
-        screen.settle(quiet=0.8)
+        screen.settle(quiet=0.8, text_only=True)
         sent = screen.send(BURST_QUERY, literal=True)
-        screen.settle(after=sent)
+        screen.settle(after=sent, text_only=True)
         final = _status_line(screen.frames[-1][1])
         burst = next(at for at, text in screen.frames if at >= sent and _status_line(text) == final) - sent
         screen.send("Escape")

@@ -44,3 +44,14 @@ def test_terminal_benchmark(tmp_path: Path) -> None:
     result = bench("terminal", tmp_path)
     assert 0 < result["first_paint_s"] <= result["list_s"] <= result["first_search_s"]
     assert "match every word" in result["burst_status"]
+
+
+@pytest.mark.slow  # every benchmark of a README row, the terminal one included
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_speed_table_row(tmp_path: Path) -> None:
+    env = {**os.environ, "PAPERTERM_BENCH_DIR": str(tmp_path), "PAPERTERM_CORPORA": ""}
+    command = [sys.executable, str(REPO / "benchmarks" / "speed.py"), "--papers", "300"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 300 ")]
+    assert len(rows) == 1 and rows[0].count("|") == 13, done.stdout
