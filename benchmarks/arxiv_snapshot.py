@@ -5,7 +5,9 @@
 Writes a JSON Lines file in the Kaggle `arxiv-metadata-oai-snapshot` format (no copy of the real
 multi-GB snapshot is needed), then reads it with `stream_records` a line at a time, without a
 library: what the import's loader side costs, apart from the library holding the papers.
-`--keep PATH` keeps the file (to time `paperterm import PATH` or `import - < PATH` on it).
+`--keep PATH` keeps the file (to time `paperterm import PATH` or `import - < PATH` on it); with
+`--write-only` nothing is timed (`--records 1000000 --write-only --keep /tmp/me/arxiv-1m.jsonl`
+makes the million-record file of the README's Import table).
 """
 
 from __future__ import annotations
@@ -29,13 +31,16 @@ WORDS = (
 
 
 def write_snapshot(path: Path, records: int) -> None:
-    """`records` lines shaped like the Kaggle snapshot's (hard-wrapped abstracts, two versions)."""
+    """`records` lines shaped like the Kaggle snapshot's (hard-wrapped abstracts, two versions), each
+    with its own arXiv id (numbered within its month, as arXiv does)."""
     rnd = random.Random(7)
+    numbered: dict[str, int] = {}  # the papers of each month so far: every id distinct, however many records
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(records):
             year = 7 + n * 19 // records
             month = f"{year:02d}{1 + n % 12:02d}"
-            ident = f"{month}.{n % 99999:05d}" if year >= 15 else f"{month}.{n % 9999:04d}"
+            number = numbered[month] = numbered.get(month, 0) + 1
+            ident = f"{month}.{number:05d}" if year >= 15 or number > 9999 else f"{month}.{number:04d}"
             abstract = "\n".join(" ".join(rnd.choice(WORDS) for _ in range(12)) for _ in range(12))
             record = {
                 "id": ident,
@@ -62,7 +67,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="write the file here and keep it")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-only", action="store_true", help="write the file (with --keep) and stop")
     args = parser.parse_args()
+    if args.write_only:
+        if args.keep is None:
+            parser.error("--write-only needs --keep PATH")
+        write_snapshot(args.keep, args.records)
+        return
     with tempfile.TemporaryDirectory() as scratch:
         path = args.keep or Path(scratch) / "snapshot.jsonl"
         write_snapshot(path, args.records)

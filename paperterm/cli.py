@@ -346,6 +346,11 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
                 "files_imported": summary.files_imported,
                 "files_already_imported": summary.files_already,
                 "title_merged": summary.title_merged,
+                "kept_apart": summary.kept_apart,
+                "kept_apart_records": [
+                    {"source": k.source, "line": k.line, "title": k.title, "papers_matched": k.matches}
+                    for k in summary.kept_apart_listed
+                ],
                 "skipped": summary.skipped,
                 "warnings": [str(w) for w in summary.warnings],
                 "files": [
@@ -359,6 +364,8 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
             if getattr(args, "verbose", False):
                 for line, pid, title in report.records:
                     ui.out.print(ui.styled(f"  {report.path}:{line or '?'}  {pid}  {title}"))
+        for line in summary.kept_apart_lines(None if args.verbose else 5):
+            ui.out.print(ui.styled(line))
         for line in summary.skipped:
             ui.warning(f"skipped {line}")
         for warning in summary.warnings[:20]:

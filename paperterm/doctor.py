@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_bytes
 from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
+from .kept_inputs import leftovers
 from .library_state import KIND as STATE_KIND
 from .paper_store import PaperStore
 from .search_index import SearchIndex
@@ -47,6 +48,7 @@ def check(root: Path, *, repair: bool = False) -> list[Finding]:
         _check_cache(root, repair),
         _check_index(root, repair),
         _check_temp_files(root, repair),
+        _check_inputs(root, repair),
     ]
 
 
@@ -187,3 +189,13 @@ def _check_temp_files(root: Path, repair: bool) -> Finding:
     for path in stale:
         path.unlink(missing_ok=True)
     return Finding("temp files", "repaired", f"removed {len(stale)} left by interrupted writes")
+
+
+def _check_inputs(root: Path, repair: bool) -> Finding:
+    """Copies of standard input that a killed import left in `inputs/` (see `kept_inputs`)."""
+    found = leftovers(root, [], remove=repair)
+    if not found.paths:
+        return Finding("kept inputs", "ok", "every copy in inputs/ belongs to an import")
+    if not repair:
+        return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes them")
+    return Finding("kept inputs", "repaired", f"removed {found.line()}")

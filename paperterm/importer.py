@@ -18,7 +18,7 @@ from loaders.json_records import FORMAT as JSON_RECORDS
 from loaders.json_records import looks_like_jsonl, stream_records
 
 from .atomic_io import LibraryFileError, file_sha256, fsync_dir, os_failure, read_capped
-from .paper_store import MergeReport, PaperStore, ParsedDigest
+from .paper_store import KeptApart, MergeReport, PaperStore, ParsedDigest
 from .wording import plural
 
 MAX_DIGEST_BYTES = 512 * 1024 * 1024
@@ -87,6 +87,8 @@ class ImportSummary:
     known: int = 0
     merged: int = 0  # of the known: papers this import added metadata to (an arXiv id, authors, a longer abstract)
     title_merged: int = 0  # papers matched by title alone (no shared arXiv id, DOI or PMID)
+    kept_apart: int = 0  # title-only records whose title named several papers: each made a paper of its own
+    kept_apart_listed: list[KeptApart] = field(default_factory=list)  # (not all of them past KEPT_APART_LISTED)
     files_imported: int = 0
     files_already: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason", one per file not imported
@@ -101,6 +103,8 @@ class ImportSummary:
         self.known += other.known
         self.merged += other.merged
         self.title_merged += other.title_merged
+        self.kept_apart += other.kept_apart
+        self.kept_apart_listed += other.kept_apart_listed
         self.files += other.files
         self.files_imported += other.files_imported
         self.files_already += other.files_already
@@ -113,18 +117,43 @@ class ImportSummary:
     def ok(self) -> bool:
         return not self.skipped
 
+    def kept_apart_lines(self, limit: int | None = 5) -> list[str]:
+        """`1 title matched 2 papers: kept apart: Title (x.jsonl line 3)`, then one line per record
+        (up to `limit`; None: every one listed)."""
+        if not self.kept_apart:
+            return []
+        listed = self.kept_apart_listed
+        most = max((k.matches for k in listed), default=2)
+        named = "2 papers" if most == 2 else "2 or more papers"
+        if self.kept_apart == 1 and listed:
+            return [f"1 title matched {listed[0].matches} papers: kept apart: {_where(listed[0])}"]
+        lines = [f"{self.kept_apart:,} titles matched {named} each: kept apart (a paper of their own):"]
+        shown = listed if limit is None else listed[:limit]
+        lines += [f"  {_where(k)}: {k.matches} papers" for k in shown]
+        if self.kept_apart > len(shown):
+            more = "" if limit is None else " (--verbose lists them)"
+            lines.append(f"  … and {self.kept_apart - len(shown):,} more{more}")
+        return lines
+
     def line(self) -> str:
         parts = [f"{self.new:,} new", f"{self.known:,} already known"]
         if self.merged:
             parts.append(f"{self.merged:,} of them merged with new details")
         if self.title_merged:
             parts.append(f"{self.title_merged:,} matched by title alone")
+        if self.kept_apart:
+            parts.append(f"{plural(self.kept_apart, 'title')} matching several papers kept apart")
         if self.files_already:
             parts.append(f"{plural(self.files_already, 'file')} imported before")
         parts.append(plural(len(self.warnings), "warning"))
         if self.skipped:
             parts.append(f"{plural(len(self.skipped), 'file')} skipped")
         return ", ".join(parts)
+
+
+def _where(kept: KeptApart) -> str:
+    line = f" line {kept.line}" if kept.line else ""
+    return f"{kept.title} ({kept.source}{line})"
 
 
 def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[str]]:
@@ -248,6 +277,8 @@ def import_inputs(
         summary.known += len(report.known_ids)
         merged.update(report.merged_ids)
         summary.title_merged += len(report.title_merged_ids)
+        summary.kept_apart += report.kept_apart_count
+        summary.kept_apart_listed += report.kept_apart
         summary.files_imported += len(report.digests_added)
         summary.files_already += len(report.digests_known)
         summary.new_ids += report.new_ids
@@ -422,8 +453,9 @@ def import_stream(
     summary.files.append(report)
     summary.new = len(merge.new_ids)
     summary.known = len(merge.known_ids)
-    summary.merged = len(set(merge.merged_ids))
-    summary.title_merged = len(merge.title_merged_ids)
+    summary.merged = merge.merged_count
+    summary.title_merged = merge.title_merged_count
+    summary.kept_apart, summary.kept_apart_listed = merge.kept_apart_count, merge.kept_apart
     summary.files_imported = 1
     summary.new_ids = merge.new_ids
     summary.changed_ids = merge.known_ids

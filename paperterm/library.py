@@ -37,6 +37,7 @@ from .importer import (
     spool,
     streams,
 )
+from .kept_inputs import leftovers, writing_inputs
 from .library_state import LibraryState, ReadingList
 from .locations import check_data_dir
 from .locations import data_dir as default_data_dir
@@ -158,6 +159,13 @@ class Library:
         finish_pending(self.root)  # a repair killed just before swapping in its complete cache
         self.store.load()
         self.state_store.load()
+        self.remove_leftover_inputs()
+
+    def remove_leftover_inputs(self) -> int:
+        """Remove copies of standard input that a killed import left in `inputs/` and no digest
+        names (see `kept_inputs`); how many. Done on every open, so the next launch or import does it."""
+        found = leftovers(self.root, self.store.digests, remove=True)
+        return len(found.paths)
 
     def refresh(self) -> bool:
         """Pick up other processes' imports and edits; True when anything changed."""
@@ -390,22 +398,28 @@ class Library:
     ) -> ImportSummary:
         """Standard input, copied a MiB at a time into `inputs/` (so a repair can read it again), then
         streamed when it is JSON Lines (an arXiv snapshot piped in) or else parsed whole like a file."""
-        kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
-        if format_name in (None, "json-records") and streams(kept):
-            summary = import_stream(
-                self.store,
-                kept,
-                explicit_date=explicit_date,
-                progress=progress,
-                copy_of="<stdin>",
-                sha256=sha,
-                verbose_limit=VERBOSE_LIMIT * verbose,
-            )
-        else:
-            item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
-            summary = import_inputs(
-                self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1, keep_records=verbose
-            )
+        with writing_inputs(self.root / INPUTS_DIR):  # the copy is this import's until its digest is saved
+            kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
+            if format_name in (None, "json-records") and streams(kept):
+                summary = import_stream(
+                    self.store,
+                    kept,
+                    explicit_date=explicit_date,
+                    progress=progress,
+                    copy_of="<stdin>",
+                    sha256=sha,
+                    verbose_limit=VERBOSE_LIMIT * verbose,
+                )
+            else:
+                item = DigestInput(name="<stdin>", path=str(kept), data=read_input(kept).data, mtime=None)
+                summary = import_inputs(
+                    self.store,
+                    [item],
+                    explicit_date=explicit_date,
+                    format_name=format_name,
+                    total=1,
+                    keep_records=verbose,
+                )
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 
@@ -413,9 +427,10 @@ class Library:
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
         # Kept as a file of its own (by content), so `doctor --repair` can read it again.
-        kept = keep_input(self.root, data, "stdin")
-        item = DigestInput(name=name, path=str(kept), data=data, mtime=None)
-        summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
+        with writing_inputs(self.root / INPUTS_DIR):
+            kept = keep_input(self.root, data, "stdin")
+            item = DigestInput(name=name, path=str(kept), data=data, mtime=None)
+            summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)
         self._papers_changed([*summary.new_ids, *summary.changed_ids])
         return summary
 

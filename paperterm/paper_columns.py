@@ -239,6 +239,18 @@ class PaperColumns:
         self.row_of.update(added)
         return [item.id for item in scanned]
 
+    def drop_segments(self, names: set[str]) -> None:
+        """Forget segments that no live row lies in any more (merged into a later one by a compaction):
+        the others' positions close up."""
+        keep = [at for at, name in enumerate(self.segments) if name not in names]
+        position = np.full(len(self.segments), -1, dtype=np.int32)
+        position[keep] = np.arange(len(keep), dtype=np.int32)
+        seg = position[self.arrays["seg"]]
+        if len(seg) and seg.min() < 0:
+            raise ValueError("a live row lies in a segment being dropped")
+        self.arrays = {**self.arrays, "seg": seg}
+        self.segments = [self.segments[at] for at in keep]
+
     # -- on disk ------------------------------------------------------------------------
 
     def save(self, path: Path, stamp: dict[str, Any]) -> None:

@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
-from loaders import PaperRecord, ParseResult, normalise_doi, normalise_title, paper_id
+from loaders import PaperRecord, ParseResult, normalise_doi, paper_id
 
 from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
 from .heap import collector_paused
+from .identity_index import LOOSE_MIN, IdentityIndex, loose_title
 from .paper import AbstractBlob, Digest, Paper
 from .paper_columns import PaperColumns, scan_segment, segment_stamp
 
@@ -42,8 +44,11 @@ SCHEMA_VERSION = 1
 MANIFEST_KIND = "paperterm-library"
 SEGMENT_KIND = "paperterm-papers"
 MANIFEST_LAST_GOOD = "manifest.last-good.json"
-COMPACT_AFTER_SEGMENTS = 24
+COMPACT_AFTER_SEGMENTS = 24  # small segments allowed before they are merged
+SMALL_SEGMENT = 10_000  # live rows below which a segment is merged with other small ones
+COMPACT_ROWS = 100_000  # live rows one compaction reads and writes again at most
 COLUMNS_FILE = "columns.bin"
+KEPT_APART_LISTED = 10_000  # title-only records kept apart, listed by `import --verbose` (all are counted)
 PAPERS_CACHED = 2048  # papers kept as objects once read (the rows on screen, the pane, a search's head)
 
 
@@ -59,6 +64,16 @@ class ParsedDigest:
     date_source: str
 
 
+@dataclass(frozen=True, slots=True)
+class KeptApart:
+    """A record with no arXiv id, DOI or PMID whose title named several papers: made a paper of its own."""
+
+    source: str  # the digest's name (`<stdin>` for standard input)
+    line: int | None
+    title: str
+    matches: int
+
+
 @dataclass(slots=True)
 class MergeReport:
     """What one commit changed: per digest, how many papers were new or already known."""
@@ -67,6 +82,10 @@ class MergeReport:
     known_ids: list[str] = field(default_factory=list)
     merged_ids: list[str] = field(default_factory=list)  # known papers this import added metadata to
     title_merged_ids: list[str] = field(default_factory=list)  # papers matched by title alone, not by an id
+    kept_apart: list[KeptApart] = field(default_factory=list)  # title-only records whose title named several papers
+    kept_apart_count: int = 0  # all of them (the list stops at KEPT_APART_LISTED)
+    merged_count: int = 0  # a streamed digest's merged and title-merged papers: counted, not listed
+    title_merged_count: int = 0
     digests_added: list[Digest] = field(default_factory=list)
     digests_known: list[str] = field(default_factory=list)
 
@@ -131,20 +150,15 @@ class PaperStore:
         self._files: dict[str, tuple[int, AbstractBlob]] = {}  # segment → its open rows file and abstracts
         self._columns_lock = threading.RLock()
         self._columns_dirty = False
-        self._aliases_ready = False
+        self._identity: IdentityIndex | None = None  # which paper a record names: built when an import first asks
         self.last_changed: list[str] = []  # the ids `refresh` found new or rewritten
         self.digests: list[Digest] = []
         self._by_sha: dict[str, Digest] = {}
         self._segments: list[str] = []
-        self._arxiv_alias: dict[str, str] = {}
-        self._doi_alias: dict[str, str] = {}
-        self._pmid_alias: dict[str, str] = {}
-        self._title_alias: dict[str, str] = {}
-        self._ambiguous: set[str] = set()  # title keys that name more than one paper: never merged on
+        self._dropped: list[str] = []  # segments a compaction merged away: removed once the manifest is written
         self._title_merged: set[str] = set()  # papers the import in progress matched by title alone
-        # Titles with all spacing and symbols gone (`ℓ_0` = `ℓ0`): built on the first import that
-        # needs it, so opening the library never pays for it.
-        self._loose_alias: dict[str, str] | None = None
+        self._kept_apart: list[KeptApart] = []  # title-only records of this import whose title named several papers
+        self._kept_apart_count = 0
         self._enriched: set[str] = set()  # papers given richer metadata by the import in progress
         self._stamp: tuple[int, int] | None = None  # title id → id, for papers whose id is their arXiv id
 
@@ -243,11 +257,7 @@ class PaperStore:
         self._cache.clear()
         self._fresh.clear()
         self._files.clear()
-        self._aliases_ready = False
-        for aliases in (self._arxiv_alias, self._doi_alias, self._pmid_alias, self._title_alias):
-            aliases.clear()
-        self._ambiguous.clear()
-        self._loose_alias = None
+        self._identity = None
 
     def _load_segments(self, names: list[str]) -> list[str]:
         """Read these segments into the columns (their papers are not kept); the ids they hold."""
@@ -277,18 +287,18 @@ class PaperStore:
             dates[pending.number] = pending.date or ""
         scanned = scan_segment(self.root / name, rows, dates, blob)
         with self._columns_lock:
-            ids = self.columns.apply(name, scanned)
+            columns = self.columns
+            old, old_arxiv = len(columns.ids), columns.arrays["arxiv"]
+            ids = columns.apply(name, scanned)
             for pid in ids:
                 self._cache.pop(pid, None)
                 self._fresh.pop(pid, None)
             self._columns_dirty = True
-        if self._aliases_ready:
-            row_of, title_ids = self.columns.row_of, self.columns.arrays["title_id"]
-            for item in scanned:
-                self._remember_ids(item.id, item.arxiv, item.doi, item.pmid, title_ids[row_of[item.id]].decode())
-        if self._loose_alias is not None:
-            for item in scanned:
-                self._add_loose(self._loose_alias, item.title, item.id)
+            if self._identity is not None and self._identity.columns is columns:
+                at = columns.rows(ids)
+                new = at >= old
+                gained = ~new & (old_arxiv[np.minimum(at, max(old - 1, 0))] == b"") if old else new & False
+                self._identity.add_rows(scanned, at, new, gained)
         return ids
 
     def save_columns(self) -> None:
@@ -373,12 +383,15 @@ class PaperStore:
         for _, paper in self._stream(self.columns):
             yield paper
 
-    def _stream(self, columns: PaperColumns) -> Iterator[tuple[int, Paper]]:
-        """(row, paper) for every live row of these columns, read segment by segment. The arrays
-        are replaced, never changed, by an import, so this reads a consistent set without a lock."""
+    def _stream(self, columns: PaperColumns, only: set[str] | None = None) -> Iterator[tuple[int, Paper]]:
+        """(row, paper) for every live row of these columns (of the segments named in `only`), read
+        segment by segment. The arrays are replaced, never changed, by an import, so this reads a
+        consistent set without a lock."""
         count = len(columns.arrays["seg"])
         seg_of, row_of = columns.arrays["seg"], columns.row_of
         for number, name in enumerate(list(columns.segments)):
+            if only is not None and name not in only:
+                continue
             path = self.root / name
             try:
                 payload = read_json(path, kind=SEGMENT_KIND, schema_version=SCHEMA_VERSION)
@@ -408,32 +421,12 @@ class PaperStore:
         row = self.columns.row_of.get(pid)
         return self.columns.text("date", row) if row is not None else ""
 
-    def _aliases(self) -> None:
-        """The arXiv, DOI, PMID and title indexes, made from the columns when first needed (an import,
-        a lookup by another id), so opening the library never pays for them."""
-        if self._aliases_ready:
-            return
+    def _index(self) -> IdentityIndex:
+        """Which paper a record names (see `identity_index`), over the current columns."""
         with self._columns_lock:
-            columns = self.columns
-            arxiv, title_ids = columns.arrays["arxiv"].tolist(), columns.arrays["title_id"].tolist()
-            for row, pid in enumerate(columns.ids):
-                self._remember_ids(pid, arxiv[row].decode(), "", "", title_ids[row].decode())
-            for key, aliases in ((columns.doi, self._doi_alias), (columns.pmid, self._pmid_alias)):
-                for value, pid in key.items():
-                    aliases.setdefault(value, pid)
-            self._aliases_ready = True
-
-    def _remember_ids(self, pid: str, arxiv: str, doi: str, pmid: str, title_id: str) -> None:
-        if arxiv:
-            self._arxiv_alias[arxiv] = pid
-        if doi:
-            self._doi_alias.setdefault(doi, pid)
-        if pmid:
-            self._pmid_alias.setdefault(pmid, pid)
-        if pid[:2] != "t:" and pid != title_id:
-            claimed = self._title_alias.setdefault(title_id, pid)
-            if claimed != pid and claimed in self.papers:
-                self._ambiguous.add(title_id)
+            if self._identity is None or self._identity.columns is not self.columns:
+                self._identity = IdentityIndex(self.columns)
+            return self._identity
 
     def digest(self, number: int) -> Digest | None:
         if 1 <= number <= len(self.digests):
@@ -443,19 +436,18 @@ class PaperStore:
         return next((d for d in self.digests if d.number == number), None)
 
     def by_arxiv(self, arxiv_id: str) -> Paper | None:
-        self._aliases()
-        pid = self._arxiv_alias.get(arxiv_id)
+        pid = self._index().by_id("arxiv", arxiv_id)
         return self.papers.get(pid) if pid is not None else None
 
     def by_alias(self, ref: str) -> Paper | None:
         """A paper known here by another id: its title id, arXiv id, DOI (`10.…` or `doi:10.…`) or PMID."""
-        self._aliases()
+        index = self._index()
         doi = normalise_doi(ref)
         pid = (
-            self._title_alias.get(ref)
-            or self._arxiv_alias.get(ref)
-            or (self._doi_alias.get(doi) if doi else None)
-            or self._pmid_alias.get(ref.removeprefix("pmid:"))
+            next(iter(index.find("title", ref)), None)
+            or index.by_id("arxiv", ref)
+            or (index.by_id("doi", doi) if doi else None)
+            or index.by_id("pmid", ref.removeprefix("pmid:"))
         )
         return self.papers.get(pid) if pid is not None else None
 
@@ -469,9 +461,10 @@ class PaperStore:
         report = MergeReport()
         with file_lock(self.lock_path):
             self.refresh()
-            self._aliases()
             self._enriched.clear()
             self._title_merged.clear()
+            self._kept_apart.clear()
+            self._kept_apart_count = 0
             changed: dict[str, Paper] = {}
             for item in parsed:
                 if item.sha256 in self._by_sha:
@@ -501,14 +494,19 @@ class PaperStore:
                     if not is_new and paper.id in self._enriched:
                         report.merged_ids.append(paper.id)
             report.title_merged_ids = sorted(self._title_merged)
+            report.kept_apart, report.kept_apart_count = list(self._kept_apart), self._kept_apart_count
             if report.digests_added:
                 self._write(list(changed.values()))
         return report
 
     def _merge_record(self, record: PaperRecord, digest: Digest) -> tuple[Paper | None, bool]:
         title_id = paper_id(record.title, None)
-        existing, by_title = self._find(record, title_id)
+        existing, by_title, matches = self._find(record, title_id)
         sighting = (digest.number, record.line or 0)
+        if existing is None and matches > 1 and not (record.arxiv_id or record.doi or record.pmid):
+            self._kept_apart_count += 1
+            if len(self._kept_apart) < KEPT_APART_LISTED:
+                self._kept_apart.append(KeptApart(digest.name, record.line, record.title, matches))
         if existing is None:
             paper = Paper(
                 id=record.paper_id,
@@ -522,7 +520,7 @@ class PaperStore:
                 date=digest.date or "",
             )
             self._fresh[paper.id] = paper
-            self._remember_aliases(paper, title_id)
+            self._remember(paper, title_id)
             return paper, True
         if any(n == digest.number for n, _ in existing.sightings):
             return None, False  # the same paper twice in one digest
@@ -532,7 +530,7 @@ class PaperStore:
             self._enriched.add(existing.id)
         if by_title:
             self._title_merged.add(existing.id)
-        self._remember_aliases(existing, title_id, record.title)
+        self._remember(existing)
         if digest.date and (not existing.date or digest.date < existing.date):
             existing.date = digest.date
         return existing, False
@@ -553,9 +551,10 @@ class PaperStore:
             if item.sha256 in self._by_sha:
                 report.digests_known.append(item.name)
                 return report, None
-            self._aliases()
             self._enriched.clear()
             self._title_merged.clear()
+            self._kept_apart.clear()
+            self._kept_apart_count = 0
             number = (self.digests[-1].number + 1) if self.digests else 1
             pending = Digest(number, item.name, item.path, item.sha256, item.result.format, item.date,
                              item.date_source, imported_at, 0, len(item.result.warnings))  # fmt: skip
@@ -573,87 +572,66 @@ class PaperStore:
                 if changed:
                     name = self._write_segment(list(changed.values()), segments, pending)
                     segments.append(name)
-            fresh = set(report.new_ids)
-            report.merged_ids = [pid for pid in self._enriched if pid not in fresh]
-            report.title_merged_ids = sorted(self._title_merged)
+                # Counted a batch at a time, not held: a paper is merged at most once per digest, and
+                # only a known one (one this import made already has this digest's sighting).
+                report.merged_count += len(self._enriched)
+                report.title_merged_count += len(self._title_merged)
+                self._enriched.clear()
+                self._title_merged.clear()
+            report.kept_apart, report.kept_apart_count = list(self._kept_apart), self._kept_apart_count
             digest = Digest(**{**pending.to_json(), "papers": records})
             self.digests.append(digest)
             self._by_sha[digest.sha256] = digest
             report.digests_added.append(digest)
             self._segments = segments
-            if len(self._segments) > COMPACT_AFTER_SEGMENTS:
-                self._compact()
-            else:
-                self._write_manifest()
-                self._stamp = self._manifest_stamp()
+            self._compact()
+            self._write_manifest()
+            self._stamp = self._manifest_stamp()
         return report, digest
 
-    def _remember_aliases(self, paper: Paper, title_id: str, title: str | None = None) -> None:
-        if paper.arxiv_id:
-            self._arxiv_alias[paper.arxiv_id] = paper.id
-        for key, aliases in (("doi", self._doi_alias), ("pmid", self._pmid_alias)):
-            if value := paper.extra.get(key):
-                aliases.setdefault(str(value), paper.id)
-        if paper.id != title_id:
-            claimed = self._title_alias.setdefault(title_id, paper.id)
-            if claimed != paper.id and claimed in self.papers:
-                self._ambiguous.add(title_id)  # two papers with different ids share this title
-        if self._loose_alias is not None:
-            self._add_loose(self._loose_alias, title or paper.title, paper.id)
+    def _remember(self, paper: Paper, title_id: str | None = None) -> None:
+        """A paper this import made (`title_id` given) or changed, for the records after it, until its
+        segment is written: its ids, and a new paper's title keys (a known paper's title never changes)."""
+        index = self._index()
+        index.remember("arxiv", paper.arxiv_id or "", paper.id)
+        index.remember("doi", str(paper.extra.get("doi") or ""), paper.id)
+        index.remember("pmid", str(paper.extra.get("pmid") or ""), paper.id)
+        if title_id is not None:
+            if paper.id != title_id and not paper.id.startswith("t:"):
+                index.remember("title", title_id, paper.id)
+            index.remember("loose", loose_title(paper.title), paper.id)
 
-    def _add_loose(self, index: dict[str, str], title: str, pid: str) -> None:
-        loose = _loose_title(title)
-        if len(loose) >= 12:  # short titles ("Introduction") are too common to merge on
-            claimed = index.setdefault(loose, pid)
-            if claimed != pid:
-                self._ambiguous.add(loose)
-
-    def _loose_index(self) -> dict[str, str]:
-        if self._loose_alias is None:
-            loose: dict[str, str] = {}
-            columns = self.columns
-            for row, pid in enumerate(columns.ids):
-                self._add_loose(loose, columns.title(row), pid)
-            for pid, paper in list(self._fresh.items()):
-                self._add_loose(loose, paper.title, pid)
-            self._loose_alias = loose
-        return self._loose_alias
-
-    def _find(self, record: PaperRecord, title_id: str) -> tuple[Paper | None, bool]:
-        """The paper a record describes, and whether it was found by title rather than by an id.
+    def _find(self, record: PaperRecord, title_id: str) -> tuple[Paper | None, bool, int]:
+        """The paper a record describes, whether it was found by title rather than by an id, and how
+        many papers its title named when that was more than one (then it is kept apart).
 
         By arXiv id, DOI or PMID first. By title only when that is unambiguous: the title names one
         paper, and that paper has no arXiv id or DOI that differs from the record's (two papers with
         the same title — "Comment on X" and "X" — stay two).
         """
-        for value, aliases in (
-            (record.arxiv_id, self._arxiv_alias),
-            (record.doi, self._doi_alias),
-            (record.pmid, self._pmid_alias),
-        ):
-            if value and (alias := aliases.get(value)) is not None and alias in self.papers:
-                return self.papers[alias], False
+        index = self._index()
+        for kind, value in (("arxiv", record.arxiv_id), ("doi", record.doi), ("pmid", record.pmid)):
+            if value and (alias := index.by_id(kind, value)) is not None and alias in self.papers:
+                return self.papers[alias], False, 0
         found = self.papers.get(title_id)
-        if found is None and title_id not in self._ambiguous:
-            alias = self._title_alias.get(title_id)
-            found = self.papers.get(alias) if alias is not None else None
+        matches = 0
         if found is None:
-            loose = _loose_title(record.title)
-            if loose not in self._ambiguous:
-                alias = self._loose_index().get(loose)
-                if loose in self._ambiguous:  # built just now
-                    alias = None
-                found = self.papers.get(alias) if alias is not None else None
+            named = index.find("title", title_id)
+            found = self.papers.get(named[0]) if len(named) == 1 else None
+            matches = len(named)
+        if found is None:
+            loose = loose_title(record.title)
+            named = index.find("loose", loose) if len(loose) >= LOOSE_MIN else []
+            found = self.papers.get(named[0]) if len(named) == 1 else None
+            matches = max(matches, len(named))
         if found is None or _different_ids(found, record):
-            return None, False
-        return found, True
+            return None, False, matches
+        return found, True, 0
 
     def _write(self, changed: list[Paper]) -> None:
-        if len(self._segments) + 1 > COMPACT_AFTER_SEGMENTS:
-            self._compact()
-            return
         name = self._write_segment(changed)
         self._segments.append(name)
+        self._compact()
         self._write_manifest()
         self._stamp = self._manifest_stamp()
 
@@ -681,22 +659,47 @@ class PaperStore:
         return name
 
     def _compact(self) -> None:
-        """Rewrite the whole cache as one segment; old segments go only after the manifest names the new."""
-        old = list(self._segments)
-        papers = self.every_paper()
+        """Merge small segments into one when more than `COMPACT_AFTER_SEGMENTS` of them pile up; the
+        caller writes the manifest, and the merged segments' files go only after it names the new one.
+
+        Only the live rows of the segments with fewest (under `SMALL_SEGMENT` each, `COMPACT_ROWS` in
+        all) are read and written again, into a segment after every other: a live row is its paper's
+        latest, so it stays so. A streamed import's segments (50,000 papers each) are left as they are,
+        so compacting never holds more than `COMPACT_ROWS` papers, whatever the library's size.
+        """
+        columns = self.columns
+        if columns.segments != self._segments:
+            return  # not the columns of these segments (never so after a write): nothing is moved
+        live = np.bincount(columns.arrays["seg"], minlength=len(columns.segments))
+        small = [int(seg) for seg in np.argsort(live, kind="stable") if live[seg] < SMALL_SEGMENT]
+        if len(small) <= COMPACT_AFTER_SEGMENTS:
+            return
+        chosen: set[str] = set()
+        total = 0
+        for seg in small:
+            if total + live[seg] > COMPACT_ROWS:
+                break
+            chosen.add(columns.segments[seg])
+            total += int(live[seg])
+        if len(chosen) < 2:
+            return
+        papers = [paper for _, paper in self._stream(columns, chosen)]
+        names = list(self._segments)
+        if papers:
+            names.append(self._write_segment(papers, names))
+        del papers
         with self._columns_lock:
-            self.columns = PaperColumns()  # the new segment holds every row
-            self._cache.clear()
-        name = self._write_segment(papers)
-        self._files = {n: f for n, f in self._files.items() if n == name}
-        self._segments = [name]
-        self._write_manifest()
-        self._stamp = self._manifest_stamp()
-        for stale in old:
-            (self.root / stale).unlink(missing_ok=True)
-            (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
+            columns.drop_segments(chosen)
+            self._columns_dirty = True
+            for name in chosen:
+                fd, _ = self._files.pop(name, (None, None))
+                if fd is not None:
+                    os.close(fd)
+        self._segments = [n for n in names if n not in chosen]
+        self._dropped = sorted(chosen)
 
     def _write_manifest(self) -> None:
+        """The manifest, then the files of segments a compaction merged away (no manifest names them)."""
         payload = {
             "schema_version": SCHEMA_VERSION,
             "kind": MANIFEST_KIND,
@@ -707,6 +710,10 @@ class PaperStore:
         # It is never replaced by a manifest that knows fewer digests (a cache that lost some).
         spare = self.backups / MANIFEST_LAST_GOOD if self.spare and not self._spare_knows_more() else None
         write_json(self.manifest_path, payload, indent=True, copy_to=spare)
+        for stale in self._dropped:
+            (self.root / stale).unlink(missing_ok=True)
+            (self.root / stale).with_suffix(".abstracts").unlink(missing_ok=True)
+        self._dropped = []
 
     def _spare_knows_more(self) -> bool:
         """Whether the spare names a digest this cache lacks: then it is the better copy, kept as is."""
@@ -757,12 +764,6 @@ def _different_ids(paper: Paper, record: PaperRecord) -> bool:
         return True
     doi = normalise_doi(str(paper.extra.get("doi") or ""))
     return bool(record.doi and doi and doi != record.doi)
-
-
-def _loose_title(title: str) -> str:
-    """The title key with nothing but letters and digits: the same paper written `ℓ_0` by one digest
-    and `ℓ0` by another still matches."""
-    return "".join(normalise_title(title).split())
 
 
 def _abbreviated(authors: Sequence[str]) -> bool:

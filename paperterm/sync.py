@@ -27,7 +27,8 @@ from loaders import PaperRecord, ParseResult
 
 from . import clock
 from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_json
-from .cache_rebuild import SYNC_FORMAT, keep_input, records_payload
+from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, keep_input, records_payload
+from .kept_inputs import writing_inputs
 from .library import Library
 from .library_state import SCHEMA_VERSION as STATE_SCHEMA
 from .library_state import SILENT_AFTER, LibraryState, covers, upgrade_from_1
@@ -439,20 +440,21 @@ def _import_unknown_papers(library: Library, incoming: SyncFile, path: Path) -> 
             groups[(name, sighting.get("date"))].append(record)
     if not groups:
         return 0
-    digests = []
-    for (name, day), records in sorted(groups.items(), key=lambda item: (item[0][1] or "", item[0][0])):
-        body = orjson.dumps([name, day, [[r.title, r.abstract, r.arxiv_id] for r in records]])
-        digests.append(
-            ParsedDigest(
-                name=name,
-                # The sync file changes with every sync: its papers are kept under inputs/ for `doctor --repair`.
-                path=str(keep_input(library.root, records_payload(records), "sync")),
-                sha256=hashlib.sha256(b"sync\0" + body).hexdigest(),
-                result=ParseResult(format=SYNC_FORMAT, papers=records),
-                date=day,
-                date_source="sync",
+    with writing_inputs(library.root / INPUTS_DIR):  # the copies are this import's until the commit
+        digests = []
+        for (name, day), records in sorted(groups.items(), key=lambda item: (item[0][1] or "", item[0][0])):
+            body = orjson.dumps([name, day, [[r.title, r.abstract, r.arxiv_id] for r in records]])
+            digests.append(
+                ParsedDigest(
+                    name=name,
+                    # The sync file changes with every sync: its papers are kept under inputs/ for `doctor --repair`.
+                    path=str(keep_input(library.root, records_payload(records), "sync")),
+                    sha256=hashlib.sha256(b"sync\0" + body).hexdigest(),
+                    result=ParseResult(format=SYNC_FORMAT, papers=records),
+                    date=day,
+                    date_source="sync",
+                )
             )
-        )
-    report = library.store.commit(digests, clock.now()[:19] + "+00:00")
+        report = library.store.commit(digests, clock.now()[:19] + "+00:00")
     library._papers_changed(report.new_ids)
     return len(set(report.new_ids))

@@ -150,3 +150,37 @@ def test_a_read_file_keeps_source_lines_only_for_verbose(data_dir: Path) -> None
     assert quiet.files[0].papers > 0 and quiet.files[0].records == []
     listed = Library.open(data_dir.parent / "other").import_paths([str(BLANK)], verbose=True)
     assert len(listed.files[0].records) == listed.files[0].papers
+
+
+def test_a_streamed_import_past_the_compaction_threshold_holds_a_bounded_set_of_papers(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2.7M records are 54 segments of 50,000, past the 24 that start a compaction; compacting used to
+    read every paper of the library into memory at once. Now only small segments are merged, at most
+    `COMPACT_ROWS` papers, and the big ones are left as they are."""
+    import paperterm.paper_store as paper_store
+
+    _write_snapshot(tmp_path / "arxiv-metadata-oai-snapshot.json", 330)
+    monkeypatch.setattr(importer, "STREAM_BATCH", 10)  # 33 segments of 10
+    monkeypatch.setattr(paper_store, "SMALL_SEGMENT", 11)
+    monkeypatch.setattr(paper_store, "COMPACT_ROWS", 200)
+
+    def never(_self: object) -> None:
+        raise AssertionError("a compaction never reads every paper")
+
+    monkeypatch.setattr(paper_store.PaperStore, "every_paper", never)
+    library = Library.open(data_dir)
+    library.import_paths([str(tmp_path / "arxiv-metadata-oai-snapshot.json")])
+    manifest = orjson.loads((data_dir / "library" / "manifest.json").read_bytes())["segments"]
+    assert len(manifest) == 33 - 20 + 1  # the 20 smallest (200 papers) merged into one, written after the rest
+    on_disk = {p.name for p in (data_dir / "library").glob("seg-*")}
+    assert on_disk == {f for name in manifest for f in (name, name.replace(".json", ".abstracts"))}
+    (tmp_path / "later.jsonl").write_bytes(_snapshot_line(5000) + _snapshot_line(3))  # one new, one known
+    monkeypatch.setattr(paper_store, "SMALL_SEGMENT", 2)  # only the new segment is small now: nothing merged
+    assert library.import_paths([str(tmp_path / "later.jsonl")]).new == 1
+    monkeypatch.undo()
+    reopened = Library.open(data_dir)
+    assert len(reopened.papers) == 331
+    assert reopened.papers["0704.0003"].sightings == [(1, 3), (2, 2)]
+    assert reopened.papers["0704.0151"].abstract.startswith("A fully differential calculation")
+    assert {p.id for p in reopened.papers.values()} == set(library.papers)

@@ -8,6 +8,8 @@ import orjson
 
 from paperterm.library import Library
 
+from .conftest import run_cli
+
 
 def _digest(*records: dict) -> bytes:
     return b"\n".join(orjson.dumps(r) for r in records) + b"\n"  # JSON Lines: the generic reader
@@ -66,3 +68,58 @@ def test_doi_and_pmid_only_papers_are_first_class(data_dir: Path) -> None:
     reopened = Library.open(data_dir)  # the aliases hold across restarts too
     later = reopened.import_bytes(_digest({"pmid": "123456", "title": "Another trial, retitled", "year": 2020}), "d")
     assert (later.new, later.known) == (0, 1)
+
+
+def test_a_title_naming_two_papers_is_kept_apart_and_named_in_the_summary(data_dir: Path, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_bytes(
+        _digest(
+            {"id": "1501.00001", "title": "Dark matter in dwarf galaxies", "abstract": ABSTRACT},
+            {"id": "1502.00002", "title": "Dark Matter in Dwarf Galaxies", "abstract": "A comment on it."},
+            {"id": "1503.00003", "title": "Sparse routing for experts", "abstract": ABSTRACT},
+            {"doi": "10.1000/a", "title": "On the theory of everything", "abstract": ABSTRACT},
+            {"doi": "10.1000/b", "title": "On the theory of everything", "abstract": "A reply."},
+            {"doi": "10.1000/c", "title": "On the Theory of Everything.", "abstract": "Another reply."},
+        )
+    )
+    assert run_cli(data_dir, "import", str(pairs)).returncode == 0
+    later = tmp_path / "later.jsonl"
+    later.write_bytes(
+        _digest(
+            {"title": "Sparse Routing for Experts", "authors": "Ana Pérez"},
+            {"title": "Dark matter in dwarf galaxies!", "abstract": ABSTRACT},
+        )
+    )
+    result = run_cli(data_dir, "import", str(later))
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert "1 title matched 2 papers: kept apart: Dark matter in dwarf galaxies! (later.jsonl line 2)" in out
+    assert "1 new, 1 already known, 1 of them merged with new details, 1 matched by title alone, " in out
+    assert "1 title matching several papers kept apart, 0 warnings." in out
+
+    other = tmp_path / "other.jsonl"  # a JSON summary names the record too
+    other.write_bytes(
+        _digest({"title": "Unrelated", "authors": "B. Who"}, {"title": "On the theory of everything", "authors": "C"})
+    )
+    as_json = orjson.loads(run_cli(data_dir, "import", "--json", str(other)).stdout)
+    assert (as_json["new"], as_json["title_merged"], as_json["kept_apart"]) == (2, 0, 1)
+    assert as_json["kept_apart_records"] == [
+        {"source": "other.jsonl", "line": 2, "title": "On the theory of everything", "papers_matched": 3}
+    ]
+
+
+def test_verbose_lists_every_title_kept_apart(data_dir: Path, tmp_path: Path) -> None:
+    same = [{"id": f"1501.{n:05d}", "title": f"Common title number {n % 7}", "abstract": ABSTRACT} for n in range(14)]
+    (tmp_path / "a.jsonl").write_bytes(_digest(*same))
+    (tmp_path / "b.jsonl").write_bytes(
+        _digest(*({"title": f"Common Title Number {n}", "authors": "A"} for n in range(7)))
+    )
+    for library in (data_dir, tmp_path / "other"):
+        assert run_cli(library, "import", str(tmp_path / "a.jsonl")).returncode == 0
+    short = run_cli(data_dir, "import", str(tmp_path / "b.jsonl")).stdout.decode()
+    assert "7 titles matched 2 papers each: kept apart (a paper of their own):" in short
+    assert "Common Title Number 4 (b.jsonl line 5): 2 papers" in short
+    assert "… and 2 more (--verbose lists them)" in short
+    verbose = run_cli(tmp_path / "other", "import", "--verbose", str(tmp_path / "b.jsonl")).stdout.decode()
+    assert all(f"Common Title Number {n} (b.jsonl line {n + 1}): 2 papers" in verbose for n in range(7))
+    assert "more (--verbose" not in verbose

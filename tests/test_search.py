@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from paperterm.library import Library
@@ -218,6 +218,36 @@ def test_ranking_the_head_first_is_a_stable_sort(values: list[float], count: int
         assert ranked.index(name) == expected.index(name)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0]), st.booleans()), min_size=0, max_size=120),
+    st.integers(min_value=1, max_value=6),
+    st.integers(min_value=1, max_value=4),
+)
+@example([(7.0, True)] + [(0.0, True)] * 12 + [(7.0, True)] + [(0.0, True)] * 26, 3, 1)  # a guess too high
+def test_the_head_found_above_a_guessed_threshold_is_the_head_of_all(
+    rows: list[tuple[float, bool]], count: int, sample: int
+) -> None:
+    """The guess comes from every step-th score: wherever the best scores sit (on the sampled
+    documents or between them, tied or not, filtered out or not), the head and the rest read
+    exactly as a stable sort of all the documents the mask keeps."""
+    import numpy as np
+
+    from paperterm import search
+    from paperterm.search import RankedIds, _best_of
+
+    score = np.array([v for v, _ in rows], dtype=np.float32)
+    mask = np.array([m for _, m in rows], dtype=bool)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SAMPLE", sample)
+        head, rest, found = _best_of(mask, score, count)
+    names = np.array([f"p{i}" for i in range(len(rows))], dtype=object)
+    kept = np.flatnonzero(mask)
+    expected = [f"p{i}" for i in kept[np.argsort(-score[kept], kind="stable")]]
+    assert found == len(expected) and list(RankedIds(head, rest, score, names, found)) == expected
+    assert len(head) >= min(count, found)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet="abcdeilnorst", min_size=4, max_size=10))
 def test_letter_test_never_drops_a_near_token(library: Library, word: str) -> None:
@@ -267,3 +297,186 @@ def test_saved_fuzzy_tables_are_read_back_and_stale_ones_remade(tmp_path: Path) 
     stale = SearchIndex.load(tmp_path, "key")
     assert stale is not None and stale._letters is None
     assert stale._within("routng", 1) == [("routing", 1)]
+
+
+# -- the ranking, computed plainly: a change to any of its rules fails here -----------------------
+
+VOCAB = ["mixture", "mixtures", "experts", "expert", "routing", "knowledge", "distillation", "data", "dataset"]
+VOCAB += ["of", "the", "graph", "grpah", "sparse", "spare", "lee", "li"]
+
+
+def _plain_ranking(papers: list, query_text: str, recency: object, head_size: int) -> tuple:
+    """The engine's rules, one paper at a time in plain Python with the engine's float32 sums:
+    coverage × 100, best field match per word (weights, exact > prefix > one typo > two), stop
+    words at a tenth, +5 when the title holds every word, +100 per phrase, recency × 0.01; a
+    stable sort; the proximity rerank applied to the top of the head as the engine does."""
+    import re
+
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+
+    from paperterm.search_index import EXACT, FUZZY1, FUZZY2, PREFIX, SHORT_PREFIX, WEIGHTS
+    from paperterm.text_tokens import QUERY_STOPWORDS, fold_text, token_set
+
+    f32 = np.float32
+    query = parse_query(query_text)
+    fields = [
+        {"title": token_set(p.title), "authors": token_set(" ".join(p.authors)), "abstract": token_set(p.abstract)}
+        for p in papers
+    ]
+    vocab = set().union(*(t for f in fields for t in f.values()))
+
+    def quality(word: str, token: str, as_prefix: bool, field: str) -> float:
+        if token == word:
+            return EXACT
+        best = 0.0
+        if (
+            (as_prefix or len(word) >= 2)
+            and token.startswith(word)
+            and (len(word) >= SHORT_PREFIX or field != "abstract")
+        ):
+            best = PREFIX
+        edits = 2 if len(word) >= 8 else 1 if len(word) >= 4 else 0
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
+        if edits and token in swaps:
+            best = max(best, FUZZY1)
+        elif edits and token in vocab and 0 < (d := Levenshtein.distance(word, token)) <= edits:
+            best = max(best, FUZZY1 if d == 1 else FUZZY2)
+        return best
+
+    def phrase_in(paper: object, phrase: list[str]) -> bool:
+        pattern = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, phrase)) + r"(?![a-z0-9])")
+        for text in (paper.title, " ".join(paper.authors), paper.abstract):
+            if text and (
+                pattern.search(text.lower()) if text.isascii() else f" {' '.join(phrase)} " in f" {fold_text(text)} "
+            ):
+                return True
+        return False
+
+    scores, full_count, kept = [], 0, []
+    for doc, paper in enumerate(papers):
+        best_score, is_full = f32(0), False
+        for clause in query.clauses:
+            required = [w for w in clause.words if w not in QUERY_STOPWORDS] or list(clause.words)
+            last = clause.words[-1] if clause.words and query.ends_in_word else None
+            matched, total, in_title = 0, f32(0), True
+            for word in clause.words:
+                best, title_hit = f32(0), False
+                for field, tokens in fields[doc].items():
+                    q = max((quality(word, t, word == last, field) for t in tokens), default=0.0)
+                    best = max(best, f32(q * WEIGHTS[field]))
+                    title_hit |= field == "title" and q > 0
+                if word in required:
+                    matched += best > 0
+                    total = f32(total + best)
+                    in_title &= title_hit
+                else:
+                    total = f32(total + best * f32(0.1))
+            present = all(
+                phrase_in(paper, p) if len(p) > 1 else p[0] in set().union(*fields[doc].values())
+                for p in clause.phrases
+            )
+            present &= matched > 0 or not clause.words
+            present &= not any(w in set().union(*fields[doc].values()) for w in clause.excluded_words)
+            if present:
+                value = f32(float(f32(f32(matched) * f32(100)) + total) + 5.0 * in_title + 100.0 * len(clause.phrases))
+                best_score = max(best_score, value)
+                is_full |= matched == len(required)
+        if best_score > 0:
+            kept.append(doc)
+            scores.append(f32(best_score + recency[doc] * f32(0.01)))  # type: ignore[index]
+            full_count += is_full
+    order = [kept[i] for i in np.argsort(-np.array(scores, dtype=np.float32), kind="stable")]
+    ranked = [scores[kept.index(d)] for d in order]
+    head = len(order) if len(order) <= head_size else sum(s >= ranked[head_size - 1] for s in ranked)
+    return [str(d) for d in order], len(order), full_count, head, dict(zip(kept, scores, strict=True))  # type: ignore[return-value]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(VOCAB), min_size=1, max_size=4),
+            st.lists(st.sampled_from(VOCAB), max_size=10),
+            st.integers(1, 9),
+        ),
+        min_size=2,
+        max_size=40,
+    ),
+    st.lists(
+        st.sampled_from(
+            [
+                *VOCAB,
+                "mixtrue",
+                "distilation",
+                "knowlege",
+                "rout",
+                "ex",
+                "d",
+                "-sparse",
+                '"of the"',
+                '"mixture of experts"',
+                "|",
+            ]
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_every_prefix_of_a_query_ranks_as_the_plain_computation(
+    monkeypatch: pytest.MonkeyPatch, texts: list[tuple[list[str], list[str], int]], parts: list[str]
+) -> None:
+    """Typed a character at a time (the engine keeps the sums of earlier words between
+    keystrokes), every prefix answers as the plain computation of the ranking rules: ids in
+    order, count and full matches. A small head and sample make the head's threshold guessed."""
+    import numpy as np
+
+    from paperterm import search
+    from paperterm.paper import Paper
+    from paperterm.search import PaperSearch
+    from paperterm.search_query import FilterSource
+
+    monkeypatch.setattr(search, "HEAD", 3)
+    monkeypatch.setattr(search, "SAMPLE", 2, raising=False)
+    papers = [
+        Paper(
+            str(i), " ".join(t), abstract=" ".join(a), authors=["lee"] if i % 3 else ["li"], date=f"2024-01-{day:02d}"
+        )
+        for i, (t, a, day) in enumerate(texts)
+    ]
+    engine = PaperSearch(SearchIndex.build(papers), {p.id: p for p in papers}, FilterSource())
+    text = " ".join(parts)
+    for end in range(1, len(text) + 1):
+        try:
+            got = engine.search(text[:end])
+        except QueryError:
+            continue
+        recency = engine._doc_dates()[1]
+        order, count, full, head, scores = _plain_ranking(papers, text[:end], recency, search.HEAD)
+        if got.query.has_text and head > 1:
+            score = np.zeros(len(papers), dtype=np.float32)
+            for doc, value in scores.items():
+                score[doc] = value
+            reranked = engine._rerank_by_proximity(np.array([int(d) for d in order[:head]]), score, got.query)
+            order = [str(d) for d in reranked] + order[head:]
+        assert (list(got.ids), len(got), got.full_matches) == (order, count, full), text[:end]
+
+
+def test_words_kept_between_keystrokes_are_forgotten_when_notes_or_papers_change() -> None:
+    """The sums of the words before the one being typed are kept for the next keystroke; a note
+    written or a paper enriched in between must show in the very next answer."""
+    from paperterm.paper import Paper
+    from paperterm.search import PaperSearch
+    from paperterm.search_query import FilterSource
+
+    papers = [Paper(f"p{i}", f"Sparse routing {i}", abstract="tokens and experts") for i in range(6)]
+    by_id = {p.id: p for p in papers}
+    engine = PaperSearch(SearchIndex.build(papers), by_id, FilterSource())
+    assert engine.search("zebra rout").full_matches == 0  # "zebra" kept, matching nothing
+    engine.set_notes({"p4": "zebra crossing"})
+    assert list(engine.search("zebra rout").ids)[:1] == ["p4"]
+    assert engine.search("quagga rout").full_matches == 0
+    enriched = Paper("p2", "Sparse routing 2", abstract="quagga tokens")
+    by_id["p2"] = enriched
+    engine.add_papers([enriched])
+    assert list(engine.search("quagga rout").ids)[:1] == ["p2"]
