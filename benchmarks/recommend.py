@@ -1,6 +1,6 @@
 """For you, measured: ranking quality on real digests, and speed and memory at 100k papers.
 
-    python benchmarks/recommend.py quality [--seeds 20] [--json]
+    python benchmarks/recommend.py quality [--seeds 20] [--alternatives] [--json]
     python benchmarks/recommend.py speed --data-dir DIR [--json]
 
 quality: imports every real digest in ../shared/digests/real and real2 into a temp library.
@@ -16,6 +16,10 @@ for For you, newest-first, random order and arxiv-sanity's method (TF-IDF of uni
 bigrams, sublinear tf, then a linear SVM with balanced class weights, C = 0.01, kept = +1, the
 rest = −1): implemented here in numpy; with scikit-learn installed its LinearSVC is run too,
 as a check of the numpy one. Target: For you ≥ 0.8 judged precision@10 and ≥ the SVM.
+Every average is also given over the even seeds (where choices are made) and the odd ones
+(held out). --alternatives adds the ideas measured against For you (LSA, label spreading, hub
+correction, the SVM on For you's vectors) and the ceiling: what a classifier learning from the
+categories of half the categorised papers reaches on the other half.
 
 speed: on an imported library (e.g. /work/corpora/100k imported with `paperterm import`):
 building the vectors, loading them, the top 50 with reasons, all papers in For you order, related papers for one paper,
@@ -174,7 +178,118 @@ def _metrics(order: list[int], relevant: set[int], judged: set[int]) -> tuple[fl
     return judged_p10, strict_p10, recall50
 
 
-def quality(seeds: int) -> dict:
+# -- alternatives and the ceiling (`--alternatives`) ----------------------------------
+# Ideas measured against For you on the same readers. Each one's parameters were picked on the
+# even seeds (the "tune" half) from a small grid — LSA k 50-400 and blend ½-0.7, kNN graph k
+# 10-40 and α 0.5-0.85, CSLS k 20-200 and share 0.15-0.35 — and are reported on both halves.
+LSA_DIMS, LSA_SHARE = 400, 0.5
+GRAPH_K, SPREAD_ALPHA = 40, 0.85
+HUB_K, HUB_SHARE = 20, 0.25
+
+
+def library_gram(vectors: PaperVectors) -> np.ndarray:
+    """Cosine similarity of every pair of papers (small libraries only: n × n float32)."""
+    return np.stack([vectors.similar_to(doc) for doc in range(len(vectors))])
+
+
+def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
+    """score(kept) functions for the alternatives, built once from For you's own similarities.
+
+    - lsa_blend: ½ For you + ½ the mean cosine in the 400-dimensional LSA space (the top singular
+      vectors of the library's TF-IDF matrix, from the eigenvectors of its Gram matrix).
+    - label_spreading: Zhou et al.'s spreading from the kept papers over the symmetric 40-nearest-
+      neighbour graph of the library (α = 0.85, 20 steps).
+    - hub_corrected: For you − ¼ of each paper's mean similarity to its 20 nearest papers (CSLS:
+      papers alike to everything stop crowding the top).
+    - svm_for_you_vectors: the SVM on For you's vectors instead of arxiv-sanity's features.
+    """
+    n = len(gram)
+    eigenvalues, eigenvectors = np.linalg.eigh(gram.astype(np.float64))
+    top = np.argsort(-eigenvalues)[:LSA_DIMS]
+    lsa = (eigenvectors[:, top] * np.sqrt(np.maximum(eigenvalues[top], 0))).astype(np.float32)
+    lsa /= np.maximum(np.linalg.norm(lsa, axis=1, keepdims=True), 1e-9)
+    others = gram.copy()
+    np.fill_diagonal(others, 0.0)
+    near = np.argpartition(-others, GRAPH_K, axis=1)[:, :GRAPH_K]
+    rows = np.repeat(np.arange(n), GRAPH_K)
+    graph = np.zeros_like(others)
+    graph[rows, near.ravel()] = others[rows, near.ravel()]
+    graph = np.maximum(graph, graph.T)
+    degree = np.sqrt(np.maximum(graph.sum(axis=1), 1e-9))
+    graph /= degree[:, None] * degree[None, :]
+    hub = -np.sort(-others, axis=1)[:, :HUB_K].mean(axis=1)
+    kernel = gram + 1.0
+
+    def spread(kept: list[int]) -> np.ndarray:
+        seed = np.zeros(n, dtype=np.float32)
+        seed[kept] = 1.0
+        score = seed.copy()
+        for _ in range(20):
+            score = (1 - SPREAD_ALPHA) * seed + SPREAD_ALPHA * (graph @ score)
+        return score
+
+    return {
+        "lsa_blend": lambda kept: (1 - LSA_SHARE) * gram[kept].mean(0) + LSA_SHARE * (lsa @ lsa[kept].mean(0)),
+        "label_spreading": spread,
+        "hub_corrected": lambda kept: gram[kept].mean(0) - HUB_SHARE * hub,
+        "svm_for_you_vectors": lambda kept: svm_scores(kernel, kept),
+    }
+
+
+def label_ceiling(gram: np.ndarray, cats: list[set[str]], chosen: list[str], splits: int = 4) -> dict:
+    """What the text supports when far more is known than 5 kept papers.
+
+    The categorised papers are split in half at random; a classifier learns from the categories of
+    one half (kernel ridge regression on For you's similarities, +1 for the category, −1 for the
+    rest, λ = 1) and ranks the rest of the library; judged precision@10 is counted on the other
+    half. Beside it, on the same pools: For you from 5 of the half's papers of the category (the
+    usual reader), and from all of them.
+    """
+    n = len(gram)
+    judged = np.flatnonzero([bool(c) for c in cats])
+    is_judged = np.zeros(n, dtype=bool)
+    is_judged[judged] = True
+    results: dict[str, list[float]] = {"for_you_5_kept": [], "for_you_all_kept": [], "supervised": []}
+    for split in range(splits):
+        rng = np.random.default_rng(split)
+        train = np.zeros(n, dtype=bool)
+        train[rng.choice(judged, len(judged) // 2, replace=False)] = True
+        pool = np.flatnonzero(~train)
+        labelled = np.flatnonzero(train)
+        kernel = gram[np.ix_(labelled, labelled)] + 1.0
+        for category in chosen:
+            target = np.array([category in cats[i] for i in range(n)])
+            positives = labelled[target[labelled]].tolist()
+            if len(positives) < KEPT:
+                continue
+            kept5 = random.Random(f"{category}:{split}").sample(positives, KEPT)
+            coef = np.linalg.solve(kernel + np.eye(len(labelled)), np.where(target[labelled], 1.0, -1.0))
+            for name, scores in (
+                ("for_you_5_kept", gram[kept5].mean(0)),
+                ("for_you_all_kept", gram[positives].mean(0)),
+                ("supervised", (gram[:, labelled] + 1.0) @ coef),
+            ):
+                ranked = pool[np.lexsort((pool, -scores[pool]))]
+                results[name].append(float(target[ranked[is_judged[ranked]][:10]].mean()))
+    return {
+        "labelled_papers": len(judged) // 2,
+        **{name: round(statistics.fmean(values), 3) for name, values in results.items() if values},
+    }
+
+
+def _averages(rows: dict[str, list[tuple[float, float, float]]], seeds: list[int], chosen: list[str]) -> dict:
+    """Per method: each metric averaged over these seeds' readers within a category, then over categories."""
+    methods = next(iter(rows.values())).keys() if rows else []
+    return {
+        method: [
+            round(statistics.fmean(statistics.fmean(rows[c][method][s][k] for s in seeds) for c in chosen), 3)
+            for k in range(3)
+        ]
+        for method in methods
+    }
+
+
+def quality(seeds: int, alternatives: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="paperterm-recommend-") as tmp:
         library = real_library(Path(tmp))
         papers = list(library.papers.values())
@@ -190,46 +305,49 @@ def quality(seeds: int) -> dict:
         features = sanity_features([f"{p.title} {p.abstract}" for p in docs])
         gram = features @ features.T + 1.0
         methods = ["for_you", "svm", "newest", "random"]
+        extra: dict[str, object] = {}
+        own_gram = None
+        if alternatives:
+            own_gram = library_gram(vectors)
+            extra = alternative_scorers(own_gram)
+            methods += list(extra)
         check_sklearn = sklearn_svm_scores(features[:50], [0]) is not None
         agreement: list[float] = []  # top-10 overlap of the numpy SVM with scikit-learn's, first reader each
-        per_category: dict[str, dict[str, list[float]]] = {}
+        rows: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
         for category in chosen:
             members = sorted(i for i, c in enumerate(cats) if category in c)
-            rows: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
+            rows[category] = {m: [] for m in methods}
             for seed in range(seeds):
                 rng = random.Random(f"{category}:{seed}")
                 kept = rng.sample(members, KEPT)
                 relevant = set(members) - set(kept)
-                rest = [i for i in range(len(docs)) if i not in set(kept)]
+                rest = np.array([i for i in range(len(docs)) if i not in set(kept)])
                 taste = Taste(vectors)
                 taste.update([vectors.doc_ids[i] for i in kept], [])
                 ranked = rank(taste, None, None, explain=0)
                 orders = {"for_you": [vectors.doc_of[r.paper_id] for r in ranked]}
                 svm = svm_scores(gram, kept)
-                orders["svm"] = sorted(rest, key=lambda i: (-svm[i], i))
+                orders["svm"] = rest[np.lexsort((rest, -svm[rest]))].tolist()
                 if check_sklearn and seed == 0:
                     sk = sklearn_svm_scores(features, kept)
                     assert sk is not None
-                    theirs = sorted(rest, key=lambda i: (-sk[i], i))
+                    theirs = rest[np.lexsort((rest, -sk[rest]))].tolist()
                     agreement.append(len(set(theirs[:10]) & set(orders["svm"][:10])) / 10)
                 orders["newest"] = [i for i in newest if i not in set(kept)]
-                shuffled = rest[:]
+                shuffled = rest.tolist()
                 rng.shuffle(shuffled)
                 orders["random"] = shuffled
+                for name, scorer in extra.items():
+                    scores = scorer(kept)  # type: ignore[operator]
+                    orders[name] = rest[np.lexsort((rest, -scores[rest]))].tolist()
                 for method in methods:
-                    rows[method].append(_metrics(orders[method], relevant, judged))
-            per_category[category] = {
-                "papers": len(members),
-                **{
-                    method: [round(statistics.fmean(v[k] for v in rows[method]), 3) for k in range(3)]
-                    for method in methods
-                },
-            }
-        average = {
-            method: [round(statistics.fmean(per_category[c][method][k] for c in chosen), 3) for k in range(3)]
-            for method in methods
+                    rows[category][method].append(_metrics(orders[method], relevant, judged))
+        every = list(range(seeds))
+        per_category = {
+            category: {"papers": counts[category], **_averages({category: rows[category]}, every, [category])}
+            for category in chosen
         }
-        return {
+        result = {
             "library_papers": len(docs),
             "papers_with_categories": len(judged),
             "categories": len(chosen),
@@ -237,9 +355,15 @@ def quality(seeds: int) -> dict:
             "build_s": round(build_s, 3),
             "columns": ["judged_p@10", "strict_p@10", "recall@50"],
             "per_category": per_category,
-            "average": average,
+            "average": _averages(rows, every, chosen),
+            # Anything chosen by looking at these numbers is chosen on the even seeds; the odd ones check it carries.
+            "tune_even_seeds": _averages(rows, every[0::2], chosen),
+            "held_out_odd_seeds": _averages(rows, every[1::2], chosen),
             "svm_top10_agreement_with_sklearn": round(statistics.fmean(agreement), 3) if agreement else None,
         }
+        if own_gram is not None:
+            result["ceiling"] = label_ceiling(own_gram, cats, chosen)
+        return result
 
 
 def print_quality(result: dict) -> None:
@@ -255,8 +379,17 @@ def print_quality(result: dict) -> None:
     for category, row in result["per_category"].items():
         cells = "".join(f"{'/'.join(f'{x:.2f}' for x in row[m]):>20}" for m in methods)
         print(f"{category:<14}{row['papers']:>5}  {cells}")
-    cells = "".join(f"{'/'.join(f'{x:.2f}' for x in result['average'][m]):>20}" for m in methods)
-    print(f"{'average':<14}{'':>5}  {cells}")
+    for label, key in (("average", "average"), ("even seeds", "tune_even_seeds"), ("odd seeds", "held_out_odd_seeds")):
+        cells = "".join(f"{'/'.join(f'{x:.2f}' for x in result[key][m]):>20}" for m in methods)
+        print(f"{label:<14}{'':>5}  {cells}")
+    if "ceiling" in result:
+        ceiling = result["ceiling"]
+        print(
+            f"ceiling (judged precision@10 on half the categorised papers, learning from the other "
+            f"{ceiling['labelled_papers']}): For you from 5 kept {ceiling['for_you_5_kept']:.2f}, from all the "
+            f"half's papers of the category {ceiling['for_you_all_kept']:.2f}, supervised on all its "
+            f"categories {ceiling['supervised']:.2f}"
+        )
     if result["svm_top10_agreement_with_sklearn"] is not None:
         share = result["svm_top10_agreement_with_sklearn"]
         print(f"numpy SVM vs scikit-learn LinearSVC: {share:.0%} of the top 10 the same (first reader per category)")
@@ -342,13 +475,14 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     q = sub.add_parser("quality", help="precision and recall on the real digests")
     q.add_argument("--seeds", type=int, default=20, help="readers per category (default 20)")
+    q.add_argument("--alternatives", action="store_true", help="also the alternatives tried and the ceiling")
     q.add_argument("--json", action="store_true")
     s = sub.add_parser("speed", help="timings and memory on an imported library")
     s.add_argument("--data-dir", type=Path, required=True)
     s.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.what == "quality":
-        result = quality(args.seeds)
+        result = quality(args.seeds, args.alternatives)
         print(json.dumps(result, indent=2) if args.json else "", end="")
         if not args.json:
             print_quality(result)

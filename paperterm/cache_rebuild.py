@@ -65,6 +65,8 @@ def records_payload(records: list[PaperRecord]) -> bytes:
             "arxiv_id": r.arxiv_id,
             "published": r.published,
             "extra": dict(r.extra),
+            "doi": r.doi,
+            "pmid": r.pmid,
         }
         for r in records
     ]
@@ -83,6 +85,8 @@ def read_records(path: Path) -> list[PaperRecord]:
                 arxiv_id=row.get("arxiv_id") or None,
                 published=row.get("published") or None,
                 extra=dict(row.get("extra") or {}),
+                doi=row.get("doi") or None,
+                pmid=row.get("pmid") or None,
             )
             for row in payload["records"]
         ]

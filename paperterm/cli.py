@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list papers, newest first (a paper's own date if known, else the day seen)")
     p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
     p.add_argument("--source", help="only papers from digest files whose name contains this")
-    p.add_argument("--limit", type=int, default=0, help="at most this many (default: all)")
+    p.add_argument("--limit", type=_count, default=0, help="at most this many (default: all)")
     _sort_option(p)
     p.add_argument("--json", action="store_true")
 
@@ -81,13 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         "search", help="ranked, typo-tolerant search (filters: topic: list: is: date: published: source: like:)"
     )
     p.add_argument("query", nargs="*", help="the query; words may start with - (`-survey` excludes)")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_count, default=20)
     _sort_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("recommend", help="For you: unread papers ranked by what you keep, with the reason")
     p.add_argument("--list", dest="list_name", metavar="NAME", help="learn from this reading list only")
-    p.add_argument("--limit", type=int, default=20, help="at most this many (default 20; 0: all)")
+    p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
@@ -252,6 +252,13 @@ def _action(
     return action
 
 
+def _count(text: str) -> int:
+    """A --limit: 0 or more (a negative one cut papers off the end of the list instead)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: a whole number, 0 or more")
+    return int(text)
+
+
 def _position(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError("the position is a number from 1 (first)")
@@ -279,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return handler(root, args)
             library = Library.open(root)
             return handler(library, args)
-        except (LibraryFileError, BadInput, PaperNotFound, QueryError) as exc:
+        except (LibraryFileError, BadInput, BadAction, PaperNotFound, QueryError) as exc:
             ui.error(str(exc))
             return BAD_INPUT
         except OSError as exc:  # one a core module did not turn into a LibraryFileError itself
@@ -660,7 +667,8 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
     try:
         changed = sum(library.bookmark(pid, args.list_name) for pid in ids)
     except BadAction as exc:
-        raise BadInput(f"{exc}; add --create to make it") from None
+        missing = args.list_name and library.state.find_list(args.list_name) is None
+        raise BadInput(f"{exc}; add --create to make it" if missing else str(exc)) from None
     target = args.list_name or "to-read"
     ui.out.print(ui.styled(f"Bookmarked {changed} paper(s) in {target} ({len(ids) - changed} were there)."))
     return OK

@@ -8,7 +8,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    import webbrowser
 
 
 class ExternalError(Exception):
@@ -23,9 +27,29 @@ def safe_url(url: str) -> str:
     return url.strip()
 
 
+def find_browser() -> tuple[webbrowser.BaseBrowser, bool]:
+    """The browser `webbrowser` would start, and whether it runs in this terminal in the foreground
+    (lynx, w3m or `www-browser` where there is no display, a `$BROWSER` command): such a browser
+    must be handed the terminal, as $EDITOR is, or it draws over the app and both read the keys."""
+    import webbrowser  # only when a link is opened
+
+    try:
+        found = webbrowser.get()
+    except webbrowser.Error:
+        raise ExternalError("no web browser found: set $BROWSER, or copy the link with y") from None
+    in_terminal = isinstance(found, webbrowser.GenericBrowser) and not isinstance(found, webbrowser.BackgroundBrowser)
+    return found, in_terminal
+
+
 def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
+    """$VISUAL, else $EDITOR, else vi, split as a shell would (`code --wait`)."""
+    name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    editor = os.environ.get(name) or "vi"
+    try:
+        command = shlex.split(editor)
+    except ValueError as exc:  # an unbalanced quote
+        raise ExternalError(f"${name} ({editor!r}) is not a command line ({exc}): fix it, e.g. {name}=nano") from None
+    return command or ["vi"]
 
 
 class EditedText:
@@ -41,7 +65,11 @@ class EditedText:
 
     def run(self) -> str | None:
         """Run the editor; the new text, or None when unchanged."""
-        command = editor_command()
+        try:
+            command = editor_command()
+        except ExternalError:
+            self.saved()
+            raise
         try:
             subprocess.run([*command, str(self.path)], check=True)
         except (OSError, subprocess.CalledProcessError) as exc:
@@ -52,7 +80,13 @@ class EditedText:
                 ) from None
             self.saved()
             raise ExternalError(f"the editor {' '.join(command)!r} failed ({exc}); the note is unchanged") from None
-        new = self.path.read_text(encoding="utf-8")
+        try:
+            new = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ExternalError(
+                f"the editor saved the note in an encoding other than UTF-8; the note is unchanged, and what "
+                f"you wrote is kept in {self.folder}"
+            ) from None
         if new == self.original:
             self.saved()
             return None

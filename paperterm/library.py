@@ -285,6 +285,7 @@ class Library:
         "title"; ties keep the order given."""
         columns = self.store.columns
         arrays = columns.arrays
+        ids = ids if isinstance(ids, list) else list(ids)  # a search's ranked ids, listed once (in C)
         rows = columns.rows(ids)
         present = np.flatnonzero(rows >= 0)
         rows = rows[present]
@@ -731,12 +732,15 @@ class Library:
             self._notes_saved_since(notes)
         return index
 
-    def search(self, text: str, limit: int | None = None) -> SearchResults:
-        """Ranked results; raises QueryError (with a message for the user) for a malformed query."""
+    def search(
+        self, text: str, limit: int | None = None, superseded: Callable[[], bool] | None = None
+    ) -> SearchResults:
+        """Ranked results; raises QueryError (with a message for the user) for a malformed query,
+        and SearchSuperseded when `superseded` says so once the engine is free (`PaperSearch.run`)."""
         query = parse_query(text)
         if query.topics or any(name == "topic" for name, _ in query.negated_filters):
             self.topics.all()  # computed before the engine's lock is taken, never while holding it
-        return self.search_engine().run(query, limit)
+        return self.search_engine().run(query, limit, superseded)
 
     def _papers_changed(self, ids: Iterable[str]) -> None:
         """Keep the index current after an import: new and enriched papers go into its delta."""

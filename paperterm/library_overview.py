@@ -48,10 +48,19 @@ def overview(library: Library, *, since: str | None = None) -> list[Scope]:
         unread = sum(1 for pid in fresh if pid not in touched)
         scopes.append(Scope("new", "new", "What's new", f"added:>{since}", len(fresh), unread))
     unread_total = len(papers) - len(touched)
-    scopes.append(Scope("foryou", "all", "For you", "is:unread", unread_total, unread_total))
+
+    def recommendable(kept: set[str]) -> int:
+        """Unread papers For you can show: it leaves out the unread ones it learns from."""
+        found = {pid for pid in kept if pid in papers}  # no paper read for a plain id: counting stays cheap
+        found |= {paper.id for pid in kept - found if (paper := library.paper_for(pid)) is not None}
+        return unread_total - len(found - touched)
+
+    everything = recommendable(state.bookmarked_ids() | state.noted_ids())
+    scopes.append(Scope("foryou", "all", "For you", "is:unread", everything, everything))
     for reading_list in state.live_lists():  # a list is a research interest: For you learns it alone
         label = f"For you · {reading_list.name}"
-        scopes.append(Scope("foryou", reading_list.id, label, "is:unread", unread_total, unread_total))
+        shown = recommendable(set(state.list_papers(reading_list.id)))
+        scopes.append(Scope("foryou", reading_list.id, label, "is:unread", shown, shown))
     for reading_list in state.live_lists():
         members = [pid for pid in state.list_papers(reading_list.id) if library.paper_for(pid) is not None]
         unread = sum(1 for pid in members if state.status_of(pid) == "new")

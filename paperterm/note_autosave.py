@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic_io import LibraryFileError, os_failure, write_bytes
+from .errors import BadAction
 
 if TYPE_CHECKING:
     from .library import Library
@@ -44,7 +45,7 @@ class SaveStatus:
     recovery: Path | None = None
 
 
-def save_error(exc: OSError | LibraryFileError) -> str:
+def save_error(exc: OSError | LibraryFileError | BadAction) -> str:
     """A one-line reason a note could not be written, naming the path and what to do."""
     return str(os_failure(exc) if isinstance(exc, OSError) else exc)
 
@@ -123,7 +124,7 @@ class NoteAutosave:
                     return SaveStatus(True)
             try:
                 self.library.set_note(self.paper_id, text)
-            except (OSError, LibraryFileError) as exc:
+            except (OSError, LibraryFileError, BadAction) as exc:  # BadAction: a note over the size limit
                 status = SaveStatus(False, save_error(exc), self._keep_recovery(text))
                 with self._cond:
                     self._retry_at = time.monotonic() + RETRY

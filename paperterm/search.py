@@ -40,8 +40,10 @@ class RankedIds(Sequence[str]):
     """Result ids in rank order, made into strings as they are read.
 
     A query matching most of a million papers ranks its best `HEAD` at once and finds, sorts
-    and turns into ids the rest only when something reads past them; the list shows one
-    screenful. The order is exactly that of a stable sort by descending score."""
+    and turns into ids the rest only when something reads past them (then all at once, in C,
+    not one id at a time); the list shows one screenful, and asks whether its selected papers
+    are still listed without listing the rest. The order is exactly that of a stable sort by
+    descending score."""
 
     def __init__(
         self,
@@ -50,14 +52,23 @@ class RankedIds(Sequence[str]):
         score: np.ndarray,
         id_array: np.ndarray,
         length: int | None = None,
+        member: Callable[[str], bool] | None = None,
     ) -> None:
-        """`tail`: the other results in document order, or what makes them (then `length` counts all)."""
+        """`tail`: the other results in document order, or what makes them (then `length` counts
+        all); `member`: whether an id is among the results, answered without listing them."""
         self._head = head
         self._tail: np.ndarray | Callable[[], np.ndarray] | None = tail  # unsorted until needed
         self._score = score
         self._id_array = id_array
         self._length = length if length is not None else len(head) + len(tail)  # type: ignore[arg-type]
         self._order: np.ndarray | None = head if self._length == len(head) else None
+        self._member = member
+        self._all: list[str] | None = None  # every id, once something read past the head
+
+    def _listed(self) -> list[str]:
+        if self._all is None:
+            self._all = self._id_array[self.docs()].tolist()
+        return self._all
 
     def docs(self) -> np.ndarray:
         """Every result's document number, in rank order."""
@@ -80,17 +91,19 @@ class RankedIds(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             start, stop, step = index.indices(self._length)
-            source = self._head if stop <= len(self._head) and step == 1 else self.docs()
-            return self._id_array[source[start:stop:step]].tolist()
+            if stop <= len(self._head) and step == 1 and self._all is None:
+                return self._id_array[self._head[start:stop]].tolist()
+            return self._listed()[index]
         if index < 0:
             index += self._length
         if not 0 <= index < self._length:
             raise IndexError(index)
-        source = self._head if index < len(self._head) else self.docs()
-        return str(self._id_array[source[index]])
+        if index < len(self._head) and self._all is None:
+            return str(self._id_array[self._head[index]])
+        return self._listed()[index]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._id_array[self.docs()].tolist())
+        return iter(self._listed())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RankedIds | list | tuple):
@@ -103,7 +116,9 @@ class RankedIds(Sequence[str]):
         return f"RankedIds({self[:5]!r}{' …' if self._length > 5 else ''}, {self._length} results)"
 
     def __contains__(self, value: object) -> bool:
-        return value in set(self)
+        if self._member is not None:
+            return isinstance(value, str) and self._member(value)
+        return value in set(self._listed())
 
     def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
         found = np.flatnonzero(self._id_array[self._head] == value)
@@ -116,6 +131,10 @@ class RankedIds(Sequence[str]):
 
     def scores(self) -> list[float]:
         return self._score[self.docs()].tolist()
+
+
+class SearchSuperseded(Exception):
+    """A query given up unanswered because a newer one was asked while it waited for the engine."""
 
 
 @dataclass(slots=True)
@@ -216,7 +235,9 @@ class PaperSearch:
     def _id_array(self) -> np.ndarray:
         """doc number → paper id, as an array so a ranking turns into ids in one C loop."""
         if self._ids is None or len(self._ids) != len(self.index.doc_ids):
-            self._ids = self.index.doc_ids.array()  # memory-mapped from the saved index: nothing made per launch
+            # Memory-mapped from the saved index (nothing made per launch), read as a plain array:
+            # numpy's memmap type runs Python code on every index into it.
+            self._ids = np.asarray(self.index.doc_ids.array())
         return self._ids
 
     def invalidate(self) -> None:
@@ -399,8 +420,14 @@ class PaperSearch:
         query = parse_query(text)
         return self.run(query, limit)
 
-    def run(self, query: Query, limit: int | None = None) -> SearchResults:
+    def run(
+        self, query: Query, limit: int | None = None, superseded: Callable[[], bool] | None = None
+    ) -> SearchResults:
+        """`superseded`: asked once the lock is held; when it says a newer query came while this
+        one waited (keys typed in a burst), SearchSuperseded is raised instead of ranking."""
         with self.lock:
+            if superseded is not None and superseded():
+                raise SearchSuperseded(query.text)
             return self._run(query, limit)
 
     def _run(self, query: Query, limit: int | None) -> SearchResults:
@@ -437,7 +464,8 @@ class PaperSearch:
             head = self._rerank_by_proximity(head, score, query)
         if limit is not None:
             head, tail, found = head[:limit], head[:0], min(found, limit)
-        return SearchResults(query, RankedIds(head, tail, score, self._id_array(), found), full, matchers)
+        member = None if limit is not None else _member_of(mask, self.index.doc_ids.get)
+        return SearchResults(query, RankedIds(head, tail, score, self._id_array(), found, member), full, matchers)
 
     def _recency_hundredth(self, recency: np.ndarray) -> np.ndarray:
         """recency × 0.01, the tie-break every text query adds: made once per order, not per keystroke."""
@@ -722,6 +750,16 @@ def _best_of(mask: np.ndarray, score: np.ndarray, count: int) -> tuple[np.ndarra
                 return head, rest, found
     head, tail = _best_first(np.flatnonzero(mask), score, count)
     return head, lambda: tail, found
+
+
+def _member_of(mask: np.ndarray, doc_of: Callable[[str], int | None]) -> Callable[[str], bool]:
+    """Whether a paper id is among the results `mask` keeps: one lookup, not a set of every result."""
+
+    def member(paper_id: str) -> bool:
+        doc = doc_of(paper_id)
+        return doc is not None and doc < len(mask) and bool(mask[doc])
+
+    return member
 
 
 def _best_first(chosen: np.ndarray, score: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,7 @@ import orjson
 
 from .atomic_io import LibraryFileError, fsync_dir, os_failure, read_capped, write_bytes
 from .library_state import LibraryState
-from .state_schema import SchemaError, validate_state
+from .state_schema import SchemaError, validate_ids, validate_state
 
 KIND = "paperterm-state-journal"
 SCHEMA_VERSION = 1
@@ -101,6 +101,20 @@ def _records(name: str, changed: list[tuple[Any, Any]]) -> Any:
 def encode(change: dict[str, Any]) -> bytes:
     body = orjson.dumps(change)
     return b'{"crc":"%08x","change":' % zlib.crc32(body) + body + b"}\n"
+
+
+def check(line: bytes) -> None:
+    """Raise SchemaError for a change that reading the journal back would refuse (a note over the
+    size limit, a list name whose id is too long): written, it made the whole library unreadable.
+
+    Statuses and list entries are made here from ids and stamps alone, so only their ids are
+    checked: marking 100,000 papers read is not slowed by a full validation of each record."""
+    change = orjson.loads(line)["change"]
+    _validate({k: v for k, v in change.items() if k not in ("status", "entries")})
+    for pid in change.get("status", {}):
+        validate_ids(paper=pid)
+    for entry in change.get("entries", []):
+        validate_ids(paper=entry["paper"], reading_list=entry["list"])
 
 
 def apply(state: LibraryState, change: dict[str, Any]) -> None:

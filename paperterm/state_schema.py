@@ -14,6 +14,9 @@ from .library_state import STATUSES
 MAX_TEXT = 1_000_000
 MAX_DEVICES = 1000
 _ID = re.compile(r"^[\w.:/@+-]{1,200}$")
+# A paper's id is whatever the store made of its arXiv id, DOI, PMID or title: a DOI may hold
+# `( ) ; < > [ ] #` (`doi:10.1016/s0140-6736(20)30183-5`), so only spaces, control characters and `..` are out.
+_PAPER_ID = re.compile(r"^[^\s\x00-\x1f\x7f]{1,1000}$")
 # Stamps are always written with six fraction digits: they must sort as text (see clock).
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -34,6 +37,17 @@ def _text(value: Any, where: str, *, limit: int = MAX_TEXT) -> None:
 
 def _ident(value: Any, where: str) -> None:
     _expect(isinstance(value, str) and bool(_ID.match(value)) and ".." not in value, where, "not a valid id")
+
+
+def _paper(value: Any, where: str) -> None:
+    valid = isinstance(value, str) and bool(_PAPER_ID.match(value)) and ".." not in value  # `../` never
+    _expect(valid, where, "not a valid id")
+
+
+def validate_ids(*, paper: Any, reading_list: Any = "to-read") -> None:
+    """A paper id (and a list id) as a status or a list entry stores them."""
+    _paper(paper, f"paper id {str(paper)[:80]!r}")
+    _ident(reading_list, f"list id {str(reading_list)[:80]!r}")
 
 
 def _stamp(value: Any, where: str) -> None:
@@ -96,7 +110,7 @@ def validate_state(payload: dict[str, Any]) -> None:
         _expect(isinstance(raw, dict), where, "expected an object")
         _expect(set(raw) == {"list", "paper", "added", "removed", "changed", "by"}, where, "unexpected fields")
         _ident(raw["list"], f"{where}.list")
-        _ident(raw["paper"], f"{where}.paper")
+        _paper(raw["paper"], f"{where}.paper")
         _stamp(raw["added"], f"{where}.added")
         _bool(raw["removed"], f"{where}.removed")
         _stamp(raw["changed"], f"{where}.changed")
@@ -105,7 +119,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     _expect(isinstance(status, dict), "status", "expected an object")
     for pid, raw in status.items():
         where = f"status[{pid!r}]"
-        _ident(pid, where)
+        _paper(pid, where)
         _expect(isinstance(raw, dict) and set(raw) == {"value", "changed", "by"}, where, "unexpected fields")
         _expect(raw["value"] in STATUSES, f"{where}.value", f"expected one of {', '.join(STATUSES)}")
         _stamp(raw["changed"], f"{where}.changed")
@@ -129,7 +143,7 @@ def validate_state(payload: dict[str, Any]) -> None:
     _expect(isinstance(notes, dict), "notes", "expected an object")
     for pid, raw in notes.items():
         where = f"notes[{pid!r}]"
-        _ident(pid, where)
+        _paper(pid, where)
         _expect(isinstance(raw, dict) and set(raw) <= {"versions"}, where, "unexpected fields")
         versions = raw.get("versions", [])
         _expect(isinstance(versions, list), f"{where}.versions", "expected a list")

@@ -39,6 +39,7 @@ from .atomic_io import (
     read_upgraded,
     write_json,
 )
+from .errors import BadAction
 from .library_state import KIND, LibraryState, new_device_id, upgrade_from_1
 from .state_schema import SchemaError, validate_state
 
@@ -316,7 +317,12 @@ class StateStore:
             change = journal.diff(base, fresh)
             if change is None:
                 return
-            self._save(fresh, journal.encode(change))
+            line = journal.encode(change)
+            try:
+                journal.check(line)  # what loading would refuse is never written
+            except SchemaError as exc:
+                raise BadAction(f"cannot be saved ({exc}); nothing was changed") from None
+            self._save(fresh, line)
             self.state = fresh
 
     def _save(self, state: LibraryState, line: bytes) -> None:

@@ -433,6 +433,10 @@ def _import_unknown_papers(library: Library, incoming: SyncFile, path: Path) -> 
             arxiv_id=meta.get("arxiv_id"),
             links=[meta["url"]] if str(meta.get("url", "")).startswith(("http://", "https://")) else [],
             published=meta.get("published"),
+            # A paper known by its DOI or PMID alone keeps that id here: under a title id, its list
+            # entries and note (which name the DOI id) showed nowhere.
+            doi=pid.removeprefix("doi:") if pid.startswith("doi:") else None,
+            pmid=pid.removeprefix("pmid:") if pid.startswith("pmid:") else None,
         )
         sightings = meta.get("sightings") or [{"digest": f"sync: {path.name}", "date": None, "device": ""}]
         for sighting in sightings:

@@ -121,6 +121,62 @@ def test_bad_file_is_named_and_changes_nothing(data_dir: Path, tmp_path: Path) -
     assert (data_dir / "library" / "manifest.json").read_bytes() == before
 
 
+def test_an_unknown_topic_or_a_negative_limit_is_one_line_not_a_traceback(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    done = run(data_dir, "topics", "show", "no such topic")
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode().strip() == "error: no topic named 'no such topic' (see `paperterm topics`)"
+    for command in ("list", "search", "recommend"):
+        args = ["search", "distillation"] if command == "search" else [command]
+        done = run(data_dir, *args, "--limit", "-5")
+        assert done.returncode == 2 and done.stdout == b"", command  # not the list less its last five
+        assert b"'-5' is not a count" in done.stderr
+
+
+def test_what_the_state_file_cannot_hold_is_refused_before_it_is_written(data_dir: Path, tmp_path: Path) -> None:
+    """A note over the size limit, or a list name too long for its id, used to be saved and then make
+    every later command refuse the library; a paper whose DOI holds `(` could not be bookmarked
+    without the same. Now the first is refused in one line, and the second is kept."""
+    digest = tmp_path / "wiley.json"
+    doi = "10.1016/S0140-6736(20)30183-5"
+    digest.write_text(json.dumps([{"title": "Clinical features of patients", "DOI": doi, "abstract": "x y"}]))
+    run(data_dir, "import", str(digest))
+    pid = f"doi:{doi.lower()}"
+    assert run(data_dir, "bookmark", pid).returncode == 0
+    assert run(data_dir, "note", pid, "--set", "read it").returncode == 0
+    assert run(data_dir, "mark", pid, "read").returncode == 0
+    refused = [
+        run(data_dir, "note", pid, "--stdin", stdin=b"x" * 1_000_001),
+        run(data_dir, "lists", "create", "L" * 300),
+    ]
+    for done in refused:
+        assert done.returncode == 1
+        assert done.stderr.decode().startswith("error: cannot be saved (") and b"nothing was changed" in done.stderr
+    shown = run(data_dir, "show", pid, "--json")
+    assert shown.returncode == 0, shown.stderr  # the library still opens
+    listed = run(data_dir, "lists", "show", "to-read", "--json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [pid]
+    assert run(data_dir, "note", pid, "--print").stdout.rstrip() == b"read it"
+
+
+def test_a_paper_known_by_its_doi_alone_keeps_its_list_and_note_through_a_sync(data_dir: Path, tmp_path: Path) -> None:
+    """Carried by sync, it became a paper with a title id: the list entry and the note, which name
+    the DOI id, were counted in the summary and then shown nowhere."""
+    digest = tmp_path / "doi-only.json"
+    digest.write_text(json.dumps([{"title": "Clinical features", "DOI": "10.1016/S0140-6736(20)30183-5"}]))
+    run(data_dir, "import", str(digest))
+    pid = "doi:10.1016/s0140-6736(20)30183-5"
+    run(data_dir, "bookmark", pid)
+    run(data_dir, "note", pid, "--set", "read it")
+    synced = tmp_path / "sync.json"
+    assert run(data_dir, "sync", str(synced)).returncode == 0
+    other = tmp_path / "other"
+    assert run(other, "sync", str(synced)).returncode == 0
+    assert run(other, "note", pid, "--print").stdout.rstrip() == b"read it"
+    listed = run(other, "lists", "show", "to-read", "--json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [pid]
+
+
 def test_every_command_and_action_has_help(data_dir: Path) -> None:
     from paperterm.cli import build_parser
 

@@ -11,7 +11,7 @@ from textual.widgets._footer import FooterKey
 from tui.app import PapertermApp
 from tui.widgets.key_footer import KeyFooter
 
-from .test_tui import settle
+from .pilot import settle
 
 
 def _footer_width(footer: KeyFooter) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from loaders import ParseError, formats, parse_bytes
 from loaders.latex_text import latex_to_text
 from paperterm.library import Library
 
-from .test_cli import run
+from .conftest import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = FIXTURES / "formats"
@@ -120,7 +120,7 @@ def test_cli_folder_import_skips_unknown_files_with_one_line(data_dir: Path, tmp
     (folder / "sub" / "atom.xml").write_bytes((FORMATS / "atom.xml").read_bytes())
     (folder / "notes.txt").write_text("just some notes\nnothing like a digest\n")
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
-    done = run(data_dir, "import", str(folder))
+    done = run_cli(data_dir, "import", str(folder))
     assert done.returncode == 0, done.stderr
     skipped = [line for line in done.stderr.decode().splitlines() if "skipped" in line]
     assert len(skipped) == 2 and any("notes.txt" in s for s in skipped) and any("photo.png" in s for s in skipped)
@@ -169,10 +169,10 @@ def test_inbox_folder_is_imported_by_the_cli_and_on_every_app_launch(data_dir: P
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "atom.xml").write_bytes((FORMATS / "atom.xml").read_bytes())
-    done = run(data_dir, "inbox", str(inbox))
+    done = run_cli(data_dir, "inbox", str(inbox))
     assert done.returncode == 0, done.stderr
     assert "2 new" in done.stdout.decode()
-    assert "0 new" in run(data_dir, "inbox").stdout.decode()  # imported before: recognised, skipped
+    assert "0 new" in run_cli(data_dir, "inbox").stdout.decode()  # imported before: recognised, skipped
     (inbox / "digest.md").write_bytes((FORMATS / "digest.md").read_bytes())
 
     import asyncio
@@ -191,7 +191,7 @@ def test_inbox_folder_is_imported_by_the_cli_and_on_every_app_launch(data_dir: P
     asyncio.run(launch())
     library = Library.open(data_dir)
     assert "2401.00005" in library.papers  # only in the Markdown digest saved into the inbox
-    assert "off" in run(data_dir, "inbox", "--off").stdout.decode()
+    assert "off" in run_cli(data_dir, "inbox", "--off").stdout.decode()
 
 
 _KEYS = st.sampled_from(

@@ -10,7 +10,7 @@ import pytest
 
 from loaders import ParseError, parse_bytes, parse_text
 
-from .test_cli import run
+from .conftest import run_cli
 
 UNSEEN = Path(__file__).parent / "fixtures" / "unseen"
 
@@ -72,7 +72,7 @@ def test_nothing_paper_like_is_refused_saying_what_was_looked_for() -> None:
 
 
 def test_import_summary_says_what_was_understood_and_verbose_lists_lines(data_dir: Path) -> None:
-    done = run(data_dir, "import", "--verbose", str(UNSEEN))
+    done = run_cli(data_dir, "import", "--verbose", str(UNSEEN))
     out = done.stdout.decode()
     assert done.returncode == 0, done.stderr
     assert "woche.md: text-records, 2 papers (2 abstract, 2 authors, 2 arXiv id, 1 own date)" in out

@@ -13,7 +13,7 @@ from paperterm.library import Library
 from paperterm.search_query import FILTERS, QueryError, parse_query
 from tui.app import PapertermApp
 
-from .test_tui import plist, settle, status_text
+from .pilot import plist, settle, status_text
 
 CLASSIC = {"title": "A classic of its field", "abstract": "Words about things. " * 5, "year": 1998}
 FRESH = {"title": "A paper of this month", "abstract": "Other words here. " * 5, "id": "2409.00001"}

@@ -24,11 +24,13 @@ from paperterm import note_autosave
 from paperterm.external import EditedText, ExternalError
 from paperterm.library import Library
 from paperterm.note_autosave import NoteAutosave, SaveStatus, recovery_paths
+from paperterm.state_schema import MAX_TEXT
 from tests.reliability.conftest import digest_text
 from tui.app import PapertermApp
 from tui.screens.note_editor import NoteEditor
 
-from .test_tui import SIZE, current_id, settle, shown
+from .conftest import run_cli
+from .pilot import SIZE, current_id, settle, shown
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
@@ -104,6 +106,23 @@ def test_a_failed_save_is_kept_in_a_recovery_file_and_retried(
     autosave.close()
     assert on_disk(data_dir, paper) == "kept safe"
     assert not status.recovery.exists()
+
+
+def test_a_note_over_the_size_limit_is_refused_and_kept_not_saved_into_an_unreadable_library(
+    data_dir: Path, spare_tmp: Path
+) -> None:
+    """Saved, a note of more than 1,000,000 characters made every later load refuse state.json."""
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    library.set_note(paper, "short")
+    autosave = NoteAutosave(library, paper, "short")
+    autosave.update("x" * (MAX_TEXT + 1))
+    status = autosave.save()
+    autosave.close()
+    assert not status.saved and f"longer than {MAX_TEXT} characters" in status.error
+    assert status.recovery is not None and len(status.recovery.read_text()) == MAX_TEXT + 1
+    assert on_disk(data_dir, paper) == "short"  # and the library still opens
 
 
 # -- the editor in the app ------------------------------------------------------------------
@@ -352,6 +371,26 @@ def test_an_editor_that_fails_after_writing_keeps_what_was_written(
     with pytest.raises(ExternalError, match="the note is unchanged"):
         untouched.run()
     assert not untouched.folder.exists()
+
+
+def test_a_broken_editor_setting_or_a_note_saved_in_latin_1_is_a_message_not_a_traceback(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spare_tmp: Path
+) -> None:
+    library = Library.open(data_dir)
+    library.import_bytes(digest_text(1, 2).encode(), "d.txt")
+    paper = next(iter(library.papers))
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", '"unbalanced')  # shlex raised ValueError
+    done = run_cli(data_dir, "note", paper)
+    assert done.returncode == 1 and done.stderr.decode().startswith("error: $EDITOR ('\"unbalanced') is not a")
+    assert not list(spare_tmp.glob("paperterm-note-*")), "the temp folder of a note never edited is removed"
+
+    script = tmp_path / "latin1-editor.py"
+    script.write_text("import sys\nopen(sys.argv[1], 'wb').write('caf\\xe9'.encode('latin-1'))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    done = run_cli(data_dir, "note", paper)
+    assert done.returncode == 1 and b"other than UTF-8" in done.stderr and b"kept in" in done.stderr
+    assert Library.open(data_dir).state.note_of(paper) == ""
 
 
 async def test_a_note_from_the_editor_that_cannot_be_saved_is_kept(

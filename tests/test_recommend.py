@@ -107,6 +107,27 @@ def test_damaged_vector_files_are_rebuilt_not_trusted(tmp_path: Path) -> None:
     assert PaperVectors.load(tmp_path, "k") is None
 
 
+def test_the_benchmarks_alternatives_and_ceiling_find_the_kept_theme() -> None:
+    """`benchmarks/recommend.py quality --alternatives`: each alternative, and the classifier that
+    learns from half the labelled papers, rank the kept papers' theme first."""
+    from benchmarks.recommend import alternative_scorers, label_ceiling, library_gram
+
+    papers = themed(45)
+    vectors = PaperVectors.build(papers)
+    gram = library_gram(vectors)
+    assert gram.shape == (135, 135) and gram[5, 5] == pytest.approx(1.0, abs=1e-3)
+    kept = [vectors.doc_of[f"galaxy{i}"] for i in range(5)]
+    for name, scorer in alternative_scorers(gram).items():
+        scores = scorer(kept)
+        scores[kept] = -np.inf
+        top = [vectors.doc_ids[d] for d in np.argsort(-scores)[:10]]
+        assert all(pid.startswith("galaxy") for pid in top), name
+    cats = [{pid.rstrip("0123456789")} if i % 3 else set() for i, pid in enumerate(vectors.doc_ids)]
+    ceiling = label_ceiling(gram, cats, sorted(THEMES), splits=2)
+    assert ceiling["labelled_papers"] == 45
+    assert min(ceiling["supervised"], ceiling["for_you_5_kept"], ceiling["for_you_all_kept"]) >= 0.9
+
+
 # -- on a library -------------------------------------------------------------------
 
 

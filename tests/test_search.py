@@ -480,3 +480,25 @@ def test_words_kept_between_keystrokes_are_forgotten_when_notes_or_papers_change
     by_id["p2"] = enriched
     engine.add_papers([enriched])
     assert list(engine.search("quagga rout").ids)[:1] == ["p2"]
+
+
+def test_membership_in_results_is_answered_without_listing_them(library: Library) -> None:
+    """The list asks whether its selected papers are still among a search's results: each answer
+    is one lookup (a million results are not turned into ids for it), and the true one."""
+    results = library.search("sparse mixture")
+    listed = list(library.search("sparse mixture").ids)
+    assert 0 < len(listed) < len(library.papers)
+    outside = next(pid for pid in library.papers if pid not in set(listed))
+    for pid in [*listed[::7], listed[-1], outside, "no-such-paper", 42]:
+        assert (pid in results.ids) == (pid in listed), pid
+    assert results.ids._all is None  # nothing was listed to answer
+
+
+def test_a_query_superseded_while_it_waited_is_not_ranked(library: Library) -> None:
+    """Keys typed in a burst each start a search; one that finds a newer query asked once the
+    engine is free gives up, so the last key's answer is not queued behind every earlier one."""
+    from paperterm.search import SearchSuperseded
+
+    with pytest.raises(SearchSuperseded):
+        library.search("mixture of exp", superseded=lambda: True)
+    assert len(library.search("mixture of exp", superseded=lambda: False)) > 0

@@ -11,7 +11,7 @@ from tui.app import PapertermApp
 from tui.screens.main import DETAIL_DELAY
 from tui.widgets.key_footer import KeyFooter
 
-from .test_tui import settle
+from .pilot import settle
 
 Steps = Callable[[Pilot], Awaitable[None]]
 

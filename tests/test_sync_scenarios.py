@@ -253,7 +253,7 @@ def test_stamps_centuries_ahead_are_refused(two, tmp_path: Path, monkeypatch) ->
 async def test_the_paper_pane_shows_where_and_when_another_machine_saw_a_synced_paper(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from tests.test_tui import detail_text, settle
+    from tests.pilot import detail_text, settle
     from tui.app import PapertermApp
 
     laptop, fresh, shared = tmp_path / "laptop", tmp_path / "fresh", tmp_path / "shared.json"

@@ -7,7 +7,6 @@ fails when a key is added to the help without a test of its own.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import sys
 import threading
@@ -15,11 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from textual.worker import WorkerCancelled
 
 from paperterm.library import Library
 from paperterm.settings import load_settings
@@ -36,46 +33,7 @@ from tui.widgets.scope_sidebar import ScopeList
 from tui.widgets.search_bar import SearchBar
 
 from .conftest import BLANK
-
-SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot) -> None:
-    """Wait until the app's workers (loading, indexing, searching, counting) are done."""
-    for _ in range(4):
-        await pilot.pause(0.05)
-        with contextlib.suppress(WorkerCancelled):  # a search superseded by a newer one
-            await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
-
-
-def plist(app: PapertermApp) -> PaperList:
-    return app.main.query_one(PaperList)
-
-
-def status_text(app: PapertermApp) -> str:
-    return shown(app.main.query_one("#list-status", Static))
-
-
-def shown(static: Static) -> str:
-    """The text a Static displays, as plain text."""
-    return rendered(static.content)
-
-
-def rendered(content: object) -> str:
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
-
-
-def detail_text(app: PapertermApp) -> str:
-    return rendered(app.main.query_one(PaperDetail).content)
-
-
-def current_id(app: PapertermApp) -> str:
-    current = plist(app).current
-    assert current is not None
-    return current
+from .pilot import SIZE, current_id, detail_text, plist, rendered, settle, shown, status_text
 
 
 def state(app: PapertermApp):
@@ -176,6 +134,10 @@ async def test_keys_typed_fast_after_slash_go_to_the_search(data_dir: Path) -> N
         assert app.library.state.status == {}
         await pilot.press("slash")
         assert app.main.query_one(SearchBar).value == "knowledge/"
+        for char in "TCP/IP":  # a `/` in a burst stays where it was typed (it was put before the queued keys)
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await settle(pilot)
+        assert app.main.query_one(SearchBar).value == "knowledge/TCP/IP"
 
 
 async def test_a_list_name_typed_fast_into_the_picker_is_kept_whole(data_dir: Path) -> None:
@@ -519,6 +481,18 @@ async def _main_lists(pilot: Pilot, app: PapertermApp) -> None:
     assert saved.list_papers(saved.find_list("thesis").id) == [target]
 
 
+async def test_a_list_name_that_looks_like_markup_is_shown_literally_in_the_notification(sample_dir: Path) -> None:
+    """`x[/]` was parsed as markup when its toast was drawn: MarkupError, and the app died."""
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("B", *"x[/] [bold]y", "enter")
+        await pilot.pause(0.3)  # the toast is drawn
+        toasts = [rendered(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("Added to x[/] [bold]y" in text for text in toasts), toasts
+        assert app.is_running
+
+
 async def _main_undo(pilot: Pilot, app: PapertermApp) -> None:
     target = current_id(app)
     await pilot.press("x", "b", "u")
@@ -558,6 +532,44 @@ async def _open(pilot: Pilot, app: PapertermApp, key: str = "o") -> None:
     app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
     await pilot.press(key)
     assert opened and opened[0].startswith("https://arxiv.org/search/?searchtype=title&query=")
+
+
+async def test_a_browser_that_runs_in_the_terminal_is_handed_the_terminal(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over SSH `webbrowser` picks lynx or w3m (`www-browser`): started under the running app it drew
+    over the screen and read the keys. It gets the terminal as $EDITOR does; no browser at all is said."""
+    import webbrowser
+
+    seen: list[object] = []
+
+    class TextBrowser(webbrowser.GenericBrowser):
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            seen.append(url)
+            return True
+
+    @contextlib.contextmanager
+    def suspend():
+        seen.append("suspend")
+        yield
+        seen.append("resume")
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: TextBrowser("lynx"))
+    app = PapertermApp(sample_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.suspend = suspend  # type: ignore[method-assign]
+        await pilot.press("o")
+        assert len(seen) == 3 and seen[0] == "suspend" and seen[2] == "resume"
+        assert str(seen[1]).startswith("https://arxiv.org/search/?searchtype=title&query=")
+
+        def no_browser(using: str | None = None) -> webbrowser.BaseBrowser:
+            raise webbrowser.Error("could not locate runnable browser")
+
+        monkeypatch.setattr(webbrowser, "get", no_browser)
+        await pilot.press("o")
+        await pilot.pause()
+        assert any("no web browser found" in text for text in notifications(app))
 
 
 async def _main_open(pilot: Pilot, app: PapertermApp) -> None:
@@ -1269,6 +1281,10 @@ async def test_the_for_you_scope_in_another_order_still_leaves_out_what_is_kept(
         await settle(pilot)
         assert "by for you (s)" in status_text(app)  # the For you scope's own order
         ranked = list(plist(app).ids)
+        # The counts are of what it shows: the unread papers but the kept ones.
+        assert f"For you · {len(ranked)} papers" in status_text(app)
+        assert _for_you_scope(app).total == _for_you_scope(app).unread == len(ranked)
+        assert _for_you_scope(app, "For you · to-read").total == len(ranked)
         await pilot.press("s")
         await settle(pilot)
         assert "by newest seen (s)" in status_text(app)

@@ -31,7 +31,7 @@ from loaders.text_cleanup import strip_controls
 from paperterm import triage
 from paperterm.atomic_io import BackupWarning, LibraryFileError
 from paperterm.errors import BadAction
-from paperterm.external import EditedText, ExternalError, safe_url
+from paperterm.external import EditedText, ExternalError, find_browser, safe_url
 from paperterm.settings import Settings, load_settings, save_settings
 from paperterm.wording import plural
 
@@ -49,6 +49,8 @@ from .widgets.scroll_keys import SCROLL_BINDINGS
 from .widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on screen
+    from textual.notifications import SeverityLevel
+
     from paperterm.library import Library
     from paperterm.library_overview import Scope
     from paperterm.undo import UndoHistory, UndoResult
@@ -353,6 +355,20 @@ class PapertermApp(App[None]):
         else:
             self.notify(f"The note was not saved; what you wrote is kept in {edit.path}.", severity="error", timeout=15)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is shown literally: they carry list, topic and file names and errors
+        quoting them, typed by the user or taken from digests (a list named `x[/]` was markup that
+        failed to parse when the toast was drawn, and the app died)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def open_paper(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)
         if paper is None:
@@ -370,8 +386,24 @@ class PapertermApp(App[None]):
         except ExternalError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_url(url)
         self.notify(f"Opening {url}", timeout=3, markup=False)
+        self.open_url(url)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open the link; a browser that runs in the terminal (lynx over SSH) gets it, as $EDITOR does."""
+        try:
+            browser, in_terminal = find_browser()
+        except ExternalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not in_terminal:
+            super().open_url(url, new_tab=new_tab)
+            return
+        try:
+            with self.suspend():
+                browser.open(url)
+        except SuspendNotSupported:  # no terminal to hand over (headless)
+            browser.open(url)
 
     def open_pdf(self, paper_id: str) -> None:
         from paperterm.links import pdf_url

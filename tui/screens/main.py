@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -321,13 +321,17 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, text: str, keep: str | None) -> None:
+        from paperterm.search import SearchSuperseded
         from paperterm.search_query import QueryError
 
         library = self.library
         chosen = self.sort_choice
         for_you_scope = self.scope.kind == "foryou"
+        worker = get_current_worker()
         try:
-            results = library.search(text)  # no library lock: an import or topics never hold it up
+            # No library lock: an import or topics never hold it up. Keys typed in a burst each
+            # start a search; one that waited for the engine while a newer one came is not run.
+            results = library.search(text, superseded=lambda: worker.is_cancelled)
             searching = results.query.has_text
             order = sorting.effective(chosen, searching)
             if order in (sorting.RELEVANCE, sorting.FOR_YOU):  # For you is arranged below, with reasons
@@ -336,6 +340,8 @@ class MainScreen(Screen[None]):
                 ids = sorting.sort_ids(library, results.ids, order, searching=searching)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
+            return
+        except SearchSuperseded:
             return
         arranged = None
         if (order == sorting.FOR_YOU or for_you_scope) and not get_current_worker().is_cancelled:
@@ -371,7 +377,7 @@ class MainScreen(Screen[None]):
         empty = "No papers match." if self.library.papers else "The library is empty: press i to import a digest."
         papers.set_rows(ids, self.rows, keep=keep, empty=empty)
         label = self.scope.label
-        parts = [f"{label} · {plural(len(results), 'paper')}"]
+        parts = [f"{label} · {plural(len(ids), 'paper')}"]  # the For you scope leaves out what is kept
         if results.query.has_text:
             parts.append(f"{results.full_matches:,} match every word")
         parts.append(f"by {order} (s)")
@@ -522,7 +528,9 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
         if self.focused is search:
-            search.insert_text_at_cursor("/")  # a `/` typed in the query is just a character
+            # A `/` typed in the query is just a character: queued behind the keys the search bar
+            # has not handled yet (inserted now, it landed before the rest of a burst: `/TCPIP`).
+            search.post_message(events.Key("slash", "/"))
             return
         # Focus now, not later (as `focus()` would): keys typed right after `/` must reach
         # the search bar, not trigger list actions.

@@ -127,7 +127,9 @@ class PaperList(ScrollView, can_focus=True):
     def set_rows(self, ids: list[str], source: RowSource, *, keep: str | None = None, empty: str = "") -> None:
         """Show these papers; keep the cursor on `keep` when it is still listed."""
         self.ids = ids
-        self.selected &= set(ids)
+        if self.selected:  # a search's ids are listed lazily: asked only about the selected papers
+            listed = set(ids) if isinstance(ids, list) else ids
+            self.selected = {pid for pid in self.selected if pid in listed}
         self.source = source
         self._strips.clear()  # a new query highlights other words
         self._empty_message = empty
