@@ -28,7 +28,7 @@ from .note_autosave import save_error
 from .search_query import QueryError
 from .settings import load_settings, save_settings
 from .triage import Decision, decide
-from .wording import plural
+from .wording import byte_size, plural
 
 if TYPE_CHECKING:  # imported where a command runs: opening the app must not wait for the core (numpy, the store)
     from .importer import ImportSummary
@@ -532,7 +532,7 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
         f"triage      {stats['read']} read, {stats['dismissed']} dismissed",
         f"lists       {stats['lists']} ({plural(stats['bookmarked'], 'paper')} bookmarked)",
         f"notes       {stats['notes']}",
-        f"on disk     {_size(stats['cache_bytes'])} paper cache, {_size(stats['state_bytes'])} your state",
+        f"on disk     {byte_size(stats['cache_bytes'])} paper cache, {byte_size(stats['state_bytes'])} your state",
         f"data dir    {stats['data_dir']}",
     ]
     for line in lines:
@@ -562,15 +562,6 @@ def cmd_index(library: Library, args: argparse.Namespace) -> int:
     else:
         ui.out.print(ui.styled(f"{line} ({seconds:.1f} s)."))
     return OK
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
 
 
 def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from .settings import load_settings
 from .state_schema import SchemaError, validate_state
 from .state_store import JOURNAL, LAST_GOOD, UPGRADES, JournalNotice, StateStore
 from .state_store import SCHEMA_VERSION as STATE_SCHEMA
-from .wording import plural
+from .wording import byte_size, plural
 
 STALE_TEMP_SECONDS = 600  # a temp file this old belongs to a process that died mid-write
 
@@ -176,7 +176,7 @@ def _check_columns(root: Path, repair: bool) -> Finding:
     what = "paper columns"
     if not path.exists():
         return Finding(what, "ok", f"{COLUMNS_FILE} not built yet (made from the segments on the next launch)")
-    size = _size(path.stat().st_size)
+    size = byte_size(path.stat().st_size)
     saved = PaperColumns.load(path)
     if saved is not None:
         columns, stamp = saved
@@ -204,7 +204,7 @@ def _check_index(root: Path, repair: bool) -> Finding:
     folder = root / "library" / "index"
     dead = dead_spills(folder) + index_fold.leftovers(folder)
     if dead:
-        size = _size(sum(_disk_use(p) for p in dead))
+        size = byte_size(sum(_disk_use(p) for p in dead))
         if not repair:
             return Finding(
                 "search index",
@@ -218,7 +218,7 @@ def _check_index(root: Path, repair: bool) -> Finding:
     if not (folder / "index.json").exists():
         return Finding("search index", "ok", "not built yet (built on the first search)")
     if SearchIndex.saved_key(folder) is not None:
-        size = _size(sum(_disk_use(p) for p in folder.iterdir()))
+        size = byte_size(sum(_disk_use(p) for p in folder.iterdir()))
         return Finding("search index", "ok", f"readable, {size} (rebuilt or extended whenever the library changes)")
     if not repair:
         return Finding("search index", "problem", "unreadable; --repair removes it (it is rebuilt on the next search)")
@@ -235,15 +235,6 @@ def _disk_use(path: Path) -> int:
         with contextlib.suppress(OSError):
             total += each.stat().st_size if each.is_file() else 0
     return total
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
 
 
 def _check_temp_files(root: Path, repair: bool) -> Finding:
