@@ -4,48 +4,31 @@ An import asks, for every record, which paper has its arXiv id, its title key (`
 normalised title) or its loose title (the title with nothing but letters and digits). At a million
 papers dicts of those keys cost hundreds of bytes a paper, held for the whole import; here each
 kind is a sorted array of 64-bit hashes beside the columns' row of each (12 bytes a key), searched
-with `np.searchsorted`, and every hit is checked against the real value (the `arxiv` and `title_id`
-columns, the row's title), so a hash collision never merges two papers. Papers the running import
+with `np.searchsorted`. The hashes are per-row columns of `PaperColumns`, computed once when a
+segment is taken in and saved in `columns.bin`, so building a kind here is one argsort: no process
+reads every title to import a few papers. Every hit is checked against the real value (the `arxiv`
+and `title_id` columns, the row's title), so a hash collision never merges two papers. Papers the running import
 made or changed that are not written yet (no row) sit in a small side table, emptied each time a
 segment is written and its rows are added to the arrays.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
-from loaders import normalise_title
+from .paper_columns import HASH_KINDS as KINDS
+from .paper_columns import LOOSE_MIN, PaperColumns, key_hash, loose_title
 
-from .paper_columns import PaperColumns, ScannedRow
-
-KINDS = ("arxiv", "title", "loose")
-BUILD_CHUNK = 65_536
-LOOSE_MIN = 12  # loose titles shorter than this ("Introduction") are too common to merge on
-
-
-def key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def loose_title(title: str) -> str:
-    """The title key with nothing but letters and digits: the same paper written `ℓ_0` by one digest
-    and `ℓ0` by another still matches."""
-    return "".join(normalise_title(title).split())
-
-
-def _hashes(keys: Iterable[str]) -> np.ndarray:
-    return np.fromiter((key_hash(k) for k in keys), dtype=np.uint64)
+__all__ = ["KINDS", "LOOSE_MIN", "IdentityIndex", "key_hash", "loose_title"]
 
 
 class IdentityIndex:
     """arXiv ids, title keys and loose titles → papers, over one `PaperColumns`.
 
-    Built from the columns when first asked (the loose titles, which read every title, only when a
-    record misses by id and by title key), then kept current by `add_rows` for each segment taken
-    in and `remember` for papers not written yet.
+    Sorted from the columns' hash column of a kind when first asked, then kept current by `add_rows`
+    for each segment taken in and `remember` for papers not written yet.
     """
 
     def __init__(self, columns: PaperColumns) -> None:
@@ -59,49 +42,21 @@ class IdentityIndex:
 
     def _built(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         if kind not in self._hash:
-            hashes: list[np.ndarray] = []
-            rows: list[np.ndarray] = []
-            count = len(self.columns.ids)
-            for start in range(0, count, BUILD_CHUNK):  # a chunk's keys at a time: never every key as a str
-                found = self._keys(kind, start, min(count, start + BUILD_CHUNK))
-                hashes.append(_hashes(key for _, key in found))
-                rows.append(np.fromiter((row for row, _ in found), dtype=np.int32, count=len(found)))
-            flat = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-            at = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-            order = np.argsort(flat, kind="stable")
-            self._hash[kind], self._row[kind] = flat[order], at[order]
+            column = self.columns.arrays[f"hash_{kind}"]
+            rows = np.flatnonzero(column).astype(np.int32)
+            hashes = column[rows]
+            order = np.argsort(hashes, kind="stable")
+            self._hash[kind], self._row[kind] = hashes[order], rows[order]
         return self._hash[kind], self._row[kind]
 
-    def _keys(self, kind: str, start: int, stop: int) -> list[tuple[int, str]]:
-        """(row, key) of the rows in [start, stop) that have a key of this kind."""
-        columns = self.columns
-        if kind == "loose":
-            keys = ((row, loose_title(columns.title(row))) for row in range(start, stop))
-            return [(row, key) for row, key in keys if len(key) >= LOOSE_MIN]
-        raw = columns.arrays["arxiv" if kind == "arxiv" else "title_id"][start:stop].tolist()
-        if kind == "arxiv":
-            return [(start + i, value.decode()) for i, value in enumerate(raw) if value]
-        ids = columns.ids  # a paper known by its title key (a t: paper) is found by its id instead
-        return [(start + i, key) for i, value in enumerate(raw) if ids[start + i] != (key := value.decode())]
-
-    def add_rows(self, scanned: Sequence[ScannedRow], rows: np.ndarray, new: np.ndarray, gained: np.ndarray) -> None:
+    def add_rows(self, rows: np.ndarray, new: np.ndarray, gained: np.ndarray) -> None:
         """A segment's rows, just taken into the columns at `rows`: the keys of the `new` rows, and the
         arXiv id a known row `gained` (a paper's title never changes once it is known)."""
         for kind in self._hash:
-            found: list[tuple[int, str]] = []
-            for i, item in enumerate(scanned):
-                if kind == "arxiv":
-                    if item.arxiv and (new[i] or gained[i]):
-                        found.append((int(rows[i]), item.arxiv))
-                elif not new[i]:
-                    continue
-                elif kind == "title":
-                    if item.id != item.title_id:
-                        found.append((int(rows[i]), item.title_id))
-                elif len(loose := loose_title(item.title)) >= LOOSE_MIN:
-                    found.append((int(rows[i]), loose))
-            if found:
-                self._insert(kind, _hashes(k for _, k in found), np.fromiter((r for r, _ in found), dtype=np.int32))
+            at = rows[(new | gained) if kind == "arxiv" else new].astype(np.int32)
+            hashes = self.columns.arrays[f"hash_{kind}"][at]
+            if (keep := hashes != 0).any():
+                self._insert(kind, hashes[keep], at[keep])
         row_of = self.columns.row_of
         for pending in self._pending.values():
             for key, held in list(pending.items()):

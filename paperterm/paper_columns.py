@@ -8,10 +8,15 @@ stamp of the segments and digests it was built from, where each array lies) foll
 arrays, written temp + fsync + `os.replace`. A file whose stamp differs from the manifest's
 segments is never trusted: rebuilt from the segments (only the new ones when it covers a
 prefix of them), and a damaged one is simply rebuilt.
+
+Each row also keeps the 64-bit hashes of its identity keys (arXiv id, title key, loose title;
+0 = none), computed once when its segment is taken in, so an import into a big library finds
+papers by key without reading every title again (see `identity_index`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,12 +26,12 @@ from typing import Any
 import numpy as np
 import orjson
 
-from loaders import paper_id
+from loaders import normalise_title, paper_id
 
 from .atomic_io import write_chunks
 from .paper import AbstractBlob, Paper
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the identity key hashes (a file of 1 is rebuilt from the segments)
 KIND = "paperterm-columns"
 MAGIC = b"PTCOLS1\n"
 ALIGN = 64
@@ -43,7 +48,12 @@ NUMERIC = (
     ("title_len", np.int32),
     ("sight_start", np.int64),  # into `sight_nums`: every digest it was seen in
     ("sight_len", np.int32),
+    ("hash_arxiv", np.uint64),  # `key_hash` of the row's identity keys, 0 when it has none of that kind
+    ("hash_title", np.uint64),  # its title key, when it is not the paper's id (a t: paper is found by id)
+    ("hash_loose", np.uint64),  # its loose title, when at least LOOSE_MIN long
 )
+HASH_KINDS = ("arxiv", "title", "loose")
+LOOSE_MIN = 12  # loose titles shorter than this ("Introduction") are too common to merge on
 TEXT = ("date", "sort_date", "published", "paper_date", "arxiv", "title_id")  # short ASCII-ish strings, fixed width
 
 
@@ -55,6 +65,27 @@ def segment_stamp(root: Path, names: Sequence[str]) -> list[list[Any]]:
         rows, abstracts = (root / name).stat(), (root / name).with_suffix(".abstracts").stat()
         stamp.append([name, rows.st_size, rows.st_mtime_ns, abstracts.st_size, abstracts.st_mtime_ns])
     return stamp
+
+
+def key_hash(key: str) -> int:
+    """A key's 64-bit hash, never 0 (0 marks a row without that key)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little") or 1
+
+
+def loose_title(title: str) -> str:
+    """The title key with nothing but letters and digits: the same paper written `ℓ_0` by one digest
+    and `ℓ0` by another still matches."""
+    return "".join(normalise_title(title).split())
+
+
+def identity_hashes(pid: str, title: str, title_id: str, arxiv: str) -> tuple[int, int, int]:
+    """The (arXiv id, title key, loose title) hashes a row keeps; 0 for a key it has none of."""
+    loose = loose_title(title)
+    return (
+        key_hash(arxiv) if arxiv else 0,
+        key_hash(title_id) if title_id and title_id != pid else 0,
+        key_hash(loose) if len(loose) >= LOOSE_MIN else 0,
+    )
 
 
 @dataclass(slots=True)
@@ -76,6 +107,7 @@ class ScannedRow:
     upvotes: int
     doi: str
     pmid: str
+    hashes: tuple[int, int, int]  # `identity_hashes`
 
 
 def scan_segment(path: Path, rows: list[Any], dates: dict[int, str], blob: AbstractBlob) -> list[ScannedRow]:
@@ -103,14 +135,15 @@ def scan_segment(path: Path, rows: list[Any], dates: dict[int, str], blob: Abstr
         paper.date = min((dates.get(n, "") for n, _ in paper.sightings), default="")
         extra = paper.extra or {}
         votes = extra.get("upvotes")
+        title_id, arxiv = paper_id(paper.title, None), paper.arxiv_id or ""
         found.append(
             ScannedRow(
                 id=paper.id,
                 start=start,
                 end=end,
                 title=paper.title,
-                title_id=paper_id(paper.title, None),
-                arxiv=paper.arxiv_id or "",
+                title_id=title_id,
+                arxiv=arxiv,
                 date=paper.date,
                 sort_date=paper.sort_date,
                 published=paper.published,
@@ -120,6 +153,7 @@ def scan_segment(path: Path, rows: list[Any], dates: dict[int, str], blob: Abstr
                 upvotes=votes if isinstance(votes, int) and not isinstance(votes, bool) else -1,
                 doi=str(extra.get("doi") or ""),
                 pmid=str(extra.get("pmid") or ""),
+                hashes=identity_hashes(paper.id, paper.title, title_id, arxiv),
             )
         )
     return found
@@ -214,6 +248,8 @@ class PaperColumns:
             "sight_start": len(self.sight_nums) + np.cumsum(sight_len) - sight_len,
             "sight_len": sight_len,
         }
+        for at, kind in enumerate(HASH_KINDS):
+            values[f"hash_{kind}"] = [item.hashes[at] for item in scanned]
         arrays: dict[str, np.ndarray] = {}
         for name, dtype in NUMERIC:
             column = np.zeros(grown, dtype=dtype)

@@ -298,7 +298,7 @@ class PaperStore:
                 at = columns.rows(ids)
                 new = at >= old
                 gained = ~new & (old_arxiv[np.minimum(at, max(old - 1, 0))] == b"") if old else new & False
-                self._identity.add_rows(scanned, at, new, gained)
+                self._identity.add_rows(at, new, gained)
         return ids
 
     def save_columns(self) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
+from paperterm import identity_index, paper_columns
 from paperterm.library import Library
+from paperterm.paper_columns import PaperColumns
 
 from .conftest import run_cli
 
@@ -123,3 +126,59 @@ def test_verbose_lists_every_title_kept_apart(data_dir: Path, tmp_path: Path) ->
     verbose = run_cli(tmp_path / "other", "import", "--verbose", str(tmp_path / "b.jsonl")).stdout.decode()
     assert all(f"Common Title Number {n} (b.jsonl line {n + 1}): 2 papers" in verbose for n in range(7))
     assert "more (--verbose" not in verbose
+
+
+def test_an_import_into_a_library_opened_from_disk_reads_no_title_per_paper(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = Library.open(data_dir)
+    many = [{"id": f"2301.{n:05d}", "title": f"A study of thing number {n}", "abstract": ABSTRACT} for n in range(600)]
+    library.import_bytes(_digest(*many), "many.jsonl")
+    reads: list[int] = []
+    title = PaperColumns.title
+
+    def counting(self: PaperColumns, row: int) -> str:
+        reads.append(row)
+        return title(self, row)
+
+    monkeypatch.setattr(PaperColumns, "title", counting)
+    reopened = Library.open(data_dir)  # its columns (and their key hashes) come from columns.bin
+    assert len(reopened.store.columns) == 600 and not reads
+    summary = reopened.import_bytes(
+        _digest(
+            {"id": "2302.00001", "title": "Something nobody has written", "abstract": ABSTRACT},  # misses every key
+            {"title": "A Study of Thing, Number 12", "authors": "Ana"},  # found by its loose title
+            {"id": "2301.00007v2", "title": "Retitled", "year": 2023},  # by its arXiv id
+        ),
+        "few.jsonl",
+    )
+    assert (summary.new, summary.known, summary.title_merged) == (1, 2, 1)
+    assert reopened.papers["2301.00012"].authors == ["Ana"]
+    # Only the rows a key's hash named are read, to check them; before the hashes were saved with the
+    # columns, every one of the 600 titles was read (and hashed) to find the first record's loose title.
+    assert len(reads) <= 3, len(reads)
+
+
+def test_a_hash_collision_never_merges_two_papers(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (paper_columns, identity_index):
+        monkeypatch.setattr(module, "key_hash", lambda key: 7)  # every key of every kind collides
+    library = Library.open(data_dir)
+    first = library.import_bytes(
+        _digest(
+            {"id": "2401.00001", "title": "Sparse routing for experts", "abstract": ABSTRACT},
+            {"id": "2401.00002", "title": "Dense routing for novices", "abstract": ABSTRACT},
+        ),
+        "a.jsonl",
+    )
+    assert first.new == 2
+    reopened = Library.open(data_dir)
+    again = reopened.import_bytes(
+        _digest(
+            {"title": "Routing, dense, for novices", "authors": "B"},  # a new title: one paper more
+            {"id": "2401.00003", "title": "Yet another paper entirely", "abstract": ABSTRACT},
+            {"title": "Sparse Routing for Experts", "authors": "A"},  # the first paper, by its title
+        ),
+        "b.jsonl",
+    )
+    assert (again.new, again.known, again.title_merged) == (2, 1, 1)
+    assert reopened.papers["2401.00001"].authors == ["A"] and not reopened.papers["2401.00002"].authors
