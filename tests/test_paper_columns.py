@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from paperterm import sorting
+from loaders import paper_id
+from paperterm import paper_columns, sorting
 from paperterm.library import Library, _newest_first, _newest_first_columns
 from paperterm.library_overview import overview
 from paperterm.paper import Paper
+from paperterm.paper_columns import HASH_KINDS, PaperColumns
 from paperterm.search import PaperSearch
 from paperterm.text_tokens import fold_text
 
@@ -217,3 +219,25 @@ def test_what_s_new_counts_the_papers_first_imported_since(built: Path) -> None:
     for moment in ("", "2000-01-01", *sorted({d.imported_at for d in library.digests})):
         expected = sorted(pid for pid, when in library.first_seen().items() if when > moment)
         assert sorted(library.added_since(moment)) == expected
+
+
+def test_columns_from_before_the_key_hashes_are_rebuilt_not_trusted(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(paper_columns, "SCHEMA_VERSION", 1)
+        Library.open(data_dir).import_paths([str(BLANK)], explicit_date=date(2024, 9, 11))
+    path = data_dir / "library" / "columns.bin"
+    assert PaperColumns.load(path) is None  # a file of schema 1 is never read as this one
+    library = Library.open(data_dir)
+    saved = PaperColumns.load(path)
+    assert saved is not None  # rebuilt from the segments, and saved
+    columns = saved[0]
+    papers = library.store.every_paper()
+    assert len(papers) == len(columns) > 20
+    for paper in papers:
+        row = columns.row_of[paper.id]
+        title_id = paper_id(paper.title, None)
+        expected = paper_columns.identity_hashes(paper.id, paper.title, title_id, paper.arxiv_id or "")
+        assert tuple(int(columns.arrays[f"hash_{kind}"][row]) for kind in HASH_KINDS) == expected
+    assert columns.arrays["hash_loose"].all()  # every sample title is long enough to have one
