@@ -21,7 +21,8 @@ from .atomic_io import LibraryFileError, keep_backup, read_json, read_upgraded, 
 from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
 from .kept_inputs import leftovers
 from .library_state import KIND as STATE_KIND
-from .paper_columns import PaperColumns, segment_stamp
+from .paper_columns import SCHEMA_VERSION as COLUMNS_SCHEMA
+from .paper_columns import PaperColumns, saved_schema, segment_stamp
 from .paper_store import COLUMNS_FILE, MANIFEST_KIND, PaperStore
 from .paper_store import SCHEMA_VERSION as CACHE_SCHEMA
 from .search_index import SearchIndex, dead_spills, remove_stale_spills
@@ -187,14 +188,18 @@ def _check_columns(root: Path, repair: bool) -> Finding:
             current = True  # the cache's own check reports an unreadable manifest or segment
         state = "matches the segments" if current else "older than the segments (updated on the next launch)"
         return Finding(what, "ok", f"{COLUMNS_FILE}, {size}, {len(columns.ids)} papers: {state}")
-    damaged = f"{COLUMNS_FILE} ({size}, derived from the segments) was damaged"
+    written = saved_schema(path)
+    older = written is not None and written < COLUMNS_SCHEMA
+    replaced = f"{COLUMNS_FILE} ({size}, derived from the segments) was " + (
+        f"written by an older paperterm (schema {written})" if older else "damaged"
+    )
     try:
         path.unlink()
         store = PaperStore(library)
         store.load()  # builds the columns from the segments and saves them
     except (LibraryFileError, OSError):
-        return Finding(what, "problem", f"{damaged}; it is rebuilt once the paper cache is readable")
-    return Finding(what, "repaired", f"{damaged}: rebuilt from the segments ({len(store.columns.ids)} papers)")
+        return Finding(what, "problem", f"{replaced}; it is rebuilt once the paper cache is readable")
+    return Finding(what, "repaired", f"{replaced}: rebuilt from the segments ({len(store.columns.ids)} papers)")
 
 
 def _check_index(root: Path, repair: bool) -> Finding:

@@ -331,13 +331,10 @@ class PaperColumns:
         """The saved columns and the stamp they were built from; None when missing or unreadable
         (then they are rebuilt: nothing in this file is ever needed)."""
         try:
-            with open(path, "rb") as handle:
-                if handle.read(len(MAGIC)) != MAGIC:
-                    return None
-                (size,) = struct.unpack("<Q", handle.read(8))
-                header = orjson.loads(handle.read(size))
-            if header.get("kind") != KIND or header.get("schema_version") != SCHEMA_VERSION:
+            found = _header(path)
+            if found is None or found[0].get("schema_version") != SCHEMA_VERSION:
                 return None
+            header, size = found
             base = _aligned(len(MAGIC) + 8 + size)
             mapped = np.memmap(path, dtype=np.uint8, mode="r")
             parts: dict[str, np.ndarray] = {}
@@ -367,6 +364,26 @@ class PaperColumns:
         except (OSError, ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
             return None
         return columns, stamp
+
+
+def saved_schema(path: Path) -> int | None:
+    """The schema version a columns file was written with; None when it is not one (or unreadable)."""
+    try:
+        found = _header(path)
+    except (OSError, ValueError, struct.error):
+        return None
+    version = found[0].get("schema_version") if found else None
+    return version if isinstance(version, int) else None
+
+
+def _header(path: Path) -> tuple[dict[str, Any], int] | None:
+    """A columns file's JSON header and its size in bytes; None when the file is not a columns file."""
+    with open(path, "rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            return None
+        (size,) = struct.unpack("<Q", handle.read(8))
+        header = orjson.loads(handle.read(size))
+    return (header, size) if isinstance(header, dict) and header.get("kind") == KIND else None
 
 
 @dataclass(frozen=True, slots=True)

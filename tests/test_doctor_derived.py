@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from paperterm import paper_columns
 from paperterm.library import Library
 from paperterm.paper_columns import PaperColumns
 from paperterm.search_index import SPILL_PREFIX
@@ -34,6 +35,19 @@ def test_doctor_names_a_damaged_columns_file_and_rebuilds_it(seeded: Library, da
     saved = PaperColumns.load(path)
     assert saved is not None and len(saved[0].ids) == papers
     assert len(Library.open(data_dir).papers) == papers
+
+
+def test_doctor_says_a_columns_file_of_an_older_schema_is_rebuilt_not_damaged(seeded: Library, data_dir: Path) -> None:
+    path = data_dir / "library" / "columns.bin"
+    data = path.read_bytes()
+    current = f'"schema_version":{paper_columns.SCHEMA_VERSION}'.encode()
+    assert data.count(current) == 1
+    path.write_bytes(data.replace(current, b'"schema_version":1'))  # as an older paperterm wrote it
+    out = run_cli(data_dir, "doctor").stdout.decode()
+    assert "was written by an older paperterm (schema 1): rebuilt from the segments" in out, out
+    assert "damaged" not in out
+    saved = PaperColumns.load(path)
+    assert saved is not None and len(saved[0].ids) == len(seeded.papers)
 
 
 def test_doctor_reports_and_repair_removes_what_killed_index_builds_left(seeded: Library, data_dir: Path) -> None:
