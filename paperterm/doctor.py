@@ -170,7 +170,7 @@ def _check_cache(root: Path, repair: bool) -> Finding:
 def _check_columns(root: Path, repair: bool) -> Finding:
     """`library/columns.bin`: derived from the segments (where each paper's row lies, and what the
     list, sorts and counts read), holding nothing of the user's. Any command that opens the library
-    rebuilds a damaged one (37 s at a million papers), this check included: it says so, with or
+    rebuilds a damaged or older one (30 s at a million papers), this check included: it says so, with or
     without `--repair`."""
     library = root / "library"
     path = library / COLUMNS_FILE
