@@ -182,8 +182,8 @@ def _metrics(order: list[int], relevant: set[int], judged: set[int]) -> tuple[fl
 # Ideas measured against For you on the same readers. Each one's parameters were picked on the
 # even seeds (the "tune" half) from a small grid — LSA k 50-400 and blend ½-0.7, kNN graph k
 # 10-40 and α 0.5-0.85, CSLS k 20-200 and share 0.15-0.35 — and are reported on both halves.
-LSA_DIMS, LSA_SHARE = 400, 0.5
-GRAPH_K, SPREAD_ALPHA = 40, 0.85
+LSA_DIMS, LSA_SHARE = 400, 0.3
+GRAPH_K, SPREAD_ALPHA = 10, 0.85
 HUB_K, HUB_SHARE = 20, 0.25
 
 
@@ -195,9 +195,9 @@ def library_gram(vectors: PaperVectors) -> np.ndarray:
 def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
     """score(kept) functions for the alternatives, built once from For you's own similarities.
 
-    - lsa_blend: ½ For you + ½ the mean cosine in the 400-dimensional LSA space (the top singular
+    - lsa_blend: 0.7 For you + 0.3 the mean cosine in the 400-dimensional LSA space (the top singular
       vectors of the library's TF-IDF matrix, from the eigenvectors of its Gram matrix).
-    - label_spreading: Zhou et al.'s spreading from the kept papers over the symmetric 40-nearest-
+    - label_spreading: Zhou et al.'s spreading from the kept papers over the symmetric 10-nearest-
       neighbour graph of the library (α = 0.85, 20 steps).
     - hub_corrected: For you − ¼ of each paper's mean similarity to its 20 nearest papers (CSLS:
       papers alike to everything stop crowding the top).

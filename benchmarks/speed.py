@@ -5,7 +5,8 @@
 Runs `import.py`, `search.py --rebuild` (with tantivy up to 100,000 papers) and `terminal.py`
 one after another, each in a process of its own, and prints one Markdown row per size with the
 floor (a minimal Textual app) and tantivy beside our numbers. Nothing is averaged or picked:
-every figure is from the one run printed. Give the machine to it alone; the load average at the
+every figure is from the one run printed (first paint and its floor: terminal.py's medians of
+launches alternated within that run). Give the machine to it alone; the load average at the
 start and the end is printed with the table.
 """
 

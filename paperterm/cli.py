@@ -12,17 +12,15 @@ import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from loaders import formats
 
-from . import __version__, bookmark_export, completion, sorting, sync
+from . import __version__, completion, sorting
 from . import cli_output as ui
 from .atomic_io import BackupWarning, LibraryFileError, check_stream, os_failure, read_stream_capped, stream_reader
+from .errors import BadAction, PaperNotFound
 from .external import EditedText, ExternalError
-from .importer import ImportSummary
-from .library import BadAction, Library, PaperNotFound
 from .list_export import FORMATS as LIST_FORMATS
 from .locations import ENV_VAR
 from .note_autosave import save_error
@@ -30,6 +28,10 @@ from .search_query import QueryError
 from .settings import load_settings, save_settings
 from .triage import Decision, decide
 from .wording import plural
+
+if TYPE_CHECKING:  # imported where a command runs: opening the app must not wait for the core (numpy, the store)
+    from .importer import ImportSummary
+    from .library import Library
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
 MAX_NOTE_BYTES = 16 * 1024 * 1024  # a note is typed text; a larger stdin is a mistake (`< /dev/zero`)
@@ -279,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # These run without opening the library (doctor must run where opening it fails).
             if args.command in ("formats", "doctor", "completion"):
                 return handler(root, args)
+            from .library import Library
+
             library = Library.open(root)
             return handler(library, args)
         except (LibraryFileError, BadInput, BadAction, PaperNotFound, QueryError) as exc:
@@ -302,6 +306,8 @@ def open_app(root: Path | None) -> int:
         from tui.app import run
 
         return run(root)
+    from .library import Library
+
     library = Library.open(root)
     if library.is_empty():
         summary = library.import_samples()
@@ -321,6 +327,8 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
         names = {f.name for f in formats()}
         if args.format_name not in names:
             raise BadInput(f"unknown format {args.format_name!r}; known: {', '.join(sorted(names))}")
+    from .importer import ImportSummary
+
     files = [p for p in args.paths if p != "-"]
     summary = ImportSummary()
     if "-" in args.paths:
@@ -405,6 +413,8 @@ def _with_progress(show: bool, run: Callable[[Callable[[int, int, str], None] | 
     """A progress bar on stderr when a person is watching and there are several files."""
     if not show or not ui.err.is_terminal:
         return run(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("[bold]importing"),
         BarColumn(),
@@ -711,6 +721,8 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_bookmarks(library: Library, args: argparse.Namespace) -> int:
+    from . import bookmark_export, sync
+
     if args.bookmarks_command == "import":
         report = sync.import_file(library, Path(args.file).expanduser())
         ui.out.print(ui.styled(f"Imported {args.file}: {report.line()}."))
@@ -790,6 +802,8 @@ def cmd_topics(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
+    from . import sync
+
     path = Path(args.file).expanduser()
     report = sync.sync(library, path, rejoin=args.rejoin)
     state = library.state

@@ -22,7 +22,7 @@ import numpy as np
 
 from .atomic_io import LibraryFileError
 from .cache_rebuild import INPUTS_DIR, SYNC_FORMAT, finish_pending, keep_input
-from .errors import BadAction
+from .errors import BadAction, PaperNotFound
 from .heap import collector_paused
 from .importer import (
     VERBOSE_LIMIT,
@@ -57,10 +57,6 @@ if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads on the first search, no
     from .undo import UndoHistory
 
 T = TypeVar("T")
-
-
-class PaperNotFound(LookupError):
-    pass
 
 
 def _checked(action: Callable[..., T], *args: str) -> T:

@@ -39,7 +39,6 @@ from .heap import settle_heap
 from .messages import LibraryChange, PaperAction, PaperVerb
 from .screens.help import key_label
 from .screens.main import MAIN_BINDINGS, MainScreen
-from .screens.note_editor import NoteEditor
 from .screens.reader import READER_BINDINGS
 from .screens.triage import TRIAGE_BINDINGS
 from .terminal_driver import HangupSafeDriver
@@ -55,6 +54,7 @@ if TYPE_CHECKING:  # loaded by the start-up worker, after the first frame is on 
     from paperterm.library_overview import Scope
     from paperterm.undo import UndoHistory, UndoResult
 
+    from .screens.note_editor import NoteEditor
     from .screens.prompts import ListChoice
 
 T = TypeVar("T")
@@ -130,6 +130,8 @@ class PapertermApp(App[None]):
             self.call_from_thread(self._fail, str(exc))
             return
         self.call_from_thread(self._loaded, summary.new if first_run else 0)
+        from .screens import note_editor  # noqa: F401  # its TextArea: here, once the list shows, not on the first `n`
+
         if self.settings.inboxes:
             self.call_from_thread(self.import_inbox)
 
@@ -329,6 +331,8 @@ class PapertermApp(App[None]):
     def edit_note(self, paper_id: str) -> None:
         paper = self.library.paper_for(paper_id)
         if paper is not None:
+            from .screens.note_editor import NoteEditor
+
             self.push_screen(NoteEditor(self.library, paper_id, paper.title))
 
     def note_in_editor(self, paper_id: str) -> None:
@@ -583,6 +587,8 @@ class PapertermApp(App[None]):
     # -- ending: nothing typed is lost ------------------------------------------------------
 
     def _note_editors(self) -> list[NoteEditor]:
+        from .screens.note_editor import NoteEditor
+
         return [screen for screen in self.screen_stack if isinstance(screen, NoteEditor)]
 
     async def action_quit(self) -> None:
@@ -640,6 +646,8 @@ class PapertermApp(App[None]):
     # -- help and the command palette ------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list]]:
+        from .screens.note_editor import NoteEditor
+
         return [
             ("Main screen", MAIN_BINDINGS),
             ("Paper list", PaperList.BINDINGS),
