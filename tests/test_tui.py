@@ -203,6 +203,24 @@ async def test_keys_before_the_library_has_loaded_do_nothing(data_dir: Path) -> 
     assert Library.open(data_dir).state.list_papers("to-read") == []
 
 
+async def test_the_list_is_ordered_for_launch_off_the_ui_thread(data_dir: Path, monkeypatch) -> None:
+    """Ordering a million papers takes 0.2 s: the loading worker does it, so the keys typed as the
+    list appears (`/` and a query) are not held up behind it."""
+    threads: list[threading.Thread] = []
+    original = Library.ids_sorted
+
+    def ids_sorted(self: Library, **filters: str | None) -> list[str]:
+        threads.append(threading.current_thread())
+        return original(self, **filters)
+
+    monkeypatch.setattr(Library, "ids_sorted", ids_sorted)
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert plist(app).ids
+    assert threads and threading.main_thread() not in threads
+
+
 async def test_moving_in_the_list_never_re_lays_out_the_screen(data_dir: Path) -> None:
     """Cursor moves redraw lines, not the layout: a layout pass per key is what made them slow."""
     app = PapertermApp(data_dir, watch=False)
