@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -27,7 +28,7 @@ from .note_autosave import save_error
 from .search_query import QueryError
 from .settings import load_settings, save_settings
 from .triage import Decision, decide
-from .wording import plural
+from .wording import byte_size, plural
 
 if TYPE_CHECKING:  # imported where a command runs: opening the app must not wait for the core (numpy, the store)
     from .importer import ImportSummary
@@ -92,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("stats", help="papers, digests, dates and size of the library")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("index", help="fold the papers imported since the search index was built into it (or build it)")
+    p.add_argument("--rebuild", action="store_true", help="build the index from every paper instead")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("inbox", help="folders imported on every launch: add or remove one, or import them now")
@@ -527,7 +532,7 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
         f"triage      {stats['read']} read, {stats['dismissed']} dismissed",
         f"lists       {stats['lists']} ({plural(stats['bookmarked'], 'paper')} bookmarked)",
         f"notes       {stats['notes']}",
-        f"on disk     {_size(stats['cache_bytes'])} paper cache, {_size(stats['state_bytes'])} your state",
+        f"on disk     {byte_size(stats['cache_bytes'])} paper cache, {byte_size(stats['state_bytes'])} your state",
         f"data dir    {stats['data_dir']}",
     ]
     for line in lines:
@@ -535,13 +540,28 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     return OK
 
 
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
+def cmd_index(library: Library, args: argparse.Namespace) -> int:
+    """Imports fold the index's delta on their own once it is large (`index_fold.due`); this does
+    it now, e.g. before timing search, or builds the index where there is none."""
+    started = time.perf_counter()
+    folded = None if args.rebuild else library.fold_index(force=True)
+    if folded is None:
+        built = len(library.rebuild_index().doc_ids)
+        result = {"built": built, "folded": 0}
+        line = f"Search index built over {plural(built, 'paper')}"
+    else:
+        result = {"built": 0, "folded": folded}
+        line = (
+            f"Folded {plural(folded, 'paper')} imported since the last build into the search index"
+            if folded
+            else "The search index is up to date: nothing to fold"
+        )
+    seconds = time.perf_counter() - started
+    if args.json:
+        ui.print_json({**result, "seconds": round(seconds, 2)})
+    else:
+        ui.out.print(ui.styled(f"{line} ({seconds:.1f} s)."))
+    return OK
 
 
 def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:
@@ -870,6 +890,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "search": cmd_search,
     "recommend": cmd_recommend,
     "stats": cmd_stats,
+    "index": cmd_index,
     "formats": cmd_formats,
     "inbox": cmd_inbox,
     "doctor": cmd_doctor,

@@ -7,6 +7,7 @@ removed, so a hostile title can neither style the terminal nor send it escapes.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -17,8 +18,20 @@ from rich.text import Text
 
 from loaders.text_cleanup import strip_controls
 
-out = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+PIPE_WIDTH = 100_000  # no terminal to fit: a line as long as its text, as `ls` or `git log` into a pipe
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console the width of the terminal, or, into a pipe or a file with no `COLUMNS` set, one that
+    cuts nothing: titles and reasons whole, for grep and for a file read later."""
+    console = Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 def safe(text: str | None) -> str:

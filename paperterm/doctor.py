@@ -8,6 +8,7 @@ index and stray temp files are simply removed (both are rebuilt or useless).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 import warnings
@@ -15,17 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .atomic_io import LibraryFileError, keep_backup, read_upgraded, write_bytes
+from . import index_fold
+from .atomic_io import LibraryFileError, keep_backup, read_json, read_upgraded, write_bytes
 from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
 from .kept_inputs import leftovers
 from .library_state import KIND as STATE_KIND
-from .paper_store import PaperStore
-from .search_index import SearchIndex
+from .paper_columns import PaperColumns, segment_stamp
+from .paper_store import COLUMNS_FILE, MANIFEST_KIND, PaperStore
+from .paper_store import SCHEMA_VERSION as CACHE_SCHEMA
+from .search_index import SearchIndex, dead_spills, remove_stale_spills
 from .settings import load_settings
 from .state_schema import SchemaError, validate_state
 from .state_store import JOURNAL, LAST_GOOD, UPGRADES, JournalNotice, StateStore
 from .state_store import SCHEMA_VERSION as STATE_SCHEMA
-from .wording import plural
+from .wording import byte_size, plural
 
 STALE_TEMP_SECONDS = 600  # a temp file this old belongs to a process that died mid-write
 
@@ -45,6 +49,7 @@ def check(root: Path, *, repair: bool = False) -> list[Finding]:
     return [
         _check_settings(root, repair),
         _check_state(root, repair),
+        _check_columns(root, repair),  # before the cache's check, whose load would rebuild it unasked
         _check_cache(root, repair),
         _check_index(root, repair),
         _check_temp_files(root, repair),
@@ -161,16 +166,75 @@ def _check_cache(root: Path, repair: bool) -> Finding:
     return Finding("paper cache", status, report.line())
 
 
+def _check_columns(root: Path, repair: bool) -> Finding:
+    """`library/columns.bin`: derived from the segments (where each paper's row lies, and what the
+    list, sorts and counts read), holding nothing of the user's. Any command that opens the library
+    rebuilds a damaged one (37 s at a million papers), this check included: it says so, with or
+    without `--repair`."""
+    library = root / "library"
+    path = library / COLUMNS_FILE
+    what = "paper columns"
+    if not path.exists():
+        return Finding(what, "ok", f"{COLUMNS_FILE} not built yet (made from the segments on the next launch)")
+    size = byte_size(path.stat().st_size)
+    saved = PaperColumns.load(path)
+    if saved is not None:
+        columns, stamp = saved
+        try:
+            manifest = read_json(library / "manifest.json", kind=MANIFEST_KIND, schema_version=CACHE_SCHEMA)
+            current = stamp.get("segments") == segment_stamp(library, manifest["segments"])
+        except (LibraryFileError, OSError, KeyError, TypeError):
+            current = True  # the cache's own check reports an unreadable manifest or segment
+        state = "matches the segments" if current else "older than the segments (updated on the next launch)"
+        return Finding(what, "ok", f"{COLUMNS_FILE}, {size}, {len(columns.ids)} papers: {state}")
+    damaged = f"{COLUMNS_FILE} ({size}, derived from the segments) was damaged"
+    try:
+        path.unlink()
+        store = PaperStore(library)
+        store.load()  # builds the columns from the segments and saves them
+    except (LibraryFileError, OSError):
+        return Finding(what, "problem", f"{damaged}; it is rebuilt once the paper cache is readable")
+    return Finding(what, "repaired", f"{damaged}: rebuilt from the segments ({len(store.columns.ids)} papers)")
+
+
 def _check_index(root: Path, repair: bool) -> Finding:
+    """The saved search index, and what killed index builds and folds left beside it: a build's chunk
+    files (1.4 GB at a million papers) and a fold's folder, removed by the next build or fold, or by
+    `--repair` now."""
     folder = root / "library" / "index"
+    dead = dead_spills(folder) + index_fold.leftovers(folder)
+    if dead:
+        size = byte_size(sum(_disk_use(p) for p in dead))
+        if not repair:
+            return Finding(
+                "search index",
+                "problem",
+                f"{plural(len(dead), 'folder')} ({size}) left by killed index builds or folds; --repair removes them",
+            )
+        remove_stale_spills(folder)
+        index_fold.settle(folder)  # an index a killed fold moved aside goes back first
+        removed = f"removed {plural(len(dead), 'folder')} ({size}) left by killed index builds or folds"
+        return Finding("search index", "repaired", removed)
     if not (folder / "index.json").exists():
         return Finding("search index", "ok", "not built yet (built on the first search)")
     if SearchIndex.saved_key(folder) is not None:
-        return Finding("search index", "ok", "readable (rebuilt whenever the library changes)")
+        size = byte_size(sum(_disk_use(p) for p in folder.iterdir()))
+        return Finding("search index", "ok", f"readable, {size} (rebuilt or extended whenever the library changes)")
     if not repair:
         return Finding("search index", "problem", "unreadable; --repair removes it (it is rebuilt on the next search)")
     shutil.rmtree(folder)
     return Finding("search index", "repaired", "removed; it is rebuilt on the next search")
+
+
+def _disk_use(path: Path) -> int:
+    """Bytes in a file or folder (a folder a killed process left may be half removed: errors skipped)."""
+    if path.is_file():
+        return path.stat().st_size
+    total = 0
+    for each in path.rglob("*"):
+        with contextlib.suppress(OSError):
+            total += each.stat().st_size if each.is_file() else 0
+    return total
 
 
 def _check_temp_files(root: Path, repair: bool) -> Finding:

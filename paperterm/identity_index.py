@@ -52,7 +52,8 @@ class IdentityIndex:
         self.columns = columns
         self._hash: dict[str, np.ndarray] = {}
         self._row: dict[str, np.ndarray] = {}
-        self._pending: dict[str, dict[str, set[str]]] = {kind: {} for kind in (*KINDS, "doi", "pmid")}
+        # key → the id (or ids, rarely) of papers not written yet: a str, not a set, for the usual one
+        self._pending: dict[str, dict[str, str | list[str]]] = {kind: {} for kind in (*KINDS, "doi", "pmid")}
 
     # -- building ---------------------------------------------------------------------
 
@@ -103,10 +104,12 @@ class IdentityIndex:
                 self._insert(kind, _hashes(k for _, k in found), np.fromiter((r for r, _ in found), dtype=np.int32))
         row_of = self.columns.row_of
         for pending in self._pending.values():
-            for key in list(pending):
-                pending[key] = {pid for pid in pending[key] if pid not in row_of}
-                if not pending[key]:
+            for key, held in list(pending.items()):
+                left = [pid for pid in _listed(held) if pid not in row_of]
+                if not left:
                     del pending[key]
+                elif len(left) != len(_listed(held)):
+                    pending[key] = left[0] if len(left) == 1 else left
 
     def _insert(self, kind: str, hashes: np.ndarray, rows: np.ndarray) -> None:
         order = np.argsort(hashes, kind="stable")
@@ -118,7 +121,10 @@ class IdentityIndex:
     def remember(self, kind: str, key: str, pid: str) -> None:
         """A paper the running import made or changed, not in the columns yet (or not under this key)."""
         if key and (kind != "loose" or len(key) >= LOOSE_MIN):
-            self._pending[kind].setdefault(key, set()).add(pid)
+            pending = self._pending[kind]
+            held = pending.setdefault(key, pid)
+            if pid not in _listed(held):
+                pending[key] = [*_listed(held), pid]
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -133,7 +139,7 @@ class IdentityIndex:
         check = self._checker(kind)
         found = sorted({int(r) for r in rows[lo:hi].tolist() if check(int(r), key)})
         ids = [columns.ids[r] for r in found]
-        return ids + sorted(self._pending[kind].get(key, set()) - set(ids))
+        return ids + sorted(set(_listed(self._pending[kind].get(key, []))) - set(ids))
 
     def by_id(self, kind: str, value: str) -> str | None:
         """The paper with this arXiv id (the latest to claim it), DOI or PMID (the first to name it)."""
@@ -141,7 +147,7 @@ class IdentityIndex:
             found = self.find("arxiv", value)
             return found[-1] if found else None
         known = (self.columns.doi if kind == "doi" else self.columns.pmid).get(value)
-        return known or min(self._pending[kind].get(value, ()), default=None)
+        return known or min(_listed(self._pending[kind].get(value, [])), default=None)
 
     def _checker(self, kind: str) -> Callable[[int, str], bool]:
         columns = self.columns
@@ -150,3 +156,7 @@ class IdentityIndex:
         if kind == "title":
             return lambda row, key: columns.text("title_id", row) == key
         return lambda row, key: loose_title(columns.title(row)) == key
+
+
+def _listed(held: str | list[str]) -> list[str]:
+    return [held] if isinstance(held, str) else held

@@ -426,14 +426,14 @@ def import_stream(
         return summary
     name = copy_of or path.name
     stamp, source = resolve_date(None, explicit_date, name, None if copy_of else stat.st_mtime)
-    report = FileReport(str(path), JSON_RECORDS.name, 0, dict.fromkeys(_FIELDS, 0), [])
+    report = FileReport(copy_of or str(path), JSON_RECORDS.name, 0, dict.fromkeys(_FIELDS, 0), [])
     result = ParseResult(format=JSON_RECORDS.name, papers=[])
     item = ParsedDigest(name, str(path), digest_sha, result, stamp, source)
 
     def batches() -> Iterable[list[PaperRecord]]:
         batch: list[PaperRecord] = []
         with open(path, "rb") as handle:
-            for found in stream_records(_counted(handle, progress, name, total_mib), str(path)):
+            for found in stream_records(_counted(handle, progress, name, total_mib), report.path):
                 if isinstance(found, ParseWarning):
                     result.warnings.append(found)
                     continue
@@ -460,7 +460,7 @@ def import_stream(
     summary.new_ids = merge.new_ids
     summary.changed_ids = merge.known_ids
     if not report.papers:
-        summary.skipped.append(f"{path}: no paper-like records in this JSON Lines file")
+        summary.skipped.append(f"{report.path}: no paper-like records in this JSON Lines file")
     return summary
 
 

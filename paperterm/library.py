@@ -636,8 +636,10 @@ class Library:
 
         `changed`: the papers an import just added or changed. When they account for every digest
         after the saved stamp, only they are indexed (no pass over the library's papers)."""
+        from .index_fold import settle
         from .search_index import SearchIndex
 
+        settle(self.index_dir)  # a fold killed half way: its folders removed, an index moved aside put back
         meta = SearchIndex.saved_key(self.index_dir)
         if meta is None:
             return None
@@ -740,6 +742,8 @@ class Library:
         """Keep the index current after an import: new and enriched papers go into its delta."""
         self.store.save_columns()
         self.topics.papers_changed()
+        from .index_fold import due
+
         wanted = self._recommender is not None or (self.recommend_dir / "vectors.json").exists()
         indexed = self._search is not None or (self.index_dir / "index.json").exists()
         if not wanted and not indexed:
@@ -766,11 +770,56 @@ class Library:
 
                         stamp = self.digest_key(len(self.digests))
                         self._engine_over(index).extend_saved(self.index_dir, carried, changed, stamp)
+                        if due(index):  # the delta has grown large: folded into the base now
+                            self._fold_into_base(index, stamp)
+
+    def fold_index(self, force: bool = False) -> int | None:
+        """Fold the search index's delta into its base when it has grown past `index_fold.due` (or
+        whenever it holds papers, with `force`): the papers folded (0: none), None when there is no
+        saved index to fold into. Seconds at a million papers, in a worker: the delta is copied under
+        the library's lock and folded outside it, so imports, triage and searches go on meanwhile;
+        what they changed is added to the folded index when it is swapped in."""
+        from .index_fold import due
+
+        with self.lock, self._engine_lock:
+            index = self._search.index if self._search is not None else self._load_index()
+            if index is None or index.key is None:
+                return None
+            if not index.delta_size or not (force or due(index)):
+                return 0
+            snapshot = index.snapshot()
+            stamp = self.digest_key(len(self.digests))
+        if not self._fold_into_base(snapshot, stamp):
+            return 0
+        if self._search is not None:
+            with self.lock, self._engine_lock, collector_paused():
+                current = self._load_index()  # the folded base, and the papers imported meanwhile
+                if current is not None:
+                    notes = self._index_notes(current)
+                    self._search.replace_index(current)
+                    self._search.prepare(self.index_dir, self.digest_key(len(self.digests)))
+                    self._notes_saved_since(notes)
+        return snapshot.delta_size
+
+    def _fold_into_base(self, index: SearchIndex, stamp: str) -> bool:
+        from .index_fold import fold
+
+        try:
+            with collector_paused():
+                fold(index, self.index_dir, stamp)
+        except LibraryFileError:
+            return False  # a cache: a full or read-only disk leaves the index and delta as they were
+        return True
 
     def _save_index_delta(self) -> None:
         """The delta and the per-document arrays, both for the library's new state: the next
         launch reads them as they are."""
+        from .search_index import SearchIndex
+
         assert self._search is not None
+        key = self._search.index.key
+        if key is not None and SearchIndex.saved_key(self.index_dir) != key:
+            return  # another process folded or rebuilt the index: ours would not number its documents
         stamp = self.digest_key(len(self.digests))
         with contextlib.suppress(LibraryFileError):  # a cache: the next launch reads those papers again
             self._search.index.save_delta(self.index_dir, stamp)

@@ -34,7 +34,7 @@ import orjson
 
 from loaders import PaperRecord, ParseResult, normalise_doi, paper_id
 
-from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_bytes, write_json
+from .atomic_io import LibraryFileError, file_lock, keep_backup, kept_at, read_json, write_chunks, write_json
 from .heap import collector_paused
 from .identity_index import LOOSE_MIN, IdentityIndex, loose_title
 from .paper import AbstractBlob, Digest, Paper
@@ -461,6 +461,7 @@ class PaperStore:
         report = MergeReport()
         with file_lock(self.lock_path):
             self.refresh()
+            self._remove_orphans()
             self._enriched.clear()
             self._title_merged.clear()
             self._kept_apart.clear()
@@ -551,6 +552,7 @@ class PaperStore:
             if item.sha256 in self._by_sha:
                 report.digests_known.append(item.name)
                 return report, None
+            self._remove_orphans()
             self._enriched.clear()
             self._title_merged.clear()
             self._kept_apart.clear()
@@ -572,6 +574,10 @@ class PaperStore:
                 if changed:
                     name = self._write_segment(list(changed.values()), segments, pending)
                     segments.append(name)
+                # Let this batch's records and papers go now, not when the next batch is done: else
+                # two batches are held while the next one is read.
+                batch.clear()
+                del changed
                 # Counted a batch at a time, not held: a paper is merged at most once per digest, and
                 # only a known one (one this import made already has this digest's sighting).
                 report.merged_count += len(self._enriched)
@@ -588,6 +594,17 @@ class PaperStore:
             self._write_manifest()
             self._stamp = self._manifest_stamp()
         return report, digest
+
+    def _remove_orphans(self) -> None:
+        """Remove segments no manifest names: what an import killed mid-way wrote (a streamed arXiv
+        snapshot's batches, gigabytes). Called under the library lock, so no import is writing one. Kept
+        while the last-good spare names digests this cache lacks: then a repair may need their papers."""
+        if self._spare_knows_more():
+            return
+        named = set(self._segments)
+        for path in self.root.glob("seg-*"):
+            if path.suffix in (".json", ".abstracts") and path.with_suffix(".json").name not in named:
+                path.unlink(missing_ok=True)
 
     def _remember(self, paper: Paper, title_id: str | None = None) -> None:
         """A paper this import made (`title_id` given) or changed, for the records after it, until its
@@ -642,7 +659,7 @@ class PaperStore:
         blob = bytearray()
         rows = [p.to_row(blob) for p in papers]
         path = self.root / name
-        write_bytes(path.with_suffix(".abstracts"), bytes(blob))
+        write_chunks(path.with_suffix(".abstracts"), (memoryview(blob),))  # not copied to bytes first
         write_json(
             path,
             {

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import multiprocessing
 import os
 import shutil
 import tempfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -269,18 +271,17 @@ class SearchIndex:
         ids: list[str] = []
         tokens: set[str] = set()
         chunks = 0
-        batch: list[Paper] = []
-        for paper in papers:
-            batch.append(paper)
-            if len(batch) == CHUNK:
-                tokens.update(self._spill_chunk(batch, ids, spill / str(chunks)))
+        with _ChunkWriters() as writers:
+            for batch in _batches(papers, CHUNK):
+                texts = [p.title or "" for p in batch]
+                texts += [" ".join(p.authors) for p in batch]
+                texts += [p.abstract or "" for p in batch]
+                tokens.update(writers.submit(str(spill / str(chunks)), texts, len(ids)))
+                ids.extend(p.id for p in batch)
                 chunks += 1
-                batch = []
-        if batch or not chunks:
-            tokens.update(self._spill_chunk(batch, ids, spill / str(chunks)))
-            chunks += 1
+            tokens.update(writers.drain())
         self.doc_ids = DocIds.of(ids)
-        del ids, batch
+        del ids
         vocab = sorted(tokens)
         del tokens
         position = {t: i for i, t in enumerate(vocab)}
@@ -314,29 +315,6 @@ class SearchIndex:
                 del docs, offsets  # before the next field's array is made
 
         return vocab, fields()
-
-    def _spill_chunk(self, batch: list[Paper], ids: list[str], folder: Path) -> list[str]:
-        """Tokenise a chunk of papers and write its vocabulary and (token, doc) pairs per field; its vocabulary.
-
-        Titles, authors and abstracts go through `token_pairs` as one batch (text k·n + i is field k
-        of paper i), so the chunk's words are sorted and numbered once."""
-        first_doc = len(ids)
-        ids.extend(paper.id for paper in batch)
-        n = len(batch)
-        texts = [p.title or "" for p in batch]
-        texts += [" ".join(p.authors) for p in batch]
-        texts += [p.abstract or "" for p in batch]
-        pairs = token_pairs(texts, repeated=True)
-        folder.mkdir()
-        (folder / "vocab.json").write_bytes(orjson.dumps(pairs.tokens))  # scratch: no fsync
-        field = pairs.doc // max(n, 1)
-        parts = [(name, field == k, pairs.tok, pairs.doc - k * n) for k, name in enumerate(FIELDS)]
-        parts.append((REPEATED, pairs.rep_doc >= 2 * n, pairs.rep_tok, pairs.rep_doc - 2 * n))
-        for name, keep, tok, doc in parts:
-            # Filtering keeps the (token, doc) order: each field's pairs stay sorted.
-            np.save(folder / f"{name}.tok.npy", tok[keep].astype(np.int32))
-            np.save(folder / f"{name}.doc.npy", (doc[keep] + first_doc).astype(np.int32))
-        return pairs.tokens
 
     def _set_vocab(self, vocab: list[str]) -> None:
         self.vocab = vocab
@@ -481,6 +459,21 @@ class SearchIndex:
             self.delta_repeated[token].update(docs)
         self._expand.cache_clear()
         return key
+
+    def snapshot(self) -> SearchIndex:
+        """This index as it is now, for a fold: the same saved base, a copy of the delta (its papers
+        and tokens; notes are left out), so imports may go on adding to this one meanwhile."""
+        copy = SearchIndex.__new__(SearchIndex)
+        copy.__dict__.update(self.__dict__)
+        copy.doc_ids = DocIds(self.doc_ids.base, self.doc_ids._sorted, self.doc_ids._order)
+        for paper_id in self.doc_ids.extra:
+            copy.doc_ids.append(paper_id)
+        copy.delta = {name: defaultdict(set) for name in self.delta}
+        for name in FIELDS:
+            copy.delta[name].update((token, set(docs)) for token, docs in self.delta[name].items() if docs)
+        copy.delta_repeated = defaultdict(set, ((t, set(d)) for t, d in self.delta_repeated.items() if d))
+        copy._note_tokens = {}
+        return copy
 
     @property
     def delta_size(self) -> int:
@@ -726,6 +719,91 @@ class SearchIndex:
             return None  # the index is a cache: a damaged one is simply rebuilt
 
 
+def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    """Papers `size` at a time (at least one batch, empty for no papers: a build makes one chunk)."""
+    batch: list[Paper] = []
+    made = False
+    for paper in papers:
+        batch.append(paper)
+        if len(batch) == size:
+            yield batch
+            made, batch = True, []
+    if batch or not made:
+        yield batch
+
+
+def spill_chunk(folder: str, texts: list[str], first_doc: int) -> list[str]:
+    """Tokenise a chunk of papers (text k·n + i is field k of paper i: titles, authors, abstracts)
+    and write its vocabulary and (token, doc) pairs per field under `folder`; its vocabulary.
+
+    The chunk's words are sorted and numbered once, by `token_pairs`. A module function: the build's
+    worker processes run it."""
+    n = len(texts) // len(FIELDS)
+    pairs = token_pairs(texts, repeated=True)
+    path = Path(folder)
+    path.mkdir()
+    (path / "vocab.json").write_bytes(orjson.dumps(pairs.tokens))  # scratch: no fsync
+    field = pairs.doc // max(n, 1)
+    parts = [(name, field == k, pairs.tok, pairs.doc - k * n) for k, name in enumerate(FIELDS)]
+    parts.append((REPEATED, pairs.rep_doc >= 2 * n, pairs.rep_tok, pairs.rep_doc - 2 * n))
+    for name, keep, tok, doc in parts:
+        # Filtering keeps the (token, doc) order: each field's pairs stay sorted.
+        np.save(path / f"{name}.tok.npy", tok[keep].astype(np.int32))
+        np.save(path / f"{name}.doc.npy", (doc[keep] + first_doc).astype(np.int32))
+    return pairs.tokens
+
+
+PARALLEL_AFTER = 4  # chunks tokenised in this process before worker processes are started
+PENDING = 2  # chunks waiting per worker: bounds the texts held for them
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _ChunkWriters:
+    """Runs `spill_chunk` for a build: in this process for a small library, and past
+    `PARALLEL_AFTER` chunks in worker processes, one per core (the build reads the papers while the
+    workers tokenise). At most `PENDING` chunks per worker wait, so memory stays bounded. Workers are
+    forked (a spawned one would import the program's main module again); where a system cannot
+    fork, everything runs in this process. A worker runs only `spill_chunk` on what it is sent."""
+
+    def __init__(self) -> None:
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        self.workers = min(4, _cores()) if forks else 1
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[Future[list[str]]] = deque()
+        self._made = 0
+
+    def __enter__(self) -> _ChunkWriters:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, folder: str, texts: list[str], first_doc: int) -> list[str]:
+        """Start one chunk; the vocabularies of the chunks finished meanwhile (concatenated)."""
+        self._made += 1
+        if self.workers < 2 or self._made <= PARALLEL_AFTER:
+            return spill_chunk(folder, texts, first_doc)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        self._pending.append(self._pool.submit(spill_chunk, folder, texts, first_doc))
+        done: list[str] = []
+        while len(self._pending) >= PENDING * self.workers or (self._pending and self._pending[0].done()):
+            done += self._pending.popleft().result()
+        return done
+
+    def drain(self) -> list[str]:
+        """The vocabularies of every chunk still running."""
+        done: list[str] = []
+        while self._pending:
+            done += self._pending.popleft().result()
+        return done
+
+
 LETTER_WIDTH = 32  # tokens longer than this are always handed to rapidfuzz
 _POPCOUNT16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
 
@@ -789,15 +867,23 @@ def save_array(path: Path, array: np.ndarray) -> None:
         raise os_failure(exc, path, "could not be saved") from None
 
 
-def remove_stale_spills(folder: Path) -> None:
-    """Chunk files left by a build that was killed (its process is gone): they can be large."""
+def dead_spills(folder: Path) -> list[Path]:
+    """Chunk folders left by builds that were killed (their process is gone): 1.4 GB at 1M papers."""
+    found = []
     for spill in folder.glob(f"{SPILL_PREFIX}*"):
         pid = spill.name[len(SPILL_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(spill, ignore_errors=True)
+        if pid.isdigit() and not is_alive(int(pid)):
+            found.append(spill)
+    return found
 
 
-def _alive(pid: int) -> bool:
+def remove_stale_spills(folder: Path) -> None:
+    """Remove the chunk folders of killed builds (the next build's first step, and `doctor --repair`)."""
+    for spill in dead_spills(folder):
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def is_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

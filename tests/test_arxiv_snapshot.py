@@ -184,3 +184,19 @@ def test_a_streamed_import_past_the_compaction_threshold_holds_a_bounded_set_of_
     assert reopened.papers["0704.0003"].sightings == [(1, 3), (2, 2)]
     assert reopened.papers["0704.0151"].abstract.startswith("A fully differential calculation")
     assert {p.id for p in reopened.papers.values()} == set(library.papers)
+
+
+def test_segments_of_an_interrupted_import_are_removed_by_the_next(data_dir: Path, tmp_path: Path) -> None:
+    """A snapshot import killed at 2.6M records leaves 52 segments no manifest names: the library is as it
+    was, but gigabytes of disk stay taken unless the next import removes them."""
+    library = Library.open(data_dir)
+    library.import_paths([str(_write_snapshot(tmp_path / "a.jsonl", 5))])
+    folder = data_dir / "library"
+    kept = {p.name for p in folder.glob("seg-*")}
+    for name in ("seg-000007.json", "seg-000007.abstracts", "seg-000008.json", "seg-000008.abstracts"):
+        (folder / name).write_bytes(b"written by an import that was killed")
+    (tmp_path / "b.jsonl").write_bytes(_snapshot_line(900))
+    assert Library.open(data_dir).import_paths([str(tmp_path / "b.jsonl")]).new == 1
+    assert kept < {p.name for p in folder.glob("seg-*")}
+    assert not {"seg-000007.json", "seg-000008.abstracts"} & {p.name for p in folder.glob("seg-*")}
+    assert len(Library.open(data_dir).papers) == 6

@@ -333,3 +333,18 @@ def test_stats_counts_in_words_that_agree_with_the_number(seeded: Library, data_
     assert b"(1 paper bookmarked)" in run(data_dir, "stats").stdout
     seeded.bookmark(second)
     assert b"(2 papers bookmarked)" in run(data_dir, "stats").stdout
+
+
+@pytest.mark.skipif(ENTRY is None, reason="the paperterm console script is not installed")
+def test_piped_output_cuts_no_title_and_a_terminal_width_does(data_dir: Path) -> None:
+    """Into a pipe (`paperterm list | grep`, `> file`) lines are as long as their text, as `ls` or
+    `git log` give them; with `COLUMNS` set (a terminal's width) titles give way with an ellipsis."""
+    run(data_dir, "import", str(BLANK), str(COMPACT))
+    title = "InfoDiffusion: Representation Learning Using Information Maximizing Diffusion Models"
+    piped = run(data_dir, "list", "--limit", "200", entry=True)
+    assert piped.returncode == 0, piped.stderr
+    assert title.encode() in piped.stdout
+    narrow = subprocess.run(
+        [ENTRY, "list", "--limit", "200"], capture_output=True, env={**cli_env(data_dir), "COLUMNS": "70"}, check=False
+    )
+    assert title.encode() not in narrow.stdout and "InfoDiffusion: Represent…".encode() in narrow.stdout

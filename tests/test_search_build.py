@@ -265,3 +265,20 @@ def test_an_import_keeps_the_per_document_arrays_current(data_dir: Path, monkeyp
     fresh.search_engine().invalidate()
     assert [list(fresh.search(q).ids) for q in queries] == after  # equal to arrays made from scratch
     assert len(made) == 2
+
+
+def test_a_build_in_worker_processes_is_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    words = ["knowledge", "distillation", "QuantMoE", "café", "routing", "sparse", "x" * (WIDTH + 2), "Ωmega"]
+    papers = _papers([" ".join(words[(i * k) % len(words)] for k in range(1, i % 6 + 2)) for i in range(40)])
+    monkeypatch.setattr(search_index, "CHUNK", 3)
+    monkeypatch.setattr(search_index, "PARALLEL_AFTER", 10**9)
+    alone = SearchIndex.build_into(papers, tmp_path / "alone", "k")
+    monkeypatch.setattr(search_index, "PARALLEL_AFTER", 2)
+    monkeypatch.setattr(search_index, "_cores", lambda: 2)
+    shared = SearchIndex.build_into(papers, tmp_path / "shared", "k")
+    assert list(shared.doc_ids) == list(alone.doc_ids) and shared.vocab == alone.vocab
+    for name in (*FIELDS, REPEATED):
+        for part in ("offsets", "docs"):
+            saved = [np.load(tmp_path / each / f"{name}.{part}.npy") for each in ("alone", "shared")]
+            assert np.array_equal(*saved), (name, part)
+    assert not list((tmp_path / "shared").glob(f"{SPILL_PREFIX}*"))

@@ -201,6 +201,9 @@ class MainScreen(Screen[None]):
             for pid in topic.members:
                 topic_of[pid] = topic.name
         self.app.call_from_thread(self._topics_done, topic_of)
+        # Papers imported since the index was built are scanned in Python per keystroke: once there
+        # are many, they are folded into the saved index here, off the UI thread (seconds at 1M).
+        library.fold_index()
 
     @work(thread=True, exclusive=True, group="vectors")
     def warm_for_you(self) -> None:
