@@ -33,26 +33,27 @@ class IdentityIndex:
 
     def __init__(self, columns: PaperColumns) -> None:
         self.columns = columns
-        self._hash: dict[str, np.ndarray] = {}
-        self._row: dict[str, np.ndarray] = {}
+        # kind → (sorted hashes, the row of each): one tuple, replaced whole, so a reader in another
+        # thread never pairs new hashes with old rows
+        self._keys_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # key → the id (or ids, rarely) of papers not written yet: a str, not a set, for the usual one
         self._pending: dict[str, dict[str, str | list[str]]] = {kind: {} for kind in (*KINDS, "doi", "pmid")}
 
     # -- building ---------------------------------------------------------------------
 
     def _built(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        if kind not in self._hash:
+        if kind not in self._keys_of:
             column = self.columns.arrays[f"hash_{kind}"]
             rows = np.flatnonzero(column).astype(np.int32)
             hashes = column[rows]
             order = np.argsort(hashes, kind="stable")
-            self._hash[kind], self._row[kind] = hashes[order], rows[order]
-        return self._hash[kind], self._row[kind]
+            self._keys_of[kind] = (hashes[order], rows[order])
+        return self._keys_of[kind]
 
     def add_rows(self, rows: np.ndarray, new: np.ndarray, gained: np.ndarray) -> None:
         """A segment's rows, just taken into the columns at `rows`: the keys of the `new` rows, and the
         arXiv id a known row `gained` (a paper's title never changes once it is known)."""
-        for kind in self._hash:
+        for kind in list(self._keys_of):
             at = rows[(new | gained) if kind == "arxiv" else new].astype(np.int32)
             hashes = self.columns.arrays[f"hash_{kind}"][at]
             if (keep := hashes != 0).any():
@@ -69,9 +70,9 @@ class IdentityIndex:
     def _insert(self, kind: str, hashes: np.ndarray, rows: np.ndarray) -> None:
         order = np.argsort(hashes, kind="stable")
         hashes, rows = hashes[order], rows[order]
-        at = np.searchsorted(self._hash[kind], hashes, side="right")
-        self._hash[kind] = np.insert(self._hash[kind], at, hashes)
-        self._row[kind] = np.insert(self._row[kind], at, rows)
+        known, rows_of = self._keys_of[kind]
+        at = np.searchsorted(known, hashes, side="right")
+        self._keys_of[kind] = (np.insert(known, at, hashes), np.insert(rows_of, at, rows))
 
     def remember(self, kind: str, key: str, pid: str) -> None:
         """A paper the running import made or changed, not in the columns yet (or not under this key)."""
