@@ -97,8 +97,8 @@ class Timed(FrameClock, PapertermApp):
     def on_mount(self):  # Textual calls every class's on_mount in the MRO: the app's runs after this
         self.call_after_refresh(lambda: marks.setdefault("paint", time.monotonic()))
 
-    def _loaded(self, samples):
-        super()._loaded(samples)
+    def _loaded(self, samples, newest):
+        super()._loaded(samples, newest)
         self.call_after_refresh(lambda: marks.setdefault("usable", time.monotonic()))
 
 async def main():

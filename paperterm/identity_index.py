@@ -50,15 +50,16 @@ class IdentityIndex:
 
     def __init__(self, columns: PaperColumns) -> None:
         self.columns = columns
-        self._hash: dict[str, np.ndarray] = {}
-        self._row: dict[str, np.ndarray] = {}
+        # kind → (sorted hashes, the row of each): one tuple, replaced whole, so a reader in another
+        # thread never pairs new hashes with old rows
+        self._keys_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # key → the id (or ids, rarely) of papers not written yet: a str, not a set, for the usual one
         self._pending: dict[str, dict[str, str | list[str]]] = {kind: {} for kind in (*KINDS, "doi", "pmid")}
 
     # -- building ---------------------------------------------------------------------
 
     def _built(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        if kind not in self._hash:
+        if kind not in self._keys_of:
             hashes: list[np.ndarray] = []
             rows: list[np.ndarray] = []
             count = len(self.columns.ids)
@@ -69,8 +70,8 @@ class IdentityIndex:
             flat = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
             at = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
             order = np.argsort(flat, kind="stable")
-            self._hash[kind], self._row[kind] = flat[order], at[order]
-        return self._hash[kind], self._row[kind]
+            self._keys_of[kind] = (flat[order], at[order])
+        return self._keys_of[kind]
 
     def _keys(self, kind: str, start: int, stop: int) -> list[tuple[int, str]]:
         """(row, key) of the rows in [start, stop) that have a key of this kind."""
@@ -87,7 +88,7 @@ class IdentityIndex:
     def add_rows(self, scanned: Sequence[ScannedRow], rows: np.ndarray, new: np.ndarray, gained: np.ndarray) -> None:
         """A segment's rows, just taken into the columns at `rows`: the keys of the `new` rows, and the
         arXiv id a known row `gained` (a paper's title never changes once it is known)."""
-        for kind in self._hash:
+        for kind in list(self._keys_of):
             found: list[tuple[int, str]] = []
             for i, item in enumerate(scanned):
                 if kind == "arxiv":
@@ -114,9 +115,9 @@ class IdentityIndex:
     def _insert(self, kind: str, hashes: np.ndarray, rows: np.ndarray) -> None:
         order = np.argsort(hashes, kind="stable")
         hashes, rows = hashes[order], rows[order]
-        at = np.searchsorted(self._hash[kind], hashes, side="right")
-        self._hash[kind] = np.insert(self._hash[kind], at, hashes)
-        self._row[kind] = np.insert(self._row[kind], at, rows)
+        known, rows_of = self._keys_of[kind]
+        at = np.searchsorted(known, hashes, side="right")
+        self._keys_of[kind] = (np.insert(known, at, hashes), np.insert(rows_of, at, rows))
 
     def remember(self, kind: str, key: str, pid: str) -> None:
         """A paper the running import made or changed, not in the columns yet (or not under this key)."""

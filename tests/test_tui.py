@@ -29,7 +29,7 @@ from tui.screens.reader import ReaderScreen
 from tui.screens.triage import TriageScreen
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
-from tui.widgets.scope_sidebar import ScopeList
+from tui.widgets.scope_sidebar import ScopeList, ScopeSidebar
 from tui.widgets.search_bar import SearchBar
 
 from .conftest import BLANK
@@ -201,6 +201,36 @@ async def test_keys_before_the_library_has_loaded_do_nothing(data_dir: Path) -> 
         assert "Loading the library" in status_text(app)
         assert not app.ready
     assert Library.open(data_dir).state.list_papers("to-read") == []
+
+
+async def test_a_resize_reaching_the_sidebar_as_the_app_ends_is_ignored(data_dir: Path) -> None:
+    """Quitting from the note editor once raised NoMatches: a resize queued for the sidebar arrived
+    after its list had been removed (tests/reliability/test_typing.py saw the traceback)."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.main.query_one(ScopeSidebar)
+        assert sidebar.scopes
+        await sidebar.query_one(ScopeList).remove()
+        sidebar.on_resize()
+
+
+async def test_the_list_is_ordered_for_launch_off_the_ui_thread(data_dir: Path, monkeypatch) -> None:
+    """Ordering a million papers takes 0.2 s: the loading worker does it, so the keys typed as the
+    list appears (`/` and a query) are not held up behind it."""
+    threads: list[threading.Thread] = []
+    original = Library.ids_sorted
+
+    def ids_sorted(self: Library, **filters: str | None) -> list[str]:
+        threads.append(threading.current_thread())
+        return original(self, **filters)
+
+    monkeypatch.setattr(Library, "ids_sorted", ids_sorted)
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert plist(app).ids
+    assert threads and threading.main_thread() not in threads
 
 
 async def test_moving_in_the_list_never_re_lays_out_the_screen(data_dir: Path) -> None:

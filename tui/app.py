@@ -126,10 +126,13 @@ class PapertermApp(App[None]):
                 first_run = self.library.is_empty() and not self.settings.inboxes
                 if first_run:
                     summary = self.library.import_samples()
+                # The list's order, here: at a million papers it takes the UI thread 0.2 s, and
+                # the keys typed as the list appears (`/`, a query) would wait behind it.
+                newest = self.library.ids_sorted()
         except LibraryFileError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
-        self.call_from_thread(self._loaded, summary.new if first_run else 0)
+        self.call_from_thread(self._loaded, summary.new if first_run else 0, newest)
         from .screens import note_editor  # noqa: F401  # its TextArea: here, once the list shows, not on the first `n`
 
         if self.settings.inboxes:
@@ -156,12 +159,12 @@ class PapertermApp(App[None]):
     def _show_warning(self, message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
         self.notify(str(message), severity="warning", timeout=8)
 
-    def _loaded(self, samples: int) -> None:
+    def _loaded(self, samples: int, newest: list[str]) -> None:
         self.ready = True
         self.update_settings(last_session=self.settings.last_session)
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
-        self.main.library_ready()
+        self.main.library_ready(newest)
         settle_heap()
         if samples:
             self.notify(

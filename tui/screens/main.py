@@ -171,12 +171,12 @@ class MainScreen(Screen[None]):
 
     # -- the library arrives (from the app's loading worker) ---------------------
 
-    def library_ready(self) -> None:
-        """First paint of real data: the newest papers, without waiting for the search index."""
+    def library_ready(self, ids: list[str]) -> None:
+        """First paint of real data: the newest papers (`ids`, ordered by the loading worker),
+        without waiting for the search index."""
         self._restore_view()
         self.rows = LibraryRows(self.library)
         self.rows.refresh_marks()
-        ids = self.library.ids_sorted()
         papers = self.query_one(PaperList)
         papers.loading = False
         papers.set_rows(ids, self.rows, empty="The library is empty: press i to import a digest.")

@@ -73,7 +73,8 @@ class ScopeSidebar(Vertical):
         return self.query_one(ScopeList)
 
     def on_resize(self) -> None:
-        if self.scopes:
+        # A resize can still be queued as the app ends and the list is already removed.
+        if self.scopes and self.query(ScopeList):
             self.set_scopes(self.scopes, None)
 
     def set_scopes(self, scopes: list[Scope], selected_key: str | None) -> None:
