@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from functools import cache
 
 from .formats import DigestFormat
@@ -39,8 +40,22 @@ def get_format(name: str) -> DigestFormat:
     raise KeyError(f"unknown format {name!r}; known formats: {known}")
 
 
+_OWN_FILE = re.compile(r'^\s*\{[^{]{0,200}?"kind"\s*:\s*"(paperterm-[a-z-]+)"')
+_OWN_FILE_ADVICE = {
+    "paperterm-sync": "`paperterm bookmarks import FILE` merges its lists, statuses and notes (`paperterm sync FILE` "
+    "also writes the merged state back)",
+}
+
+
 def detect(text: str, source: str) -> DigestFormat:
-    """The format that is surest it can read `text`; ParseError when none recognises it."""
+    """The format that is surest it can read `text`; ParseError when none recognises it.
+
+    paperterm's own files are refused by name first: read as a digest, a sync file gave its papers
+    and silently dropped the lists, statuses and notes it was written to carry."""
+    own = _OWN_FILE.match(text[:400])
+    if own is not None:
+        advice = _OWN_FILE_ADVICE.get(own.group(1), "it is one of paperterm's own files")
+        raise ParseError(source, f"this is a paperterm file ({own.group(1)}), not a digest: {advice}", 1)
     scored = sorted(((fmt.sniff(text), fmt.name, fmt) for fmt in formats()), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] <= 0:
         raise ParseError(

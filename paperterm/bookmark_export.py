@@ -38,7 +38,8 @@ def export(library: Library, path: Path, list_name: str | None = None, fmt: str 
     fmt = format_for(str(path), fmt)
     if fmt == "json":
         count = sync.export_file(library, path)
-        return f"Wrote {path} ({plural(count, 'paper')} with their lists, status and notes)."
+        their = "its" if count == 1 else "their"
+        return f"Wrote {path} ({plural(count, 'paper')} with {their} lists, status and notes)."
     text, count, name = list_text(library, list_name, fmt)
     write_bytes(path, text.encode("utf-8"))
     return f"Wrote {plural(count, 'paper')} of {name} to {path}."

@@ -671,7 +671,9 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
         missing = args.list_name and library.state.find_list(args.list_name) is None
         raise BadInput(f"{exc}; add --create to make it" if missing else str(exc)) from None
     target = args.list_name or "to-read"
-    ui.out.print(ui.styled(f"Bookmarked {changed} paper(s) in {target} ({len(ids) - changed} were there)."))
+    there = len(ids) - changed
+    was = "was" if there == 1 else "were"
+    ui.out.print(ui.styled(f"Bookmarked {plural(changed, 'paper')} in {target} ({there} {was} there)."))
     return OK
 
 
@@ -681,7 +683,7 @@ def cmd_unbookmark(library: Library, args: argparse.Namespace) -> int:
         changed = sum(library.unbookmark(pid, args.list_name) for pid in ids)
     except BadAction as exc:
         raise BadInput(str(exc)) from None
-    ui.out.print(ui.styled(f"Removed {changed} bookmark(s)."))
+    ui.out.print(ui.styled(f"Removed {plural(changed, 'bookmark')}."))
     return OK
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from .text_tokens import words
 
@@ -156,16 +157,31 @@ def _add_filter(query: Query, name: str, value: str, negated: bool) -> None:
         query.authors.append(value)
     elif name == "added":
         moment = _MOMENT.match(value)
-        if not moment:
+        if not moment or not _real_moment(moment.group(2)):
             raise QueryError(f"`added:{value}`: write a date as 2024-09-12 or >=2024-09-01 (a time may follow: T08:30)")
         query.added.append(DateFilter(moment.group(1) or "=", moment.group(2)))
     elif name == "like":
         query.likes.append(value)
     elif name == "date" or name in _PAPER_DATE:
         match = _DATE.match(value)
-        if not match:
+        if not match or not _real_moment(match.group(2)):
             raise QueryError(f"`{name}:{value}`: write a date as 2024-09-12, 2024-09, 2024 or >=2024-09-01")
         (query.dates if name == "date" else query.published).append(DateFilter(match.group(1) or "=", match.group(2)))
+
+
+def _real_moment(text: str) -> bool:
+    """A date the calendar has (`2024-02-30` and `2024-99` match the pattern and nothing else): a
+    filter on one would answer "No papers match" when the mistake is the user's."""
+    try:
+        if len(text) <= 7:  # a year, or a year and a month
+            date.fromisoformat(text + "-01-01"[len(text) - 4 :])
+        elif len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _needs_value(name: str) -> str:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .wording import plural
+
 if TYPE_CHECKING:  # the TUI imports this module before the library loads
     from .library import Library
     from .library_state import LibraryState, ReadingList, TopicPref
@@ -213,7 +215,7 @@ def invert(state: LibraryState, step: UndoStep) -> tuple[int, list[str]]:
         if change.kind == "list" and change.key[1] == "deleted" and change.before:
             others = {(change.key[0], pid) for pid in state.list_papers(change.key[0])} - own_entries
             if others:  # the list made by this step holds papers put there since: keep it
-                now = f"holding {len(others)} paper(s) added since"
+                now = f"holding {plural(len(others), 'paper')} added since"
         if now != change.after:
             skipped.append(change.describe(now))
             if change.kind == "list" and change.key[1] == "deleted":
@@ -230,7 +232,8 @@ def invert(state: LibraryState, step: UndoStep) -> tuple[int, list[str]]:
             name = reading_list.name if reading_list is not None else list_id
             gone = reading_list is None or reading_list.deleted
             why = "deleted" if gone else "made anew or brought back"
-            skipped.append(f"list {name!r} was {why} since, so its {kept_out} paper(s) stay out")
+            stay = "stays" if kept_out == 1 else "stay"
+            skipped.append(f"list {name!r} was {why} since, so its {plural(kept_out, 'paper')} {stay} out")
     return written, skipped
 
 

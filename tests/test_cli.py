@@ -348,3 +348,18 @@ def test_piped_output_cuts_no_title_and_a_terminal_width_does(data_dir: Path) ->
         [ENTRY, "list", "--limit", "200"], capture_output=True, env={**cli_env(data_dir), "COLUMNS": "70"}, check=False
     )
     assert title.encode() not in narrow.stdout and "InfoDiffusion: Represent…".encode() in narrow.stdout
+
+
+def test_importing_a_sync_file_as_a_digest_is_refused_with_the_command_that_reads_it(tmp_path: Path) -> None:
+    """Read as a digest, a sync file gave its papers and silently dropped its lists and notes."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    run(here, "import", str(BLANK))
+    paper = json.loads(run(here, "list", "--json", "--limit", "1").stdout)[0]["id"]
+    run(here, "bookmark", paper)
+    sync = tmp_path / "sync.json"
+    assert run(here, "bookmarks", "export", str(sync)).returncode == 0
+    done = run(there, "import", str(sync))
+    assert done.returncode == 1
+    assert b"paperterm file (paperterm-sync), not a digest" in done.stderr
+    assert b"paperterm bookmarks import FILE" in done.stderr and b"Traceback" not in done.stderr
+    assert b"0 new" in done.stdout

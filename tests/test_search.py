@@ -110,6 +110,9 @@ def test_filters(library: Library) -> None:
         ("color:red", "unknown filter `color:`"),
         ("is:maybe", "use one of"),
         ("date:yesterday", "write a date"),
+        ("date:2024-99", "write a date"),  # the pattern's shape, not a date: it answered "No papers match"
+        ("published:>=2023-02-29", "write a date"),
+        ("added:2024-09-12T25:00", "write a date"),
         ("list:nowhere", "no reading list named 'nowhere'"),
         ("topic:nothing", "no topic named 'nothing'"),
         ("source:zzz", "no imported digest file matches"),

@@ -170,7 +170,7 @@ def test_undoing_a_list_delete_does_not_refill_a_list_made_anew_since(app: Libra
     result = history.undo()
 
     assert result is not None
-    assert result.skipped == ["list 'thesis' was made anew or brought back since, so its 1 paper(s) stay out"]
+    assert result.skipped == ["list 'thesis' was made anew or brought back since, so its 1 paper stays out"]
     assert result.message().startswith("Could not undo: delete thesis.")
     assert Library.open(app.root).state.list_papers(made.id) == [Q]
 
