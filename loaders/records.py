@@ -17,6 +17,7 @@ _ID_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:(?:export\.)?arxiv\.org/(?:ab
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/\d{7}$")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>`']+)", re.I)
+_DOI_WHOLE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.I)
 _DOI_ARXIV = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
 _PARTIAL_DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -114,8 +115,18 @@ def normalise_arxiv_id(raw: str) -> str | None:
 
 
 def normalise_doi(raw: str) -> str | None:
-    """`https://doi.org/10.1000/X.Y` or `doi:10.1000/x.y` → `10.1000/x.y` (DOIs are case-insensitive)."""
-    match = _DOI.search(raw.strip())
+    """`https://doi.org/10.1000/X.Y` or `doi:10.1000/x.y` → `10.1000/x.y` (DOIs are case-insensitive).
+
+    A field that holds one DOI and nothing else is taken whole: old Wiley DOIs carry `<` and `>`
+    (`10.1002/(sici)1097-4571(199806)49:8<693::aid-asi4>3.0.co;2-o`), which in running text end one."""
+    text = raw.strip()
+    whole = _DOI_WHOLE.match(text)
+    if whole:
+        doi = whole.group(1).rstrip(".,")
+        while doi.endswith(")") and doi.count(")") > doi.count("("):
+            doi = doi[:-1]
+        return doi.lower()
+    match = _DOI.search(text)
     if not match:
         return None
     return match.group(1).rstrip(".,;)]}").lower()

@@ -201,3 +201,11 @@ def test_two_comment_papers_with_one_title_stay_two_each_with_its_date_and_line(
 
     summary = Library.open(data_dir).import_bytes(atom.encode(), "q.xml")
     assert (summary.new, summary.title_merged) == (2, 0)
+
+
+def test_a_doi_field_keeps_its_angle_brackets() -> None:
+    """Old Wiley DOIs (SICI) hold `<` and `>`; a DOI field was cut at the first one (`…49:8`)."""
+    sici = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O"
+    ris = f"TY  - JOUR\nTI  - Indexing by latent semantic analysis, revisited\nDO  - {sici}\nPY  - 1998\nER  - \n"
+    (paper,) = parse_bytes(ris.encode(), "refs.ris").papers
+    assert paper.doi == sici.lower()
