@@ -319,7 +319,7 @@ def _check_temp_files(root: Path, repair: bool) -> Finding:
         orphans = _orphan_segments(root) if idle else []
         found = sorted(stale + orphans)
         if not found:
-            busy = "" if idle else " (an import is under way: its segments were not looked at)"
+            busy = "" if idle else " (the data dir could not be locked, so segments were not looked at)"
             return Finding("temp files", "ok", f"none left over{busy}")
         named = ", ".join(p.name for p in found[:NAMED_LEFTOVERS]) + (
             f" and {len(found) - NAMED_LEFTOVERS} more" if len(found) > NAMED_LEFTOVERS else ""
@@ -343,7 +343,12 @@ def _library_idle(root: Path, *, wait: bool) -> Iterator[bool]:
     """True while no import holds the data dir's lock (a segment it wrote is not named yet). A repair
     takes the lock (waiting for an import to end); a check only tests it, creating nothing."""
     if wait:
-        with file_lock(root / ".lock"):
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(file_lock(root / ".lock"))
+            except LibraryFileError:  # a read-only data dir, or an import that goes on: nothing removed
+                yield False
+                return
             yield True
         return
     try:

@@ -246,3 +246,15 @@ def test_an_import_that_fails_on_a_full_disk_leaves_the_open_library_as_saved(
     summary = seeded.import_paths([str(digest)])
     assert summary.new == 2 and not summary.files_already, summary.line()
     assert len(seeded.papers) == papers + 2 == len(Library.open(data_dir).papers)
+
+
+def test_doctor_checks_a_read_only_data_dir_with_or_without_repair(library: tuple[Path, str], capsys) -> None:
+    """Every check is printed; a repair with nothing to repair does not stop at the lock it cannot take."""
+    root, _ = library
+    before = snapshot(root)
+    with read_only(root):
+        for argv in (["doctor"], ["doctor", "--repair"]):
+            code, out, err = cli(capsys, ["--data-dir", str(root), *argv])
+            assert code == 0 and not err, err
+            assert "temp files" in out and "kept inputs" in out, out
+    assert snapshot(root) == before
