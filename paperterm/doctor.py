@@ -11,7 +11,6 @@ index, stray temp files and segments no manifest names are simply removed (rebui
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import shutil
 import time
 import warnings
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import index_fold
-from .atomic_io import LibraryFileError, file_lock, keep_backup, read_json, read_upgraded, write_bytes
+from .atomic_io import LibraryFileError, file_lock, keep_backup, lock_if_free, read_json, read_upgraded, write_bytes
 from .cache_rebuild import (
     INPUTS_DIR,
     READY_DIR,
@@ -351,24 +350,8 @@ def _library_idle(root: Path, *, wait: bool) -> Iterator[bool]:
                 return
             yield True
         return
-    try:
-        handle = open(root / ".lock", "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        yield True  # no process ever imported here
-        return
-    except OSError:
-        yield False
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with lock_if_free(root / ".lock", create=False) as idle:
+        yield idle
 
 
 def _orphan_segments(root: Path) -> list[Path]:
