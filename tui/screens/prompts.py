@@ -110,11 +110,13 @@ class ChoicePicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, Text, bool]]) -> None:
-        """`options`: (value, label, can be picked)."""
+    def __init__(self, title: str, options: list[tuple[str, Text, bool]], *, one_line: bool = False) -> None:
+        """`options`: (value, label, can be picked); `one_line`: each cut with … rather than wrapped
+        (previews of what would be copied; a link to open is shown whole)."""
         super().__init__()
         self.title_text = title
         self.options = options
+        self.one_line = one_line
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
@@ -122,6 +124,7 @@ class ChoicePicker(ModalScreen[str | None]):
             yield PickList(
                 *(Option(label, id=str(i), disabled=not ok) for i, (_, label, ok) in enumerate(self.options)),
                 id="choices",
+                classes="one-line" if self.one_line else "",
             )
             yield Label(Text("j k ↑ ↓ move · enter to pick · esc to cancel", style="dim"))
 
@@ -159,7 +162,7 @@ class ListPicker(ModalScreen[ListChoice | None]):
                 options.append(Option(label, id=list_id))
             yield PickList(*options, id="picker-lists")
             yield Input(placeholder="new list name, then enter", id="picker-new", select_on_focus=False)
-            yield Label(Text("j k ↑ ↓ move · enter toggles · tab, then a name starting with j or k", style="dim"))
+            yield Label(Text("j k ↑ ↓ move · enter toggles · tab: a name starting with j or k", style="dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
