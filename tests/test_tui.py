@@ -861,6 +861,17 @@ async def _main_mark_on_move(pilot: Pilot, app: PapertermApp) -> None:
 async def _main_help(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpScreen)
+    body = app.screen.query_one("#help-body")
+    assert body.max_scroll_y > 0  # taller than the screen: it scrolls with j k g G, as every pane
+    await pilot.press("j", "j", "j")
+    await pilot.pause()
+    assert body.scroll_y == 3
+    await pilot.press("G")
+    await pilot.pause()
+    assert body.scroll_y == body.max_scroll_y
+    await pilot.press("k", "g")
+    await pilot.pause()
+    assert body.scroll_y == 0
 
 
 async def _main_quit(pilot: Pilot, app: PapertermApp) -> None:

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from loaders.text_cleanup import strip_controls
 
 from ..widgets.pick_list import PickList
+from ..widgets.scroll_keys import ScrollBody
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -99,7 +100,7 @@ class ReportScreen(ModalScreen[None]):
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body"):
+        with ScrollBody(id="help-body"):
             yield Static(Text(self.title_text, style="bold"), id="help-title")
             yield Static(Text(strip_controls("\n".join(self.lines) or "Nothing to report.")))
 
