@@ -325,3 +325,28 @@ def file_lock(path: Path, timeout: float = 30.0) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def lock_if_free(path: Path, *, create: bool = True) -> Iterator[bool]:
+    """True while this process holds `path`'s lock, taken without waiting; False while another process
+    holds it, or when it cannot be opened (a read-only data dir): then the caller touches nothing.
+    With `create=False` nothing is made: a missing lock file is free (no process ever took it)."""
+    try:
+        handle = open(path, "a+b" if create else "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        yield not create
+        return
+    except OSError:
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

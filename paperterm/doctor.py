@@ -1,9 +1,11 @@
 """`paperterm doctor`: check every file of a data dir, and repair what can be repaired.
 
-Repairs never delete the user's data: a damaged file is copied to `backups/` first.
-Your state (lists, notes) is restored from the last good copy the state store keeps;
-the paper cache is rebuilt aside and swapped in whole (see `cache_rebuild`); the search
-index and stray temp files are simply removed (both are rebuilt or useless).
+A check without `--repair` writes nothing, derived files included: it says what is wrong and what
+`--repair` would do (a stale or damaged `columns.bin` is rebuilt by `--repair` or by the next
+launch, not by looking at it). Repairs never delete the user's data: a damaged file is copied to
+`backups/` first. Your state (lists, notes) is restored from the last good copy the state store
+keeps; the paper cache is rebuilt aside and swapped in whole (see `cache_rebuild`); the search
+index, stray temp files and segments no manifest names are simply removed (rebuilt or useless).
 """
 
 from __future__ import annotations
@@ -12,18 +14,28 @@ import contextlib
 import shutil
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import index_fold
-from .atomic_io import LibraryFileError, keep_backup, read_json, read_upgraded, write_bytes
-from .cache_rebuild import REBUILD_DIR, finish_pending, known_digests, missing_digests, rebuild
-from .kept_inputs import leftovers
+from .atomic_io import LibraryFileError, file_lock, keep_backup, lock_if_free, read_json, read_upgraded, write_bytes
+from .cache_rebuild import (
+    INPUTS_DIR,
+    READY_DIR,
+    REBUILD_DIR,
+    finish_pending,
+    known_digests,
+    manifest_digests,
+    missing_digests,
+    rebuild,
+)
+from .kept_inputs import INPUTS_LOCK, leftovers
 from .library_state import KIND as STATE_KIND
 from .paper_columns import SCHEMA_VERSION as COLUMNS_SCHEMA
 from .paper_columns import PaperColumns, saved_schema, segment_stamp
-from .paper_store import COLUMNS_FILE, MANIFEST_KIND, PaperStore
+from .paper_store import COLUMNS_FILE, MANIFEST_KIND, MANIFEST_LAST_GOOD, PaperStore
 from .paper_store import SCHEMA_VERSION as CACHE_SCHEMA
 from .search_index import SearchIndex, dead_spills, remove_stale_spills
 from .settings import load_settings
@@ -33,6 +45,7 @@ from .state_store import SCHEMA_VERSION as STATE_SCHEMA
 from .wording import byte_size, plural
 
 STALE_TEMP_SECONDS = 600  # a temp file this old belongs to a process that died mid-write
+NAMED_LEFTOVERS = 3  # leftover files a finding names (it counts them all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +58,18 @@ class Finding:
         return {"what": self.what, "status": self.status, "message": self.message}
 
 
+class _InspectedStore(PaperStore):
+    """The paper cache read as it is on disk: columns it has to build from the segments (none saved,
+    or older than them) stay in memory, because a check changes nothing."""
+
+    def save_columns(self) -> None:
+        return
+
+
 def check(root: Path, *, repair: bool = False) -> list[Finding]:
-    """Every check, in order; with `repair`, each problem found is repaired where possible."""
+    """Every check, in order; with `repair`, each problem found is repaired where possible. Without
+    it nothing in the data dir is written (a damaged file is only copied to `backups/`, as any read
+    of it does)."""
     return [
         _check_settings(root, repair),
         _check_state(root, repair),
@@ -110,7 +133,7 @@ def _check_state(root: Path, repair: bool) -> Finding:
         return _repair_journal(store, problem) if repair else _journal_problem(problem)
     lists = len(state.live_lists())
     notes = len(state.noted_ids())
-    return Finding("state (lists, notes)", "ok", f"{lists} lists, {notes} notes")
+    return Finding("state (lists, notes)", "ok", f"{plural(lists, 'list')}, {plural(notes, 'note')}")
 
 
 def _journal_problem(problem: str) -> Finding:
@@ -132,10 +155,18 @@ def _repair_journal(store: StateStore, problem: str) -> Finding:
 
 
 def _check_cache(root: Path, repair: bool) -> Finding:
-    store = PaperStore(root / "library")
+    store = PaperStore(root / "library") if repair else _InspectedStore(root / "library")
     interrupted = (root / REBUILD_DIR).exists()
     try:
-        finish_pending(root)  # a repair killed between its two renames: its complete cache goes in
+        if repair:
+            finish_pending(root)  # a repair killed between its two renames: its complete cache goes in
+        elif (root / READY_DIR).is_dir():
+            return Finding(
+                "paper cache",
+                "problem",
+                f"a repair was stopped just before swapping in the cache it rebuilt ({READY_DIR}/); "
+                "--repair (or the next launch) puts it in place, the current one in backups/",
+            )
         store.load()
         missing = missing_digests(root, store)
         problem = (
@@ -147,7 +178,8 @@ def _check_cache(root: Path, repair: bool) -> Finding:
     except LibraryFileError as exc:
         problem = f"{exc.path.name}: {exc.problem}"
     if not problem and not interrupted:
-        return Finding("paper cache", "ok", f"{len(store.papers)} papers from {len(store.digests)} digests")
+        papers, digests = plural(len(store.papers), "paper"), plural(len(store.digests), "digest")
+        return Finding("paper cache", "ok", f"{papers} from {digests}")
     if not problem:  # the cache is fine; a killed repair left its unfinished copy
         if not repair:
             return Finding("paper cache", "problem", f"an interrupted repair left {REBUILD_DIR}/; --repair removes it")
@@ -169,14 +201,15 @@ def _check_cache(root: Path, repair: bool) -> Finding:
 
 def _check_columns(root: Path, repair: bool) -> Finding:
     """`library/columns.bin`: derived from the segments (where each paper's row lies, and what the
-    list, sorts and counts read), holding nothing of the user's. Any command that opens the library
-    rebuilds a damaged or older one (30 s at a million papers), this check included: it says so, with or
-    without `--repair`."""
+    list, sorts and counts read), holding nothing of the user's. Any launch rebuilds a damaged or
+    older one, or brings a stale one up to date (30 s at a million papers); `--repair` does it now,
+    and a check without it only says so."""
     library = root / "library"
     path = library / COLUMNS_FILE
     what = "paper columns"
+    later = "--repair or the next launch"
     if not path.exists():
-        return Finding(what, "ok", f"{COLUMNS_FILE} not built yet (made from the segments on the next launch)")
+        return Finding(what, "ok", f"{COLUMNS_FILE} not built yet ({later} makes it from the segments)")
     size = byte_size(path.stat().st_size)
     saved = PaperColumns.load(path)
     if saved is not None:
@@ -186,20 +219,46 @@ def _check_columns(root: Path, repair: bool) -> Finding:
             current = stamp.get("segments") == segment_stamp(library, manifest["segments"])
         except (LibraryFileError, OSError, KeyError, TypeError):
             current = True  # the cache's own check reports an unreadable manifest or segment
-        state = "matches the segments" if current else "older than the segments (updated on the next launch)"
-        return Finding(what, "ok", f"{COLUMNS_FILE}, {size}, {len(columns.ids)} papers: {state}")
+        described = f"{COLUMNS_FILE}, {size}, {plural(len(columns.ids), 'paper')}"
+        if current:
+            return Finding(what, "ok", f"{described}: matches the segments")
+        if repair:
+            return _rebuild_columns(library, f"{described} was older than the segments")
+        return Finding(what, "ok", f"{described}: older than the segments ({later} brings it up to date)")
     written = saved_schema(path)
     older = written is not None and written < COLUMNS_SCHEMA
-    replaced = f"{COLUMNS_FILE} ({size}, derived from the segments) was " + (
-        f"written by an older paperterm (schema {written})" if older else "damaged"
+    replaced = f"{COLUMNS_FILE} ({size}, derived from the segments) " + (
+        f"was written by an older paperterm (schema {written})" if older else "is damaged"
     )
-    try:
+    if not repair:
+        return Finding(what, "ok" if older else "problem", f"{replaced}; {later} rebuilds it from the segments")
+    with contextlib.suppress(OSError):
         path.unlink()
+    return _rebuild_columns(library, replaced)
+
+
+def _rebuild_columns(library: Path, why: str) -> Finding:
+    """Build or update `columns.bin` as a launch does (the store saves what it read from the segments)."""
+    path = library / COLUMNS_FILE
+    before = _file_id(path)
+    try:
         store = PaperStore(library)
-        store.load()  # builds the columns from the segments and saves them
-    except (LibraryFileError, OSError):
-        return Finding(what, "problem", f"{replaced}; it is rebuilt once the paper cache is readable")
-    return Finding(what, "repaired", f"{replaced}: rebuilt from the segments ({len(store.columns.ids)} papers)")
+        store.load()
+    except (LibraryFileError, OSError):  # the cache's check, next, reports it; its repair makes new columns
+        return Finding("paper columns", "ok", f"{why}; it is rebuilt with the paper cache (below)")
+    if _file_id(path) in (before, None):  # the store saves it as a cache: a failed write is not raised
+        return Finding("paper columns", "problem", f"{why}; it could not be written (a full disk, a read-only folder?)")
+    papers = plural(len(store.columns.ids), "paper")
+    return Finding("paper columns", "repaired", f"{why}: rebuilt from the segments ({papers})")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which version of a file is there (every write replaces it: a new inode), or None."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
 
 
 def _check_index(root: Path, repair: bool) -> Finding:
@@ -243,6 +302,10 @@ def _disk_use(path: Path) -> int:
 
 
 def _check_temp_files(root: Path, repair: bool) -> Finding:
+    """Temp files of writes a kill cut short, and segments no manifest names: what an import that
+    failed (a full disk) or was killed between its segment and its manifest wrote. The next import
+    removes such segments too; they are kept while the last-good manifest names digests the cache
+    lacks (the cache's repair reads them)."""
     now = time.time()
     stale = [
         p
@@ -251,20 +314,79 @@ def _check_temp_files(root: Path, repair: bool) -> Finding:
         for p in folder.glob(".*.tmp-*")
         if now - p.stat().st_mtime > STALE_TEMP_SECONDS
     ]
-    if not stale:
-        return Finding("temp files", "ok", "none left over")
-    if not repair:
-        return Finding("temp files", "problem", f"{len(stale)} left by interrupted writes; --repair removes them")
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return Finding("temp files", "repaired", f"removed {len(stale)} left by interrupted writes")
+    with _library_idle(root, wait=repair) as idle:
+        orphans = _orphan_segments(root) if idle else []
+        found = sorted(stale + orphans)
+        if not found:
+            busy = "" if idle else " (the data dir could not be locked, so segments were not looked at)"
+            return Finding("temp files", "ok", f"none left over{busy}")
+        named = ", ".join(p.name for p in found[:NAMED_LEFTOVERS]) + (
+            f" and {len(found) - NAMED_LEFTOVERS} more" if len(found) > NAMED_LEFTOVERS else ""
+        )
+        size = byte_size(sum(_disk_use(p) for p in found))
+        cause = " and ".join(
+            part
+            for part, present in (("interrupted writes", stale), ("an import that did not finish", orphans))
+            if present
+        )
+        if not repair:
+            them = "it" if len(found) == 1 else "them"
+            return Finding("temp files", "problem", f"{named} ({size}) left by {cause}; --repair removes {them}")
+        for path in found:
+            path.unlink(missing_ok=True)
+        return Finding("temp files", "repaired", f"removed {named} ({size}) left by {cause}")
+
+
+@contextlib.contextmanager
+def _library_idle(root: Path, *, wait: bool) -> Iterator[bool]:
+    """True while no import holds the data dir's lock (a segment it wrote is not named yet). A repair
+    takes the lock (waiting for an import to end); a check only tests it, creating nothing."""
+    if wait:
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(file_lock(root / ".lock"))
+            except LibraryFileError:  # a read-only data dir, or an import that goes on: nothing removed
+                yield False
+                return
+            yield True
+        return
+    with lock_if_free(root / ".lock", create=False) as idle:
+        yield idle
+
+
+def _orphan_segments(root: Path) -> list[Path]:
+    """Segment files that the manifest does not name; none when it cannot be read, or when its
+    last-good spare names digests it lacks (then the cache's check reports that)."""
+    library = root / "library"
+    try:
+        manifest = read_json(library / "manifest.json", kind=MANIFEST_KIND, schema_version=CACHE_SCHEMA)
+        named = {str(n) for n in manifest["segments"]}
+        shas = {d["sha256"] for d in manifest["digests"]}
+    except (LibraryFileError, KeyError, TypeError):
+        return []
+    spare = root / "backups" / MANIFEST_LAST_GOOD
+    if spare.exists():
+        spared = manifest_digests(spare)
+        if spared is None or any(d.sha256 not in shas for d in spared):
+            return []
+    return sorted(
+        p
+        for p in library.glob("seg-*")
+        if p.suffix in (".json", ".abstracts") and p.with_suffix(".json").name not in named
+    )
 
 
 def _check_inputs(root: Path, repair: bool) -> Finding:
     """Copies of standard input that a killed import left in `inputs/` (see `kept_inputs`)."""
     found = leftovers(root, [], remove=repair)
     if not found.paths:
-        return Finding("kept inputs", "ok", "every copy in inputs/ belongs to an import")
+        try:
+            kept = sum(1 for p in (root / INPUTS_DIR).iterdir() if p.name != INPUTS_LOCK and p.is_file())
+        except OSError:
+            kept = 0
+        if not kept:
+            return Finding("kept inputs", "ok", "none (nothing was imported from standard input or a sync file)")
+        return Finding("kept inputs", "ok", f"{plural(kept, 'copy', 'copies')} in inputs/, each one an import's")
     if not repair:
         return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes them")
     return Finding("kept inputs", "repaired", f"removed {found.line()}")

@@ -18,6 +18,7 @@ from loaders.json_records import FORMAT as JSON_RECORDS
 from loaders.json_records import looks_like_jsonl, stream_records
 
 from .atomic_io import LibraryFileError, file_sha256, fsync_dir, os_failure, read_capped
+from .heap import collect_young, collector_paused
 from .paper_store import KeptApart, MergeReport, PaperStore, ParsedDigest
 from .wording import plural
 
@@ -284,45 +285,47 @@ def import_inputs(
         summary.new_ids += report.new_ids
         summary.changed_ids += report.known_ids
         parsed.clear()
+        collect_young()  # this batch's cycles, if a loader made any; the library's lists are not walked
 
-    for item in inputs:
-        done += 1
-        if isinstance(item, str):
-            summary.skipped.append(item)
-            continue
-        if progress:
-            progress(done, total, item.name)
-        sha = hashlib.sha256(item.data).hexdigest()
-        known = store.known_digest(sha)
-        if known is not None or sha in already:
-            summary.files_already += 1
-            summary.known += known.papers if known else 0
-            continue
-        try:
-            result: ParseResult = parse_bytes(item.data, item.path, format_name)
-        except ParseError as exc:
-            if skip_unrecognised and exc.not_a_digest:
-                # Walking a folder meets photos and notes: one line each, not a failed import.
-                summary.skipped.append(f"{item.path}: not a digest paperterm recognises")
-            else:
-                summary.skipped.append(str(exc))
-            continue
-        except Exception as exc:  # a loader's bug on one file must not stop a folder import
-            summary.skipped.append(f"{item.path}: could not be read as a digest ({type(exc).__name__}: {exc})")
-            continue
-        stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
-        if explicit_date is not None:
-            source = explicit_source  # who gave the date: `--date` ("option") or the bundled samples
-        summary.warnings.extend(result.warnings)
-        summary.files.append(FileReport.of(item.path, result, keep_records=keep_records))
-        already.add(sha)
-        parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
-        pending += len(result.papers)
-        if pending >= COMMIT_EVERY:
+    with collector_paused():  # collected a batch at a time instead (see `commit`)
+        for item in inputs:
+            done += 1
+            if isinstance(item, str):
+                summary.skipped.append(item)
+                continue
+            if progress:
+                progress(done, total, item.name)
+            sha = hashlib.sha256(item.data).hexdigest()
+            known = store.known_digest(sha)
+            if known is not None or sha in already:
+                summary.files_already += 1
+                summary.known += known.papers if known else 0
+                continue
+            try:
+                result: ParseResult = parse_bytes(item.data, item.path, format_name)
+            except ParseError as exc:
+                if skip_unrecognised and exc.not_a_digest:
+                    # Walking a folder meets photos and notes: one line each, not a failed import.
+                    summary.skipped.append(f"{item.path}: not a digest paperterm recognises")
+                else:
+                    summary.skipped.append(str(exc))
+                continue
+            except Exception as exc:  # a loader's bug on one file must not stop a folder import
+                summary.skipped.append(f"{item.path}: could not be read as a digest ({type(exc).__name__}: {exc})")
+                continue
+            stamp, source = resolve_date(result.digest_date, explicit_date, item.name, item.mtime)
+            if explicit_date is not None:
+                source = explicit_source  # who gave the date: `--date` ("option") or the bundled samples
+            summary.warnings.extend(result.warnings)
+            summary.files.append(FileReport.of(item.path, result, keep_records=keep_records))
+            already.add(sha)
+            parsed.append(ParsedDigest(item.name, item.path, sha, result, stamp, source))
+            pending += len(result.papers)
+            if pending >= COMMIT_EVERY:
+                commit()
+                pending = 0
+        if parsed:
             commit()
-            pending = 0
-    if parsed:
-        commit()
     summary.merged = len(merged)
     return summary
 

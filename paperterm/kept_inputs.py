@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic_io import lock_if_free
 from .cache_rebuild import INPUTS_DIR, manifest_digests
 from .paper import Digest
 from .paper_store import MANIFEST_LAST_GOOD
@@ -84,27 +85,6 @@ def _unnamed(root: Path, loaded: Iterable[Digest]) -> Leftovers:
     return Leftovers(paths, size)
 
 
-@contextlib.contextmanager
-def _no_import_under_way(folder: Path) -> Iterator[bool]:
-    """True while this process holds `inputs/.lock` exclusively (no import is writing); False when
-    one is, or the folder cannot be locked (a read-only data dir): then nothing is touched."""
-    try:
-        handle = open(folder / INPUTS_LOCK, "a+b")  # noqa: SIM115 - closed below
-    except OSError:
-        yield False
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def leftovers(root: Path, loaded: Iterable[Digest], *, remove: bool) -> Leftovers:
     """The copies in the data dir's `inputs/` that no digest names, removed when `remove`; none
     while an import is under way (they may be its own). `loaded`: the digests this process holds
@@ -113,7 +93,7 @@ def leftovers(root: Path, loaded: Iterable[Digest], *, remove: bool) -> Leftover
     folder = root / INPUTS_DIR
     if not folder.is_dir():
         return Leftovers([], 0)
-    with _no_import_under_way(folder) as idle:
+    with lock_if_free(folder / INPUTS_LOCK) as idle:  # none is while an import holds it shared
         if not idle:
             return Leftovers([], 0)
         found = _unnamed(root, loaded)

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -337,6 +337,30 @@ class Library:
         verbose: bool = False,
     ) -> ImportSummary:
         """`verbose`: keep each record's source line for `import --verbose` (of a streamed file, up to 100,000)."""
+        with self._read_back_if_failed():
+            return self._import_paths(args, explicit_date, format_name, progress, verbose)
+
+    @contextlib.contextmanager
+    def _read_back_if_failed(self) -> Iterator[None]:
+        """An import that fails part way (a full disk at its segment or its manifest) has merged its
+        papers into the cache in memory already: the cache is read back as saved, so this process
+        neither shows papers that are not on disk nor takes the file for one imported before (`0 new,
+        232 already known, 1 file imported before`) when it is tried again."""
+        try:
+            yield
+        except Exception:
+            with contextlib.suppress(LibraryFileError, OSError):
+                self.store.load()
+            raise
+
+    def _import_paths(
+        self,
+        args: list[str],
+        explicit_date: date | None,
+        format_name: str | None,
+        progress: Callable[[int, int, str], None] | None,
+        verbose: bool,
+    ) -> ImportSummary:
         paths, problems = expand_paths(args)
         folders = any(Path(a).expanduser().is_dir() for a in args)
         streamed = [p for p in paths if format_name in (None, "json-records") and streams(p)]
@@ -395,8 +419,8 @@ class Library:
     ) -> ImportSummary:
         """Standard input, copied a MiB at a time into `inputs/` (so a repair can read it again), then
         streamed when it is JSON Lines (an arXiv snapshot piped in) or else parsed whole like a file."""
-        with writing_inputs(self.root / INPUTS_DIR):  # the copy is this import's until its digest is saved
-            kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)
+        with writing_inputs(self.root / INPUTS_DIR), self._read_back_if_failed():  # the copy is this import's
+            kept, sha = spool(read, self.root / INPUTS_DIR, "stdin", progress)  # until its digest is saved
             if format_name in (None, "json-records") and streams(kept):
                 summary = import_stream(
                     self.store,
@@ -424,7 +448,7 @@ class Library:
         self, data: bytes, name: str, *, explicit_date: date | None = None, format_name: str | None = None
     ) -> ImportSummary:
         # Kept as a file of its own (by content), so `doctor --repair` can read it again.
-        with writing_inputs(self.root / INPUTS_DIR):
+        with writing_inputs(self.root / INPUTS_DIR), self._read_back_if_failed():
             kept = keep_input(self.root, data, "stdin")
             item = DigestInput(name=name, path=str(kept), data=data, mtime=None)
             summary = import_inputs(self.store, [item], explicit_date=explicit_date, format_name=format_name, total=1)

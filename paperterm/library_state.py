@@ -151,15 +151,18 @@ class Note:
         return max((v.changed for v in self.versions.values()), default="")
 
     def render(self, name_of: Callable[[str], str] = str) -> str:
-        """The note as the user sees it; concurrent versions are all shown, clearly marked."""
+        """The note as the user sees it; concurrent versions are all shown, marked with the machine
+        that wrote them. Not with a time: the versions were written without seeing each other, so
+        no order between them is true, and a stamp is a clock that may be a year off (or the stamp
+        of something that clock had seen), which would tell the user the wrong text is the newer."""
         live = self.live()
         if len(live) <= 1:
             return live[0].text if live else ""
         parts = [live[0].text]
-        for other in live[1:]:
-            when = f"{other.changed[:10]} {other.changed[11:16]} UTC"
+        for n, other in enumerate(live[1:]):
+            above = f"{name_of(live[0].by)}'s text above" if n == 0 else "the texts above"
             parts.append(
-                f"\n\n<<<<<<< also edited on {name_of(other.by)} at {when} — merge and delete this\n"
+                f"\n\n<<<<<<< also edited on {name_of(other.by)} without seeing {above} — merge and delete this\n"
                 f"{other.text}\n>>>>>>>"
             )
         return "".join(parts)

@@ -173,6 +173,9 @@ class PaperColumns:
         self.sight_nums = np.zeros(0, dtype=np.int32)
         self.doi: dict[str, str] = {}  # DOI → the first paper that named it
         self.pmid: dict[str, str] = {}
+        # name → the buffer an array (or `_titles`, `_sight_nums`) is a view of, with room for more
+        # rows: `apply` writes new rows past what the view shows, then publishes a longer view.
+        self._buffers: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -216,8 +219,11 @@ class PaperColumns:
     def apply(self, segment: str, scanned: list[ScannedRow]) -> list[str]:
         """Take in one segment's rows (a later segment's row replaces an earlier one of the same id).
 
-        New arrays are made and swapped in whole, and new ids are named only after that, so a
-        reader in another thread never finds a row the arrays do not have yet."""
+        A reader in another thread never sees a row change under it, nor one the arrays do not have
+        yet: new rows are written past the end its views show (into spare room, or a new buffer when
+        there is none), a replaced row only into a copy, and new views and ids are published after.
+        So a commit costs its own rows, not the library's: buffers grow by doubling, and are copied
+        only when full or when a row the reader sees is replaced."""
         if segment in self.segments:
             seg = self.segments.index(segment)
         else:
@@ -232,6 +238,7 @@ class PaperColumns:
                 row = added.setdefault(item.id, old + len(added))
             rows[i] = row
         grown = old + len(added)
+        in_place = bool((rows >= old).all())  # no row a reader sees is written
         titles = [item.title.encode("utf-8") for item in scanned]
         title_len = np.fromiter((len(b) for b in titles), dtype=np.int64, count=len(scanned))
         sight_len = np.fromiter((len(item.numbers) for item in scanned), dtype=np.int64, count=len(scanned))
@@ -252,19 +259,19 @@ class PaperColumns:
             values[f"hash_{kind}"] = [item.hashes[at] for item in scanned]
         arrays: dict[str, np.ndarray] = {}
         for name, dtype in NUMERIC:
-            column = np.zeros(grown, dtype=dtype)
-            column[:old] = self.arrays[name]
+            column = self._room(name, self.arrays[name], np.dtype(dtype), grown, in_place)
             column[rows] = np.asarray(values[name], dtype=dtype)
-            arrays[name] = column
+            arrays[name] = column[:grown]
         for name in TEXT:
             fresh = np.array([getattr(item, name).encode("utf-8") for item in scanned] or [b""])
-            column = np.zeros(grown, dtype=f"S{max(self.arrays[name].dtype.itemsize, fresh.dtype.itemsize)}")
-            column[:old] = self.arrays[name]
+            width = max(self.arrays[name].dtype.itemsize, fresh.dtype.itemsize)
+            column = self._room(name, self.arrays[name], np.dtype(f"S{width}"), grown, in_place)
             column[rows] = fresh[: len(scanned)]
-            arrays[name] = column
-        self.titles = np.concatenate([self.titles, np.frombuffer(b"".join(titles), dtype=np.uint8)])
+            arrays[name] = column[:grown]
+        # A replaced row points past its old bytes, which stay: these only ever grow at the end.
+        self.titles = self._appended("_titles", self.titles, np.frombuffer(b"".join(titles), dtype=np.uint8))
         flat = np.fromiter((n for item in scanned for n in item.numbers), dtype=np.int32)
-        self.sight_nums = np.concatenate([self.sight_nums, flat])
+        self.sight_nums = self._appended("_sight_nums", self.sight_nums, flat)
         self.arrays = arrays
         for item in scanned:
             if item.doi:
@@ -274,6 +281,26 @@ class PaperColumns:
         self.ids.extend(added)
         self.row_of.update(added)
         return [item.id for item in scanned]
+
+    def _room(self, name: str, shown: np.ndarray, dtype: np.dtype[Any], rows: int, in_place: bool) -> np.ndarray:
+        """A buffer of at least `rows` rows whose first rows are what `shown` shows: the one `shown`
+        is a view of when that is ours, of this dtype, long enough and `in_place` allowed; else a new
+        one with room to double (untouched room costs address space, not memory)."""
+        buffer = self._buffers.get(name)
+        if in_place and buffer is not None and shown.base is buffer and buffer.dtype == dtype and len(buffer) >= rows:
+            return buffer
+        buffer = np.zeros(max(rows, 2 * len(shown)), dtype=dtype)
+        buffer[: len(shown)] = shown
+        self._buffers[name] = buffer
+        return buffer
+
+    def _appended(self, name: str, shown: np.ndarray, more: np.ndarray) -> np.ndarray:
+        """`shown` and then `more`, as a view of a buffer that grows by doubling (the bytes `shown`
+        shows are never written, so a reader holding it is not disturbed)."""
+        end = len(shown) + len(more)
+        buffer = self._room(name, shown, shown.dtype, end, True)
+        buffer[len(shown) : end] = more
+        return buffer[:end]
 
     def drop_segments(self, names: set[str]) -> None:
         """Forget segments that no live row lies in any more (merged into a later one by a compaction):

@@ -116,7 +116,11 @@ def test_a_copied_data_dir_becomes_a_new_device_and_concurrent_note_edits_are_bo
     note = Library.open(laptop).state.note_of(pid)
     assert note.startswith("edited on the laptop") or note.startswith("edited on the copy")
     assert "edited on the laptop" in note and "edited on the copy" in note
-    assert "also edited on laptop at" in note or f"also edited on {copied.device_name(copied.device)} at" in note
+    copy_name = copied.device_name(copied.device)
+    assert (
+        f"also edited on laptop without seeing {copy_name}'s text above" in note
+        or f"also edited on {copy_name} without seeing laptop's text above" in note
+    )
     again = cli(laptop, "sync", str(shared), monkeypatch=monkeypatch)
     assert "edited on two machines" not in again and "1 note still holds two texts" in again
     cli(laptop, "note", pid, "--set", "merged by hand", monkeypatch=monkeypatch)
@@ -411,3 +415,21 @@ def test_a_library_that_never_syncs_drops_old_tombstones_and_asks_about_older_ad
     assert refused.returncode == 1 and "the file holds 1 change made before removals on" in message, message
     cli(a, "sync", str(shared), "--rejoin", offset=_day(100), monkeypatch=monkeypatch)
     assert to_read(a, monkeypatch) == [pid, other]  # kept, as the user chose
+
+
+def test_a_conflict_marker_does_not_show_a_skewed_clocks_time(two, monkeypatch) -> None:
+    """A note edited on a machine a year ahead and on one whose clock is right, without seeing each
+    other: the marker names both machines and no time (it showed the fast one's, a year ahead, and
+    put that text first as if it were the newer)."""
+    fast, right, shared, (pid, *_) = two
+    cli(fast, "device", "--name", "fast", monkeypatch=monkeypatch)
+    cli(right, "device", "--name", "desk", monkeypatch=monkeypatch)
+    cli(right, "note", pid, "--set", "written second, on the right clock", monkeypatch=monkeypatch)
+    cli(fast, "note", pid, "--set", "written first, a year ahead", offset=YEAR, monkeypatch=monkeypatch)
+    cli(fast, "sync", str(shared), offset=YEAR, monkeypatch=monkeypatch)
+    said = cli(right, "sync", str(shared), monkeypatch=monkeypatch)
+    assert "1 note was edited on two machines at once" in said
+    note = Library.open(right).state.note_of(pid)
+    ahead = Library.open(fast).state.notes[pid].changed[:4]
+    assert ahead not in note and " UTC" not in note, note
+    assert "<<<<<<< also edited on desk without seeing fast's text above — merge and delete this" in note, note

@@ -160,6 +160,24 @@ async def test_a_list_name_typed_fast_into_the_picker_is_kept_whole(data_dir: Pa
     assert [rl.name for rl in saved.live_lists()] == ["to-read", "thesis"]
 
 
+async def test_the_list_picker_moves_with_j_and_k_and_takes_any_name_after_tab(data_dir: Path) -> None:
+    """j and k move in the picker's lists as in every list; a name starting with j or k is typed after tab."""
+    Library.open(data_dir).create_list("thesis")
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = current_id(app)
+        await pilot.press("B", "j", "j", "k", "enter")  # to-read, thesis: the second
+        await settle(pilot)
+        await pilot.press("B", "tab", *"journal club", "enter")
+        await settle(pilot)
+    saved = Library.open(data_dir).state
+    thesis, journal = saved.find_list("thesis"), saved.find_list("journal club")
+    assert thesis is not None and saved.list_papers(thesis.id) == [first]
+    assert journal is not None and saved.list_papers(journal.id) == [first]
+    assert saved.list_papers("to-read") == []
+
+
 async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -615,6 +633,9 @@ async def _copy_title(pilot: Pilot, app: PapertermApp) -> None:
     assert app.clipboard == app.library.papers[target].title
     await pilot.press("y", "down", "enter")  # the samples have no arXiv ids: the link is next
     assert app.clipboard == app.library.papers[target].url
+    app.copy_to_clipboard("")
+    await pilot.press("y", "j", "j", "k", "enter")  # j and k move as the arrows do (they were ignored)
+    assert app.clipboard == app.library.papers[target].url
     await pilot.press("y", "end", "enter")
     assert app.clipboard.startswith("@misc{")
 
@@ -654,7 +675,7 @@ async def _open_link(pilot: Pilot, app: PapertermApp, in_reader: bool = False) -
     labels = [rendered(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
     assert labels[0].startswith("arXiv page") and labels[1].startswith("PDF")
     assert any(label.startswith("Code") and "github.com/x/linked" in label for label in labels)
-    await pilot.press("down", "enter")
+    await pilot.press("j", "enter")
     assert opened == ["https://arxiv.org/pdf/2409.01234"]
     await pilot.press("p")
     assert opened[-1] == "https://arxiv.org/pdf/2409.01234"

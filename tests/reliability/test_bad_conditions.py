@@ -212,3 +212,49 @@ def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path, argv: list[str], 
     code, _, err = cli(capsys, ["--data-dir", str(root), *expand(argv, "2409.00001", tmp_path / "scratch")])
     assert_one_line(code, err, str(root), "is a file, not a folder")
     assert root.read_text() == "my shopping list\n"
+
+
+def test_an_import_that_fails_on_a_full_disk_leaves_the_open_library_as_saved(
+    seeded: Library, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's library stays open after a failed import: it must not show the papers that were not
+    saved, nor call the file imported before when it is tried again once there is room (it said
+    `0 new, 232 already known, 1 file imported before`)."""
+    from paperterm import paper_store
+
+    digest = tmp_path / "more.jsonl"
+    digest.write_text(
+        '{"title": "Quokkaformer saved only on the second try", "abstract": "The disk was full."}\n'
+        '{"title": "Quokkaformer also on the second try", "abstract": "The disk was full."}\n'
+    )
+    papers = len(seeded.papers)
+    real_write = paper_store.write_json
+
+    def manifest_on_a_full_disk(path: Path, *args: object, **kwargs: object) -> None:
+        if path.name != "manifest.json":
+            return real_write(path, *args, **kwargs)
+        with monkeypatch.context() as full:
+            full.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")))
+            return real_write(path, *args, **kwargs)
+
+    with monkeypatch.context() as full:
+        full.setattr(paper_store, "write_json", manifest_on_a_full_disk)
+        with pytest.raises(Exception, match="the disk is full"):
+            seeded.import_paths([str(digest)])
+    assert len(seeded.papers) == papers and len(seeded.store.columns.ids) == papers
+    assert not seeded.search("quokkaformer").ids
+    summary = seeded.import_paths([str(digest)])
+    assert summary.new == 2 and not summary.files_already, summary.line()
+    assert len(seeded.papers) == papers + 2 == len(Library.open(data_dir).papers)
+
+
+def test_doctor_checks_a_read_only_data_dir_with_or_without_repair(library: tuple[Path, str], capsys) -> None:
+    """Every check is printed; a repair with nothing to repair does not stop at the lock it cannot take."""
+    root, _ = library
+    before = snapshot(root)
+    with read_only(root):
+        for argv in (["doctor"], ["doctor", "--repair"]):
+            code, out, err = cli(capsys, ["--data-dir", str(root), *argv])
+            assert code == 0 and not err, err
+            assert "temp files" in out and "kept inputs" in out, out
+    assert snapshot(root) == before

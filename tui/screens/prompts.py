@@ -18,6 +18,8 @@ from textual.widgets.option_list import Option
 
 from loaders.text_cleanup import strip_controls
 
+from ..widgets.pick_list import PickList
+
 
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line; enter answers, esc cancels."""
@@ -117,11 +119,11 @@ class ChoicePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
             yield Label(Text(self.title_text, style="bold"))
-            yield OptionList(
+            yield PickList(
                 *(Option(label, id=str(i), disabled=not ok) for i, (_, label, ok) in enumerate(self.options)),
                 id="choices",
             )
-            yield Label(Text("enter to pick · esc to cancel", style="dim"))
+            yield Label(Text("j k ↑ ↓ move · enter to pick · esc to cancel", style="dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -155,8 +157,9 @@ class ListPicker(ModalScreen[ListChoice | None]):
                 label = Text("★ " if member else "  ", style="yellow")
                 label.append(name)
                 options.append(Option(label, id=list_id))
-            yield OptionList(*options, id="picker-lists")
+            yield PickList(*options, id="picker-lists")
             yield Input(placeholder="new list name, then enter", id="picker-new", select_on_focus=False)
+            yield Label(Text("j k ↑ ↓ move · enter toggles · tab, then a name starting with j or k", style="dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -169,8 +172,12 @@ class ListPicker(ModalScreen[ListChoice | None]):
         self.dismiss(ListChoice(name, new=True) if name else None)
 
     def on_key(self, event: events.Key) -> None:
-        """Typing while the lists have focus starts a new list's name: the label promises as much."""
+        """Typing while the lists have focus starts a new list's name: the label promises as much.
+        `j` and `k` move in the lists as in every list, until a name is begun (tab reaches the
+        field for a name that starts with one of them)."""
         field = self.query_one("#picker-new", Input)
+        if event.key in ("j", "k") and not field.value and self.focused is not field:
+            return  # the list's own binding moves it
         # The field consumes what is typed into it, so a printable key reaching the screen was
         # meant for it: typed fast, the keys after the first can be queued before focus moves.
         if event.is_printable and event.character:

@@ -17,6 +17,8 @@ from textual.widgets.option_list import Option
 
 from paperterm.library_overview import Scope
 
+from .pick_list import PICK_BINDINGS, PickList
+
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _HEADINGS = {"list": "Reading lists", "topic": "Topics", "day": "Digest days"}
 SCROLLBAR = 1  # cells the option list's vertical scrollbar takes
@@ -33,10 +35,9 @@ def mini_trend(values: tuple[int, ...], width: int = 6) -> str:
     return "".join(_BLOCKS[round(v / top * (len(_BLOCKS) - 1))] for v in tail).rjust(width)
 
 
-class ScopeList(OptionList):
+class ScopeList(PickList):
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        *PICK_BINDINGS[:2],  # j k, named here so the help lists them (g G and the arrows work too)
         Binding("plus,a", "screen.new_topic", "New topic", tooltip="Add a topic of your own (a search rule)"),
         Binding("e", "screen.rename_scope", "Rename"),
         Binding("p", "screen.pin_topic", "Pin topic"),
