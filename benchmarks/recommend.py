@@ -18,8 +18,10 @@ rest = −1): implemented here in numpy; with scikit-learn installed its LinearS
 as a check of the numpy one. Target: For you ≥ 0.8 judged precision@10 and ≥ the SVM.
 Every average is also given over the even seeds (where choices are made) and the odd ones
 (held out). --alternatives adds the ideas measured against For you (LSA, label spreading, hub
-correction, the SVM on For you's vectors) and the ceiling: what a classifier learning from the
-categories of half the categorised papers reaches on the other half.
+correction, the SVM on For you's vectors, character n-grams blended in, with and without the hub
+correction) and the ceiling: what rankers reach on half the categorised papers learning from the
+other half, either from every label of it (kernel ridge) or from all its papers of the category
+as kept ones (For you, the SVM).
 
 speed: on an imported library (e.g. /work/corpora/100k imported with `paperterm import`):
 building the vectors, loading them, the top 50 with reasons, all papers in For you order, related papers for one paper,
@@ -47,6 +49,7 @@ import statistics
 import sys
 import tempfile
 import time
+from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -134,6 +137,62 @@ def sanity_features(texts: list[str]) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1)
 
 
+def char_ngram_gram(texts: list[str], top: int | None = None) -> np.ndarray:
+    """Cosine similarity of every pair of texts over the character 3- to 5-grams inside words.
+
+    As scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+    min_df=2, max_df=0.5) computes them: each lower-cased word padded with a space, a word shorter
+    than n counted once whole. `top` keeps only each text's heaviest n-grams (as For you keeps its
+    96 heaviest words), which is what 100k papers could afford: untruncated, a paper holds ~900.
+    """
+    grams: dict[str, int] = {}
+    rows, cols, tfs = array("i"), array("i"), array("f")
+    for row, text in enumerate(texts):
+        counts: Counter[str] = Counter()
+        for word in text.lower().split():
+            padded = f" {word} "
+            for n in range(3, 6):
+                if len(padded) <= n:
+                    counts[padded] += 1
+                    break
+                counts.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+        for gram, tf in counts.items():
+            rows.append(row)
+            cols.append(grams.setdefault(gram, len(grams)))
+            tfs.append(tf)
+    n = len(texts)
+    row_arr, col_arr = np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32)
+    df = np.bincount(col_arr, minlength=len(grams))
+    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    weights = (1 + np.log(np.frombuffer(tfs, dtype=np.float32))) * idf[col_arr]
+    keep = (df[col_arr] >= 2) & (df[col_arr] <= 0.5 * n)
+    row_arr, col_arr, weights = row_arr[keep], col_arr[keep], weights[keep]
+    if top is not None:
+        order = np.lexsort((-weights, row_arr))
+        row_arr, col_arr, weights = row_arr[order], col_arr[order], weights[order]
+        starts = np.searchsorted(row_arr, np.arange(n))
+        keep = np.arange(len(row_arr)) - starts[row_arr] < top
+        row_arr, col_arr, weights = row_arr[keep], col_arr[keep], weights[keep]
+    weights /= np.maximum(np.sqrt(np.bincount(row_arr, weights * weights, minlength=n)), 1e-12)[row_arr].astype(
+        np.float32
+    )
+    by_gram = np.argsort(col_arr, kind="stable")
+    post_rows, post_weights = row_arr[by_gram], weights[by_gram]
+    post_ptr = np.zeros(len(grams) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(col_arr, minlength=len(grams)), out=post_ptr[1:])
+    doc_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_arr, minlength=n), out=doc_ptr[1:])  # row_arr is sorted by row
+    gram_matrix = np.zeros((n, n), dtype=np.float32)
+    for row in range(n):
+        mine = slice(doc_ptr[row], doc_ptr[row + 1])
+        starts, ends = post_ptr[col_arr[mine]], post_ptr[col_arr[mine] + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        contributions = post_weights[offsets] * np.repeat(weights[mine], lengths)
+        gram_matrix[row] = np.bincount(post_rows[offsets], contributions, minlength=n)
+    return gram_matrix
+
+
 def svm_scores(gram: np.ndarray, positives: list[int], c: float = 0.01, steps: int = 150) -> np.ndarray:
     """LinearSVC's problem (squared hinge, L2, balanced class weights, a bias feature) by Nesterov's
     accelerated gradient descent.
@@ -181,10 +240,12 @@ def _metrics(order: list[int], relevant: set[int], judged: set[int]) -> tuple[fl
 # -- alternatives and the ceiling (`--alternatives`) ----------------------------------
 # Ideas measured against For you on the same readers. Each one's parameters were picked on the
 # even seeds (the "tune" half) from a small grid — LSA k 50-400 and blend ½-0.7, kNN graph k
-# 10-40 and α 0.5-0.85, CSLS k 20-200 and share 0.15-0.35 — and are reported on both halves.
+# 10-40 and α 0.5-0.85, CSLS k 20-200 and share 0.15-0.35, character n-grams' share 0.3-0.5 with
+# the hub share 0-0.4 — and are reported on both halves.
 LSA_DIMS, LSA_SHARE = 400, 0.3
 GRAPH_K, SPREAD_ALPHA = 10, 0.85
 HUB_K, HUB_SHARE = 20, 0.25
+CHAR_SHARE, CHAR_TOP = 0.3, 192
 
 
 def library_gram(vectors: PaperVectors) -> np.ndarray:
@@ -192,7 +253,16 @@ def library_gram(vectors: PaperVectors) -> np.ndarray:
     return np.stack([vectors.similar_to(doc) for doc in range(len(vectors))])
 
 
-def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
+def hubness(gram: np.ndarray) -> np.ndarray:
+    """Each paper's mean similarity to its `HUB_K` nearest other papers (how alike it is to everything)."""
+    others = gram.copy()
+    np.fill_diagonal(others, 0.0)
+    return -np.sort(-others, axis=1)[:, :HUB_K].mean(axis=1)
+
+
+def alternative_scorers(
+    gram: np.ndarray, chars: np.ndarray | None = None, chars_cut: np.ndarray | None = None
+) -> dict[str, object]:
     """score(kept) functions for the alternatives, built once from For you's own similarities.
 
     - lsa_blend: 0.7 For you + 0.3 the mean cosine in the 400-dimensional LSA space (the top singular
@@ -202,6 +272,10 @@ def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
     - hub_corrected: For you − ¼ of each paper's mean similarity to its 20 nearest papers (CSLS:
       papers alike to everything stop crowding the top).
     - svm_for_you_vectors: the SVM on For you's vectors instead of arxiv-sanity's features.
+    With the character n-gram similarities (`char_ngram_gram`): `chars` of all a paper's n-grams,
+    `chars_cut` of its `CHAR_TOP` heaviest:
+    - chars_blend: For you + 0.3 the n-gram cosine.
+    - chars_blend_hub, chars192_blend_hub: that, − ¼ of each paper's hubness in it.
     """
     n = len(gram)
     eigenvalues, eigenvectors = np.linalg.eigh(gram.astype(np.float64))
@@ -217,7 +291,7 @@ def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
     graph = np.maximum(graph, graph.T)
     degree = np.sqrt(np.maximum(graph.sum(axis=1), 1e-9))
     graph /= degree[:, None] * degree[None, :]
-    hub = -np.sort(-others, axis=1)[:, :HUB_K].mean(axis=1)
+    hub = hubness(gram)
     kernel = gram + 1.0
 
     def spread(kept: list[int]) -> np.ndarray:
@@ -228,47 +302,70 @@ def alternative_scorers(gram: np.ndarray) -> dict[str, object]:
             score = (1 - SPREAD_ALPHA) * seed + SPREAD_ALPHA * (graph @ score)
         return score
 
-    return {
+    scorers = {
         "lsa_blend": lambda kept: (1 - LSA_SHARE) * gram[kept].mean(0) + LSA_SHARE * (lsa @ lsa[kept].mean(0)),
         "label_spreading": spread,
         "hub_corrected": lambda kept: gram[kept].mean(0) - HUB_SHARE * hub,
         "svm_for_you_vectors": lambda kept: svm_scores(kernel, kept),
     }
+    if chars is not None:
+        blend = gram + CHAR_SHARE * chars
+        blend_hub = hubness(blend)
+        scorers["chars_blend"] = lambda kept: blend[kept].mean(0)
+        scorers["chars_blend_hub"] = lambda kept: blend[kept].mean(0) - HUB_SHARE * blend_hub
+    if chars_cut is not None:
+        cut = gram + CHAR_SHARE * chars_cut
+        cut_hub = hubness(cut)
+        scorers[f"chars{CHAR_TOP}_blend_hub"] = lambda kept: cut[kept].mean(0) - HUB_SHARE * cut_hub
+    return scorers
 
 
-def label_ceiling(gram: np.ndarray, cats: list[set[str]], chosen: list[str], splits: int = 4) -> dict:
+def label_ceiling(
+    gram: np.ndarray, cats: list[set[str]], chosen: list[str], splits: int = 4, more: np.ndarray | None = None
+) -> dict:
     """What the text supports when far more is known than 5 kept papers.
 
     The categorised papers are split in half at random; a classifier learns from the categories of
-    one half (kernel ridge regression on For you's similarities, +1 for the category, −1 for the
-    rest, λ = 1) and ranks the rest of the library; judged precision@10 is counted on the other
-    half. Beside it, on the same pools: For you from 5 of the half's papers of the category (the
-    usual reader), and from all of them.
+    one half (kernel ridge regression, +1 for the category, −1 for the rest, λ = 1) and ranks the
+    rest of the library; judged precision@10 is counted on the other half. Its kernel is For you's
+    similarities, and (`more`: further similarities added to them, e.g. arxiv-sanity's words and
+    word pairs and the character n-grams) a richer one. Beside it, on the same pools, rankers that
+    know only what a reader keeps: For you from 5 of the half's papers of the category (the usual
+    reader) and from all of them, and (with `more`) the SVM from all of them against the library.
     """
     n = len(gram)
     judged = np.flatnonzero([bool(c) for c in cats])
     is_judged = np.zeros(n, dtype=bool)
     is_judged[judged] = True
-    results: dict[str, list[float]] = {"for_you_5_kept": [], "for_you_all_kept": [], "supervised": []}
+    richer = None if more is None else gram + more
+    results: dict[str, list[float]] = {
+        "for_you_5_kept": [],
+        "for_you_all_kept": [],
+        "svm_all_kept": [],
+        "supervised": [],
+        "supervised_richer": [],
+    }
     for split in range(splits):
         rng = np.random.default_rng(split)
         train = np.zeros(n, dtype=bool)
         train[rng.choice(judged, len(judged) // 2, replace=False)] = True
         pool = np.flatnonzero(~train)
         labelled = np.flatnonzero(train)
-        kernel = gram[np.ix_(labelled, labelled)] + 1.0
+        kernels = [(gram, "supervised")] + ([] if richer is None else [(richer, "supervised_richer")])
         for category in chosen:
             target = np.array([category in cats[i] for i in range(n)])
             positives = labelled[target[labelled]].tolist()
             if len(positives) < KEPT:
                 continue
             kept5 = random.Random(f"{category}:{split}").sample(positives, KEPT)
-            coef = np.linalg.solve(kernel + np.eye(len(labelled)), np.where(target[labelled], 1.0, -1.0))
-            for name, scores in (
-                ("for_you_5_kept", gram[kept5].mean(0)),
-                ("for_you_all_kept", gram[positives].mean(0)),
-                ("supervised", (gram[:, labelled] + 1.0) @ coef),
-            ):
+            ranked_by = [("for_you_5_kept", gram[kept5].mean(0)), ("for_you_all_kept", gram[positives].mean(0))]
+            for kernel, name in kernels:
+                block = kernel[np.ix_(labelled, labelled)] + 1.0
+                coef = np.linalg.solve(block + np.eye(len(labelled)), np.where(target[labelled], 1.0, -1.0))
+                ranked_by.append((name, (kernel[:, labelled] + 1.0) @ coef))
+            if richer is not None:
+                ranked_by.append(("svm_all_kept", svm_scores(richer + 1.0, positives)))
+            for name, scores in ranked_by:
                 ranked = pool[np.lexsort((pool, -scores[pool]))]
                 results[name].append(float(target[ranked[is_judged[ranked]][:10]].mean()))
     return {
@@ -307,9 +404,12 @@ def quality(seeds: int, alternatives: bool = False) -> dict:
         methods = ["for_you", "svm", "newest", "random"]
         extra: dict[str, object] = {}
         own_gram = None
+        chars = None
         if alternatives:
             own_gram = library_gram(vectors)
-            extra = alternative_scorers(own_gram)
+            texts = [f"{p.title} {p.title} {p.abstract}" for p in docs]  # the title twice, as For you counts it
+            chars = char_ngram_gram(texts)
+            extra = alternative_scorers(own_gram, chars, char_ngram_gram(texts, CHAR_TOP))
             methods += list(extra)
         check_sklearn = sklearn_svm_scores(features[:50], [0]) is not None
         agreement: list[float] = []  # top-10 overlap of the numpy SVM with scikit-learn's, first reader each
@@ -362,7 +462,7 @@ def quality(seeds: int, alternatives: bool = False) -> dict:
             "svm_top10_agreement_with_sklearn": round(statistics.fmean(agreement), 3) if agreement else None,
         }
         if own_gram is not None:
-            result["ceiling"] = label_ceiling(own_gram, cats, chosen)
+            result["ceiling"] = label_ceiling(own_gram, cats, chosen, more=(gram - 1.0) + chars)
         return result
 
 
@@ -386,9 +486,12 @@ def print_quality(result: dict) -> None:
         ceiling = result["ceiling"]
         print(
             f"ceiling (judged precision@10 on half the categorised papers, learning from the other "
-            f"{ceiling['labelled_papers']}): For you from 5 kept {ceiling['for_you_5_kept']:.2f}, from all the "
-            f"half's papers of the category {ceiling['for_you_all_kept']:.2f}, supervised on all its "
-            f"categories {ceiling['supervised']:.2f}"
+            f"{ceiling['labelled_papers']}): knowing what is kept: For you from 5 kept "
+            f"{ceiling['for_you_5_kept']:.2f}, "
+            f"from all the half's papers of the category {ceiling['for_you_all_kept']:.2f}, the SVM on For you's + "
+            f"arxiv-sanity's + character n-gram similarities from all of them {ceiling['svm_all_kept']:.2f}; "
+            f"knowing every label of the half (kernel ridge): on For you's similarities {ceiling['supervised']:.2f}, "
+            f"on For you's + arxiv-sanity's + character n-grams' {ceiling['supervised_richer']:.2f}"
         )
     if result["svm_top10_agreement_with_sklearn"] is not None:
         share = result["svm_top10_agreement_with_sklearn"]

@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true", help="list every record read, with its source line")
 
     p = sub.add_parser("list", help="list papers, newest first (a paper's own date if known, else the day seen)")
-    p.add_argument("--date", help="only papers from digests of this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--date",
+        type=lambda text: _iso_date(text).isoformat(),  # `2024-13-01` is an error, not "No papers match"
+        help="only papers from digests of this date (YYYY-MM-DD)",
+    )
     p.add_argument("--source", help="only papers from digest files whose name contains this")
     p.add_argument("--limit", type=_count, default=0, help="at most this many (default: all)")
     _sort_option(p)

@@ -264,8 +264,15 @@ def _richer(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _writable_target(path: Path) -> None:
+    """A folder named where the sync file goes is refused as what it is: the file is written there, not read."""
+    if path.is_dir():
+        raise LibraryFileError(path, "is a folder", f"Name the sync file to write in it: {path / 'paperterm.json'}")
+
+
 def export_file(library: Library, path: Path) -> int:
     """Write the sync file; returns how many papers it carries."""
+    _writable_target(path)
     previous = read_sync_file(path, _knows(library)) if path.exists() else None
     payload = export_payload(library, previous)
     write_json(path, payload, indent=True)
@@ -280,6 +287,7 @@ def import_file(library: Library, path: Path, *, rejoin: bool = False) -> SyncRe
 
 def sync(library: Library, path: Path, *, rejoin: bool = False) -> SyncReport:
     """Merge the file into the library, then write the merged state back to the file."""
+    _writable_target(path)
     incoming = read_sync_file(path, _knows(library)) if path.exists() else SyncFile(LibraryState(device="sync-file"))
     report = _merge_in(library, incoming, path, rejoin=rejoin)
     if incoming.upgraded_from is not None:  # written by an older paperterm: keep it before replacing it

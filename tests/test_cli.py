@@ -17,7 +17,7 @@ import pytest
 from paperterm.library import Library
 from paperterm.text_tokens import fold_text
 
-from .conftest import BLANK, COMPACT, SHARED, CliResult, cli_env, run_cli
+from .conftest import BLANK, COMPACT, SHARED, CliResult, cli_env, run_cli, state_bytes
 
 # The console script beside this Python (the README's `.venv/bin/pytest` runs without activating the venv).
 _BESIDE = Path(sys.executable).with_name("paperterm")
@@ -131,6 +131,28 @@ def test_an_unknown_topic_or_a_negative_limit_is_one_line_not_a_traceback(data_d
         done = run(data_dir, *args, "--limit", "-5")
         assert done.returncode == 2 and done.stdout == b"", command  # not the list less its last five
         assert b"'-5' is not a count" in done.stderr
+
+
+def test_a_bad_date_an_empty_topic_rule_or_a_folder_to_write_is_refused_in_one_line(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Each used to look like success: `list --date 2024-13-01` said "No papers match", a topic with an
+    empty rule was added holding every paper, and a folder given to `bookmarks export` or `sync` was
+    refused as a file "paperterm can read" with the advice to save its content to a regular file."""
+    run(data_dir, "import", str(BLANK))
+    done = run(data_dir, "list", "--date", "2024-13-01")
+    assert done.returncode == 2 and b"'2024-13-01' is not a date like 2024-09-12" in done.stderr, done.stderr
+    state = state_bytes(data_dir)
+    done = run(data_dir, "topics", "add", "everything", "  ")
+    assert done.returncode == 1 and done.stderr.decode().startswith("error: a topic needs a rule"), done.stderr
+    assert state_bytes(data_dir) == state
+    for command in (["bookmarks", "export"], ["sync"]):
+        done = run(data_dir, *command, str(tmp_path))
+        assert done.returncode == 1, command
+        message = done.stderr.decode().strip()
+        inside = tmp_path / "paperterm.json"
+        assert message == f"error: {tmp_path}: is a folder. Name the sync file to write in it: {inside}"
+    assert state_bytes(data_dir) == state
 
 
 def test_what_the_state_file_cannot_hold_is_refused_before_it_is_written(data_dir: Path, tmp_path: Path) -> None:

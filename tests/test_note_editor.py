@@ -456,3 +456,21 @@ def test_a_note_saved_while_the_search_index_is_being_built_is_searchable(
     library.rebuild_index()
     assert pid in list(library.search("quokka").ids)
     assert pid not in list(library.search("xylophonic").ids)
+
+
+async def test_a_long_title_over_the_note_ends_in_an_ellipsis(data_dir: Path) -> None:
+    """At 80 columns the title line was cut mid-word with nothing to say it goes on."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"token condensation", "enter")
+        await settle(pilot)
+        title = app.library.papers[current_id(app)].title
+        assert len(title) > 70, title
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        label = app.screen.query_one("#note-title", Label)
+        shown_line = label.render_lines(label.region.reset_offset)[0].text.rstrip()
+        assert shown_line.endswith("…") and shown_line.startswith("  Note on Is Less More?"), shown_line
+        await pilot.press("escape")

@@ -110,22 +110,31 @@ def test_damaged_vector_files_are_rebuilt_not_trusted(tmp_path: Path) -> None:
 def test_the_benchmarks_alternatives_and_ceiling_find_the_kept_theme() -> None:
     """`benchmarks/recommend.py quality --alternatives`: each alternative, and the classifier that
     learns from half the labelled papers, rank the kept papers' theme first."""
-    from benchmarks.recommend import alternative_scorers, label_ceiling, library_gram
+    from benchmarks.recommend import alternative_scorers, char_ngram_gram, label_ceiling, library_gram
 
     papers = themed(45)
     vectors = PaperVectors.build(papers)
     gram = library_gram(vectors)
     assert gram.shape == (135, 135) and gram[5, 5] == pytest.approx(1.0, abs=1e-3)
+    docs = [next(p for p in papers if p.id == pid) for pid in vectors.doc_ids]
+    texts = [f"{p.title} {p.abstract}" for p in docs]
+    chars, chars_cut = char_ngram_gram(texts), char_ngram_gram(texts, 20)
+    np.testing.assert_allclose(np.diag(chars), 1.0, atol=1e-5)
+    np.testing.assert_allclose(chars, chars.T, atol=1e-5)
+    assert (chars_cut >= 0).all() and not np.allclose(chars, chars_cut)
     kept = [vectors.doc_of[f"galaxy{i}"] for i in range(5)]
-    for name, scorer in alternative_scorers(gram).items():
+    scorers = alternative_scorers(gram, chars, chars_cut)
+    assert {"chars_blend", "chars_blend_hub", "chars192_blend_hub"} <= set(scorers)
+    for name, scorer in scorers.items():
         scores = scorer(kept)
         scores[kept] = -np.inf
         top = [vectors.doc_ids[d] for d in np.argsort(-scores)[:10]]
         assert all(pid.startswith("galaxy") for pid in top), name
     cats = [{pid.rstrip("0123456789")} if i % 3 else set() for i, pid in enumerate(vectors.doc_ids)]
-    ceiling = label_ceiling(gram, cats, sorted(THEMES), splits=2)
+    ceiling = label_ceiling(gram, cats, sorted(THEMES), splits=2, more=chars)
     assert ceiling["labelled_papers"] == 45
-    assert min(ceiling["supervised"], ceiling["for_you_5_kept"], ceiling["for_you_all_kept"]) >= 0.9
+    assert min(ceiling[name] for name in ceiling if name != "labelled_papers") >= 0.9
+    assert {"svm_all_kept", "supervised_richer"} <= set(ceiling)
 
 
 # -- on a library -------------------------------------------------------------------

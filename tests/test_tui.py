@@ -178,6 +178,25 @@ async def test_the_list_picker_moves_with_j_and_k_and_takes_any_name_after_tab(d
     assert saved.list_papers("to-read") == []
 
 
+async def test_the_copy_pickers_previews_take_one_line_each(data_dir: Path) -> None:
+    """A long title was cut at 70 characters mid-word and wrapped onto a second line; now each
+    preview is one line, ended with … where the picker is too narrow."""
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        long = next(p for p in app.library.papers.values() if len(p.title) > 70)
+        plist(app).cursor = plist(app).ids.index(long.id)
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePicker)
+        picker = app.screen.query_one("#choices", OptionList)
+        lines = [line.text for line in picker.render_lines(picker.region.reset_offset)]
+        title = next(line for line in lines if "Title" in line)
+        assert title.rstrip(" ▎").endswith("…"), lines
+        assert sum(1 for line in lines if line.strip(" ▊▎▔▁")) == picker.option_count, lines
+
+
 async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -842,6 +861,17 @@ async def _main_mark_on_move(pilot: Pilot, app: PapertermApp) -> None:
 async def _main_help(pilot: Pilot, app: PapertermApp) -> None:
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpScreen)
+    body = app.screen.query_one("#help-body")
+    assert body.max_scroll_y > 0  # taller than the screen: it scrolls with j k g G, as every pane
+    await pilot.press("j", "j", "j")
+    await pilot.pause()
+    assert body.scroll_y == 3
+    await pilot.press("G")
+    await pilot.pause()
+    assert body.scroll_y == body.max_scroll_y
+    await pilot.press("k", "g")
+    await pilot.pause()
+    assert body.scroll_y == 0
 
 
 async def _main_quit(pilot: Pilot, app: PapertermApp) -> None:

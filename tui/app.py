@@ -463,7 +463,7 @@ class PapertermApp(App[None]):
         texts = {name: text for name, _, text in choices}
         options = []
         for name, label, text in choices:
-            preview = strip_controls(text.splitlines()[0] if text else "")[:70]
+            preview = strip_controls(text.splitlines()[0] if text else "")[:300]  # one line, cut with …
             options.append((name, Text(f"{label:<9}", style="bold") + Text(preview, style="dim"), True))
 
         def chosen(name: str | None) -> None:
@@ -471,7 +471,7 @@ class PapertermApp(App[None]):
                 self.copy_to_clipboard(texts[name])
                 self.notify(f"{name[0].upper()}{name[1:]} copied to the clipboard.", timeout=2, markup=False)
 
-        self.push_screen(ChoicePicker("Copy what?", options), chosen)
+        self.push_screen(ChoicePicker("Copy what?", options, one_line=True), chosen)
 
     def copy_bibtex(self, paper_id: str) -> None:
         from paperterm.list_export import bibtex

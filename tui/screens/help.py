@@ -6,9 +6,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ..widgets.scroll_keys import ScrollBody
 
 KEY_NAMES = {"question_mark": "?", "slash": "/", "plus": "+", "escape": "esc", "ctrl+p": "ctrl+p", "full_stop": "."}
 
@@ -44,6 +45,6 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         table.add_row(Text("Anywhere", style="bold underline"), "")
         table.add_row("ctrl+p", "command palette: every action by name")
-        with VerticalScroll(id="help-body"):
+        with ScrollBody(id="help-body"):  # j k g G space scroll it, as every pane
             yield Static(Text("paperterm keys", style="bold"), id="help-title")
             yield Static(table)

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from loaders.text_cleanup import strip_controls
 
 from ..widgets.pick_list import PickList
+from ..widgets.scroll_keys import ScrollBody
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -99,7 +100,7 @@ class ReportScreen(ModalScreen[None]):
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body"):
+        with ScrollBody(id="help-body"):
             yield Static(Text(self.title_text, style="bold"), id="help-title")
             yield Static(Text(strip_controls("\n".join(self.lines) or "Nothing to report.")))
 
@@ -110,11 +111,13 @@ class ChoicePicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, Text, bool]]) -> None:
-        """`options`: (value, label, can be picked)."""
+    def __init__(self, title: str, options: list[tuple[str, Text, bool]], *, one_line: bool = False) -> None:
+        """`options`: (value, label, can be picked); `one_line`: each cut with … rather than wrapped
+        (previews of what would be copied; a link to open is shown whole)."""
         super().__init__()
         self.title_text = title
         self.options = options
+        self.one_line = one_line
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
@@ -122,6 +125,7 @@ class ChoicePicker(ModalScreen[str | None]):
             yield PickList(
                 *(Option(label, id=str(i), disabled=not ok) for i, (_, label, ok) in enumerate(self.options)),
                 id="choices",
+                classes="one-line" if self.one_line else "",
             )
             yield Label(Text("j k ↑ ↓ move · enter to pick · esc to cancel", style="dim"))
 
@@ -159,7 +163,7 @@ class ListPicker(ModalScreen[ListChoice | None]):
                 options.append(Option(label, id=list_id))
             yield PickList(*options, id="picker-lists")
             yield Input(placeholder="new list name, then enter", id="picker-new", select_on_focus=False)
-            yield Label(Text("j k ↑ ↓ move · enter toggles · tab, then a name starting with j or k", style="dim"))
+            yield Label(Text("j k ↑ ↓ move · enter toggles · tab: a name starting with j or k", style="dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
