@@ -273,7 +273,8 @@ def _check_index(root: Path, repair: bool) -> Finding:
             return Finding(
                 "search index",
                 "problem",
-                f"{plural(len(dead), 'folder')} ({size}) left by killed index builds or folds; --repair removes them",
+                f"{plural(len(dead), 'folder')} ({size}) left by killed index builds or folds; --repair removes "
+                + ("it" if len(dead) == 1 else "them"),
             )
         remove_stale_spills(folder)
         index_fold.settle(folder)  # an index a killed fold moved aside goes back first
@@ -388,5 +389,6 @@ def _check_inputs(root: Path, repair: bool) -> Finding:
             return Finding("kept inputs", "ok", "none (nothing was imported from standard input or a sync file)")
         return Finding("kept inputs", "ok", f"{plural(kept, 'copy', 'copies')} in inputs/, each one an import's")
     if not repair:
-        return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes them")
+        them = "it" if len(found.paths) == 1 else "them"
+        return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes {them}")
     return Finding("kept inputs", "repaired", f"removed {found.line()}")

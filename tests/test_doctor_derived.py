@@ -159,6 +159,11 @@ def test_doctor_says_inputs_is_empty_rather_than_that_its_copies_belong_to_impor
     assert run_cli(data_dir, "import", "-", stdin=b'{"title": "Piped in", "abstract": "From stdin."}\n').returncode == 0
     message = {f.what: f for f in check(data_dir)}["kept inputs"].message
     assert message == "1 copy in inputs/, each one an import's"
+    (data_dir / "inputs" / "stdin-0123456789abcdef0123").write_bytes(b"{}\n")  # a killed import's copy
+    message = {f.what: f for f in check(data_dir)}["kept inputs"].message
+    assert message.startswith("1 copy in inputs/ (0.0 MiB) that no import refers to") and message.endswith(
+        "--repair removes it"
+    ), message
 
 
 def test_doctor_reports_and_repair_removes_what_killed_index_builds_left(seeded: Library, data_dir: Path) -> None:
