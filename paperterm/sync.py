@@ -14,6 +14,7 @@ when it brings more than a library should take (see `LIMITS`).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,9 +266,18 @@ def _richer(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _writable_target(path: Path) -> None:
-    """A folder named where the sync file goes is refused as what it is: the file is written there, not read."""
+    """Refused before anything is merged, so that a sync file that cannot be written changes nothing:
+    a folder (the file is written there, not read), or a file in a folder this process cannot write
+    (a read-only mount, another user's folder)."""
     if path.is_dir():
         raise LibraryFileError(path, "is a folder", f"Name the sync file to write in it: {path / 'paperterm.json'}")
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        raise LibraryFileError(
+            path,
+            "cannot be written (its folder is read-only or not writable by you); nothing was changed",
+            "Make the folder writable, or sync with a file in another folder.",
+        )
 
 
 def export_file(library: Library, path: Path) -> int:
@@ -292,7 +302,14 @@ def sync(library: Library, path: Path, *, rejoin: bool = False) -> SyncReport:
     report = _merge_in(library, incoming, path, rejoin=rejoin)
     if incoming.upgraded_from is not None:  # written by an older paperterm: keep it before replacing it
         keep_backup(path, library.root / "backups")
-    write_json(path, export_payload(library, incoming), indent=True)
+    try:
+        write_json(path, export_payload(library, incoming), indent=True)
+    except LibraryFileError as exc:  # a full disk: the merge is saved here, the file is as it was
+        raise LibraryFileError(
+            path,
+            f"{exc.problem} after its changes were merged into this library ({report.line()})",
+            "Free some space, then sync again to write this library's changes to it.",
+        ) from None
     return report
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from paperterm import sync as sync_module
+from paperterm.atomic_io import LibraryFileError
 from paperterm.cli import main
 from paperterm.library import Library
 
@@ -258,3 +260,34 @@ def test_doctor_checks_a_read_only_data_dir_with_or_without_repair(library: tupl
             assert code == 0 and not err, err
             assert "temp files" in out and "kept inputs" in out, out
     assert snapshot(root) == before
+
+
+def test_a_sync_file_in_a_read_only_folder_changes_nothing(
+    library: tuple[Path, str], tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file was merged into the library and only then refused ("could not be saved; it was left as
+    it was … choose another --data-dir"), so the library had changed although the line said nothing
+    had. Now a folder that cannot be written is refused first; a full disk at the write-back says the
+    merge was kept."""
+    root, _ = library
+    other = tmp_path / "other"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = sorted(Library.open(other).papers)[2]  # the fixture's other machine holds the same digest
+    assert cli(capsys, ["--data-dir", str(other), "note", target, "--set", "written on the other machine"])[0] == 0
+    assert cli(capsys, ["--data-dir", str(other), "sync", str(shared / "s.json")])[0] == 0
+    before = snapshot(root)
+    with read_only(shared):
+        code, _, err = cli(capsys, ["--data-dir", str(root), "sync", str(shared / "s.json")])
+    assert_one_line(code, err, str(shared / "s.json"), "nothing was changed")
+    assert snapshot(root) == before
+    real_write = sync_module.write_json
+
+    def full(path: Path, *args: object, **kwargs: object) -> int:
+        raise LibraryFileError(path, "could not be saved; it was left as it was (the disk is full)", "Free some.")
+
+    monkeypatch.setattr(sync_module, "write_json", full)
+    code, _, err = cli(capsys, ["--data-dir", str(root), "sync", str(shared / "s.json")])
+    monkeypatch.setattr(sync_module, "write_json", real_write)
+    assert_one_line(code, err, "after its changes were merged into this library (changed here:", "1 note")
+    assert Library.open(root).state.note_of(target) == "written on the other machine"
