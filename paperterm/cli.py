@@ -677,9 +677,11 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
         missing = args.list_name and library.state.find_list(args.list_name) is None
         raise BadInput(f"{exc}; add --create to make it" if missing else str(exc)) from None
     target = args.list_name or "to-read"
-    there = len(ids) - changed
-    was = "was" if there == 1 else "were"
-    ui.out.print(ui.styled(f"Bookmarked {plural(changed, 'paper')} in {target} ({there} {was} there)."))
+    already = len(ids) - changed  # said only when some were: "(0 were there)" read as a count of nothing
+    said = f"Bookmarked {plural(changed, 'paper')} in {target}"
+    if already:
+        said += f" ({plural(already, 'paper was', 'papers were')} there already)"
+    ui.out.print(ui.styled(f"{said}."))
     return OK
 
 

@@ -403,3 +403,11 @@ def test_a_search_sorted_by_date_keeps_the_papers_matching_every_word_first(data
         assert len(titles) == 4
     done = run(data_dir, "search", "quokka", "--sort", "newest-seen", "--json")
     assert json.loads(done.stdout)[-1]["title"] == "The quokka attention model"  # one word: by date alone
+
+
+def test_bookmark_says_how_many_were_there_already_only_when_some_were(data_dir: Path) -> None:
+    run(data_dir, "import", str(BLANK))
+    first, second = (r["id"] for r in json.loads(run(data_dir, "list", "--json", "--limit", "2").stdout))
+    assert run(data_dir, "bookmark", first).stdout.decode().strip() == "Bookmarked 1 paper in to-read."
+    done = run(data_dir, "bookmark", first, second)
+    assert done.stdout.decode().strip() == "Bookmarked 1 paper in to-read (1 paper was there already)."
