@@ -407,10 +407,11 @@ class TopicCatalogue:
         name = " ".join(name.split())
         if not name:
             raise BadAction("a topic needs a name")
-        if not rule.strip():  # it would hold every paper
+        query = parse_query(rule)  # a malformed rule is an error now, not an empty topic later
+        excludes = query.negated_filters or any(c.excluded_words or c.excluded_phrases for c in query.clauses)
+        if not (query.has_text or query.has_filters or excludes):  # `''`, `((`: it would hold every paper
             example = "'\"mixture of experts\" | moe'"
             raise BadAction(f"a topic needs a rule, a search: paperterm topics add {name!r} {example}")
-        parse_query(rule)  # a malformed rule is an error now, not an empty topic later
         if any(t.name.casefold() == name.casefold() for t in self.all()):
             raise BadAction(f"a topic named {name!r} exists already")
         key = "user:" + (re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "topic")

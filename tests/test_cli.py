@@ -143,8 +143,11 @@ def test_a_bad_date_an_empty_topic_rule_or_a_folder_to_write_is_refused_in_one_l
     done = run(data_dir, "list", "--date", "2024-13-01")
     assert done.returncode == 2 and b"'2024-13-01' is not a date like 2024-09-12" in done.stderr, done.stderr
     state = state_bytes(data_dir)
-    done = run(data_dir, "topics", "add", "everything", "  ")
-    assert done.returncode == 1 and done.stderr.decode().startswith("error: a topic needs a rule"), done.stderr
+    for rule in ("  ", "((", '""'):
+        done = run(data_dir, "topics", "add", "everything", rule)
+        assert done.returncode == 1 and done.stderr.decode().startswith("error: a topic needs a rule"), done.stderr
+    assert run(data_dir, "topics", "add", "--", "not surveys", "-survey").returncode == 0  # exclusions are a rule
+    state = state_bytes(data_dir)
     assert state_bytes(data_dir) == state
     for command in (["bookmarks", "export"], ["sync"]):
         done = run(data_dir, *command, str(tmp_path))
