@@ -1011,6 +1011,11 @@ async def _sidebar_new_topic(pilot: Pilot, app: PapertermApp) -> None:
     await settle(pilot)
     assert len(app.library.topics.find("MoE").members) >= 20
     assert any(s.label == "MoE" for s in app.main.query_one("ScopeSidebar").scopes)
+    await pilot.press("a", *"one [b]paper[/]", "enter", *"hecate", "enter")  # markup in a name stays text
+    await settle(pilot)
+    assert any(n.message == "Topic 'one [b]paper[/]': 1 paper." for n in app._notifications), [
+        n.message for n in app._notifications
+    ]
 
 
 async def _sidebar_rename(pilot: Pilot, app: PapertermApp) -> None:

@@ -569,7 +569,8 @@ class PapertermApp(App[None]):
         except (BadAction, ValueError, LibraryFileError) as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.call_from_thread(self.notify, f"Topic {topic.name!r}: {len(topic.members)} papers.", timeout=3)
+        said = f"Topic {topic.name!r}: {plural(len(topic.members), 'paper')}."
+        self.call_from_thread(self.notify, said, timeout=3, markup=False)
         self.call_from_thread(self.library_changed, reloaded=True)
 
     @work(thread=True, group="topics")
