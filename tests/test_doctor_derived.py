@@ -200,3 +200,21 @@ def test_doctor_puts_back_an_index_a_killed_fold_moved_aside(seeded: Library, da
     assert run_cli(data_dir, "doctor", "--repair").returncode == 0
     assert (folder / "index.json").read_bytes() == key  # the same index, not a rebuild
     assert list(Library.open(data_dir).search(query).ids) == expected
+
+
+def test_doctor_leaves_state_and_settings_of_an_older_schema_for_repair_to_upgrade(data_dir: Path) -> None:
+    """Opening them upgrades them in place (after a copy to backups/): a check only says so."""
+    from .test_state_upgrade import V1_STATE
+
+    data_dir.mkdir(parents=True)
+    old_settings = {"schema_version": 1, "kind": "paperterm-settings", "mark_read_on_move": True, "inbox": "/x"}
+    (data_dir / "settings.json").write_text(json.dumps(old_settings))
+    (data_dir / "state.json").write_text(json.dumps(V1_STATE))
+    before = _files(data_dir)
+    found = {f.what: f for f in check(data_dir)}
+    assert _files(data_dir) == before  # before: both were rewritten at schema 2, copies in backups/
+    for what in ("settings", "state (lists, notes)"):
+        assert found[what].status == "ok" and "schema 1, from an older paperterm: --repair" in found[what].message
+    check(data_dir, repair=True)
+    assert json.loads((data_dir / "settings.json").read_text())["schema_version"] == 2
+    assert json.loads((data_dir / "state.json").read_text())["schema_version"] > 1
