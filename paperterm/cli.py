@@ -474,7 +474,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     pairs = list(zip(results.ids, results.scores, strict=True))
     if args.sort:
         score_of = dict(pairs)
-        ordered = sorting.sort_ids(library, results.ids, args.sort.replace("-", " "), searching=True)
+        ordered = sorting.sort_ids(
+            library, results.ids, args.sort.replace("-", " "), searching=True, leading=results.full_matches
+        )
         pairs = [(pid, score_of[pid]) for pid in ordered][:limit]
     if "topic:" in text:
         for problem in library.topics.problems():

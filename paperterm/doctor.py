@@ -38,6 +38,9 @@ from .paper_columns import PaperColumns, saved_schema, segment_stamp
 from .paper_store import COLUMNS_FILE, MANIFEST_KIND, MANIFEST_LAST_GOOD, PaperStore
 from .paper_store import SCHEMA_VERSION as CACHE_SCHEMA
 from .search_index import SearchIndex, dead_spills, remove_stale_spills
+from .settings import KIND as SETTINGS_KIND
+from .settings import SCHEMA_VERSION as SETTINGS_SCHEMA
+from .settings import UPGRADES as SETTINGS_UPGRADES
 from .settings import load_settings
 from .state_schema import SchemaError, validate_state
 from .state_store import JOURNAL, LAST_GOOD, UPGRADES, JournalNotice, StateStore
@@ -81,8 +84,27 @@ def check(root: Path, *, repair: bool = False) -> list[Finding]:
     ]
 
 
+def _older_schema(path: Path, kind: str, current: int) -> int | None:
+    """The schema of a file an older paperterm wrote, which opening it upgrades in place (after a
+    copy to `backups/`); None for a current, missing or unreadable one (the load reports that)."""
+    try:
+        version = read_json(path, kind=kind, schema_version=current, allow_older=True).get("schema_version")
+    except (LibraryFileError, OSError):
+        return None
+    return version if isinstance(version, int) and version < current else None
+
+
 def _check_settings(root: Path, repair: bool) -> Finding:
     path = root / "settings.json"
+    older = _older_schema(path, SETTINGS_KIND, SETTINGS_SCHEMA)
+    if older is not None and not repair:
+        try:
+            read_upgraded(path, kind=SETTINGS_KIND, schema_version=SETTINGS_SCHEMA, upgrades=SETTINGS_UPGRADES)
+        except LibraryFileError as exc:
+            return Finding("settings", "problem", f"{exc.problem}; --repair resets the settings to their defaults")
+        return Finding(
+            "settings", "ok", f"schema {older}, from an older paperterm: --repair or the next launch upgrades it"
+        )
     try:
         load_settings(root)
     except LibraryFileError as exc:
@@ -104,6 +126,13 @@ def _valid_state(path: Path) -> bool:
 
 def _check_state(root: Path, repair: bool) -> Finding:
     store = StateStore(root)
+    older = _older_schema(store.path, STATE_KIND, STATE_SCHEMA)
+    if older is not None and not repair and _valid_state(store.path):  # loading it would write the upgrade
+        return Finding(
+            "state (lists, notes)",
+            "ok",
+            f"schema {older}, from an older paperterm: --repair or the next launch upgrades it (the old file kept)",
+        )
     try:
         with warnings.catch_warnings(record=True) as noticed:
             warnings.simplefilter("always", JournalNotice)
@@ -273,7 +302,8 @@ def _check_index(root: Path, repair: bool) -> Finding:
             return Finding(
                 "search index",
                 "problem",
-                f"{plural(len(dead), 'folder')} ({size}) left by killed index builds or folds; --repair removes them",
+                f"{plural(len(dead), 'folder')} ({size}) left by killed index builds or folds; --repair removes "
+                + ("it" if len(dead) == 1 else "them"),
             )
         remove_stale_spills(folder)
         index_fold.settle(folder)  # an index a killed fold moved aside goes back first
@@ -388,5 +418,6 @@ def _check_inputs(root: Path, repair: bool) -> Finding:
             return Finding("kept inputs", "ok", "none (nothing was imported from standard input or a sync file)")
         return Finding("kept inputs", "ok", f"{plural(kept, 'copy', 'copies')} in inputs/, each one an import's")
     if not repair:
-        return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes them")
+        them = "it" if len(found.paths) == 1 else "them"
+        return Finding("kept inputs", "problem", f"{found.line()} (an interrupted import); --repair removes {them}")
     return Finding("kept inputs", "repaired", f"removed {found.line()}")

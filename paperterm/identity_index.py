@@ -90,11 +90,14 @@ class IdentityIndex:
             return []
         hashes, rows = self._built(kind)
         h = np.uint64(key_hash(key))
-        lo, hi = np.searchsorted(hashes, h, side="left"), np.searchsorted(hashes, h, side="right")
-        columns = self.columns
-        check = self._checker(kind)
-        found = sorted({int(r) for r in rows[lo:hi].tolist() if check(int(r), key)})
-        ids = [columns.ids[r] for r in found]
+        lo = int(np.searchsorted(hashes, h, side="left"))
+        ids: list[str] = []
+        if lo < len(hashes) and hashes[lo] == h:  # else (a new paper's keys, the usual case) one search, not two
+            hi = int(np.searchsorted(hashes, h, side="right"))
+            columns = self.columns
+            check = self._checker(kind)
+            found = sorted({int(r) for r in rows[lo:hi].tolist() if check(int(r), key)})
+            ids = [columns.ids[r] for r in found]
         return ids + sorted(set(_listed(self._pending[kind].get(key, []))) - set(ids))
 
     def by_id(self, kind: str, value: str) -> str | None:

@@ -221,9 +221,10 @@ class PaperColumns:
 
         A reader in another thread never sees a row change under it, nor one the arrays do not have
         yet: new rows are written past the end its views show (into spare room, or a new buffer when
-        there is none), a replaced row only into a copy, and new views and ids are published after.
-        So a commit costs its own rows, not the library's: buffers grow by doubling, and are copied
-        only when full or when a row the reader sees is replaced."""
+        there is none), a column whose value changes for a replaced row only into a copy, and new
+        views and ids are published after. So a commit costs its own rows, not the library's: a
+        column is copied only when full, or for the few values a paper seen again changes (its
+        segment, where its row lies, its sightings; not its title, its keys, its first sighting)."""
         if segment in self.segments:
             seg = self.segments.index(segment)
         else:
@@ -238,9 +239,18 @@ class PaperColumns:
                 row = added.setdefault(item.id, old + len(added))
             rows[i] = row
         grown = old + len(added)
-        in_place = bool((rows >= old).all())  # no row a reader sees is written
-        titles = [item.title.encode("utf-8") for item in scanned]
+        known = rows < old  # rows a reader sees: written in place only with the values they hold
+        # A paper seen again keeps its title's bytes when its title is the same (it usually is).
+        kept = np.zeros(len(scanned), dtype=bool)
+        for at in np.flatnonzero(known).tolist():
+            kept[at] = self.title(int(rows[at])) == scanned[at].title
+        titles = [
+            b"" if same else item.title.encode("utf-8") for same, item in zip(kept.tolist(), scanned, strict=True)
+        ]
         title_len = np.fromiter((len(b) for b in titles), dtype=np.int64, count=len(scanned))
+        title_start = len(self.titles) + np.cumsum(title_len) - title_len
+        title_start[kept] = self.arrays["title_start"][rows[kept]]
+        title_len[kept] = self.arrays["title_len"][rows[kept]]
         sight_len = np.fromiter((len(item.numbers) for item in scanned), dtype=np.int64, count=len(scanned))
         values: dict[str, Any] = {
             "seg": np.full(len(scanned), seg),
@@ -250,7 +260,7 @@ class PaperColumns:
             "first_line": [item.first[1] for item in scanned],
             "max_num": [max(item.numbers, default=0) for item in scanned],
             "upvotes": [item.upvotes for item in scanned],
-            "title_start": len(self.titles) + np.cumsum(title_len) - title_len,
+            "title_start": title_start,
             "title_len": title_len,
             "sight_start": len(self.sight_nums) + np.cumsum(sight_len) - sight_len,
             "sight_len": sight_len,
@@ -259,14 +269,17 @@ class PaperColumns:
             values[f"hash_{kind}"] = [item.hashes[at] for item in scanned]
         arrays: dict[str, np.ndarray] = {}
         for name, dtype in NUMERIC:
-            column = self._room(name, self.arrays[name], np.dtype(dtype), grown, in_place)
-            column[rows] = np.asarray(values[name], dtype=dtype)
+            fresh = np.asarray(values[name], dtype=dtype)
+            shown = self.arrays[name]
+            column = self._room(name, shown, np.dtype(dtype), grown, _holds(shown, rows, known, fresh))
+            column[rows] = fresh
             arrays[name] = column[:grown]
         for name in TEXT:
-            fresh = np.array([getattr(item, name).encode("utf-8") for item in scanned] or [b""])
-            width = max(self.arrays[name].dtype.itemsize, fresh.dtype.itemsize)
-            column = self._room(name, self.arrays[name], np.dtype(f"S{width}"), grown, in_place)
-            column[rows] = fresh[: len(scanned)]
+            fresh = np.array([getattr(item, name).encode("utf-8") for item in scanned] or [b""])[: len(scanned)]
+            shown = self.arrays[name]
+            width = max(shown.dtype.itemsize, fresh.dtype.itemsize)
+            column = self._room(name, shown, np.dtype(f"S{width}"), grown, _holds(shown, rows, known, fresh))
+            column[rows] = fresh
             arrays[name] = column[:grown]
         # A replaced row points past its old bytes, which stay: these only ever grow at the end.
         self.titles = self._appended("_titles", self.titles, np.frombuffer(b"".join(titles), dtype=np.uint8))
@@ -285,11 +298,15 @@ class PaperColumns:
     def _room(self, name: str, shown: np.ndarray, dtype: np.dtype[Any], rows: int, in_place: bool) -> np.ndarray:
         """A buffer of at least `rows` rows whose first rows are what `shown` shows: the one `shown`
         is a view of when that is ours, of this dtype, long enough and `in_place` allowed; else a new
-        one with room to double (untouched room costs address space, not memory)."""
+        one, as long as the old when that had room (a copy to replace rows), else half again longer
+        than `shown` (at a million papers the spare room is resident: a doubling cost 150 MB of
+        peak). Left unfilled: every row past `shown` is written before a view shows it."""
         buffer = self._buffers.get(name)
-        if in_place and buffer is not None and shown.base is buffer and buffer.dtype == dtype and len(buffer) >= rows:
+        ours = buffer is not None and shown.base is buffer and buffer.dtype == dtype
+        if ours and in_place and len(buffer) >= rows:
             return buffer
-        buffer = np.zeros(max(rows, 2 * len(shown)), dtype=dtype)
+        room = len(buffer) if ours and len(buffer) >= rows else max(rows, len(shown) * 3 // 2)
+        buffer = np.empty(room, dtype=dtype)
         buffer[: len(shown)] = shown
         self._buffers[name] = buffer
         return buffer
@@ -434,6 +451,12 @@ def descending(keys: Sequence[np.ndarray]) -> np.ndarray:
     count = len(keys[0]) if keys else 0
     order = np.lexsort([key[::-1] for key in keys])
     return (count - 1 - order)[::-1]
+
+
+def _holds(shown: np.ndarray, rows: np.ndarray, known: np.ndarray, fresh: np.ndarray) -> bool:
+    """Whether the rows a reader sees (`known`) already hold these values: then writing the column in
+    place changes nothing a reader can see."""
+    return not known.any() or bool(np.array_equal(shown[rows[known]], fresh[known]))
 
 
 def _aligned(size: int) -> int:

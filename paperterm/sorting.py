@@ -10,7 +10,7 @@ first (the recommender's ranking; as given on a cold start). Other modules may a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,8 +87,15 @@ def effective(name: str, searching: bool) -> str:
     return RELEVANCE if searching else NEWEST
 
 
-def sort_ids(library: Library, ids: list[str], name: str, *, searching: bool) -> list[str]:
-    return ORDERS[effective(name, searching)].arrange(library, ids)
+def sort_ids(library: Library, ids: Sequence[str], name: str, *, searching: bool, leading: int = 0) -> list[str]:
+    """`ids` in this order. `leading`: how many of the first ids (a search's results that match every
+    word, which its ranking puts first) stay ahead of the rest, each part in this order: sorted by
+    date, a search for three words would otherwise bury them under papers matching one."""
+    arrange = ORDERS[effective(name, searching)].arrange
+    ids = ids if isinstance(ids, list) else list(ids)
+    if not 0 < leading < len(ids):
+        return arrange(library, ids)
+    return arrange(library, ids[:leading]) + arrange(library, ids[leading:])
 
 
 def next_order(name: str, searching: bool) -> str:

@@ -385,3 +385,21 @@ def test_importing_a_sync_file_as_a_digest_is_refused_with_the_command_that_read
     assert b"paperterm file (paperterm-sync), not a digest" in done.stderr
     assert b"paperterm bookmarks import FILE" in done.stderr and b"Traceback" not in done.stderr
     assert b"0 new" in done.stdout
+
+
+def test_a_search_sorted_by_date_keeps_the_papers_matching_every_word_first(data_dir: Path, tmp_path: Path) -> None:
+    """Sorted by newest seen, a search listed every paper matching any word by date: the one paper
+    matching both words came after the newer ones matching one."""
+    older, newer = tmp_path / "digest-2024-01-05.json", tmp_path / "digest-2025-06-01.json"
+    older.write_text(json.dumps([{"title": "The quokka attention model", "abstract": "Both words."}]))
+    newer.write_text(
+        json.dumps([{"title": f"Quokka census number {n}", "abstract": "One word only."} for n in range(3)])
+    )
+    assert run(data_dir, "import", str(older), str(newer)).returncode == 0
+    for sort in ("newest-seen", "title"):
+        done = run(data_dir, "search", "quokka attention", "--sort", sort, "--json")
+        titles = [r["title"] for r in json.loads(done.stdout)]
+        assert titles[0] == "The quokka attention model", (sort, titles)
+        assert len(titles) == 4
+    done = run(data_dir, "search", "quokka", "--sort", "newest-seen", "--json")
+    assert json.loads(done.stdout)[-1]["title"] == "The quokka attention model"  # one word: by date alone

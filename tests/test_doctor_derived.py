@@ -159,6 +159,11 @@ def test_doctor_says_inputs_is_empty_rather_than_that_its_copies_belong_to_impor
     assert run_cli(data_dir, "import", "-", stdin=b'{"title": "Piped in", "abstract": "From stdin."}\n').returncode == 0
     message = {f.what: f for f in check(data_dir)}["kept inputs"].message
     assert message == "1 copy in inputs/, each one an import's"
+    (data_dir / "inputs" / "stdin-0123456789abcdef0123").write_bytes(b"{}\n")  # a killed import's copy
+    message = {f.what: f for f in check(data_dir)}["kept inputs"].message
+    assert message.startswith("1 copy in inputs/ (0.0 MiB) that no import refers to") and message.endswith(
+        "--repair removes it"
+    ), message
 
 
 def test_doctor_reports_and_repair_removes_what_killed_index_builds_left(seeded: Library, data_dir: Path) -> None:
@@ -195,3 +200,21 @@ def test_doctor_puts_back_an_index_a_killed_fold_moved_aside(seeded: Library, da
     assert run_cli(data_dir, "doctor", "--repair").returncode == 0
     assert (folder / "index.json").read_bytes() == key  # the same index, not a rebuild
     assert list(Library.open(data_dir).search(query).ids) == expected
+
+
+def test_doctor_leaves_state_and_settings_of_an_older_schema_for_repair_to_upgrade(data_dir: Path) -> None:
+    """Opening them upgrades them in place (after a copy to backups/): a check only says so."""
+    from .test_state_upgrade import V1_STATE
+
+    data_dir.mkdir(parents=True)
+    old_settings = {"schema_version": 1, "kind": "paperterm-settings", "mark_read_on_move": True, "inbox": "/x"}
+    (data_dir / "settings.json").write_text(json.dumps(old_settings))
+    (data_dir / "state.json").write_text(json.dumps(V1_STATE))
+    before = _files(data_dir)
+    found = {f.what: f for f in check(data_dir)}
+    assert _files(data_dir) == before  # before: both were rewritten at schema 2, copies in backups/
+    for what in ("settings", "state (lists, notes)"):
+        assert found[what].status == "ok" and "schema 1, from an older paperterm: --repair" in found[what].message
+    check(data_dir, repair=True)
+    assert json.loads((data_dir / "settings.json").read_text())["schema_version"] == 2
+    assert json.loads((data_dir / "state.json").read_text())["schema_version"] > 1

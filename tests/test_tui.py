@@ -197,6 +197,24 @@ async def test_the_copy_pickers_previews_take_one_line_each(data_dir: Path) -> N
         assert sum(1 for line in lines if line.strip(" ▊▎▔▁")) == picker.option_count, lines
 
 
+async def test_a_failed_import_is_what_w_shows_afterwards(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk during `i`: the error is a notification, and `W` shows it (it showed the import before)."""
+    from paperterm.atomic_io import LibraryFileError
+
+    app = PapertermApp(data_dir, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        full = LibraryFileError(data_dir / "library" / "manifest.json", "could not be saved (the disk is full)")
+        monkeypatch.setattr(app.library, "import_paths", lambda *a, **k: (_ for _ in ()).throw(full))
+        await pilot.press("i", *"/tmp/digest.txt", "enter")
+        await settle(pilot)
+        assert any("the disk is full" in n.message for n in app._notifications)
+        await pilot.press("W")
+        assert isinstance(app.screen, ReportScreen)
+        report = "\n".join(app.screen.lines)  # type: ignore[attr-defined]
+        assert report.startswith("Importing /tmp/digest.txt failed:") and "the disk is full" in report, report
+
+
 async def test_quitting_while_typing_a_note_loses_nothing(data_dir: Path) -> None:
     app = PapertermApp(data_dir, watch=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -501,7 +501,8 @@ class PapertermApp(App[None]):
             with self.library.lock:
                 summary = self.library.import_paths(paths, progress=progress)
         except LibraryFileError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.last_import = [f"Importing {', '.join(paths)} failed:", "", str(exc)]
+            self.call_from_thread(self.notify, f"{exc}\nW shows it again.", severity="error", markup=False)
             return
         self.last_import = [f"Imported {', '.join(paths)}: {summary.line()}.", ""]
         self.last_import += [f"skipped {line}" for line in summary.skipped]

@@ -337,7 +337,7 @@ class MainScreen(Screen[None]):
             if order in (sorting.RELEVANCE, sorting.FOR_YOU):  # For you is arranged below, with reasons
                 ids = results.ids
             else:
-                ids = sorting.sort_ids(library, results.ids, order, searching=searching)
+                ids = sorting.sort_ids(library, results.ids, order, searching=searching, leading=results.full_matches)
         except QueryError as exc:
             self.app.call_from_thread(self._set_status, str(exc), True)
             return
