@@ -43,6 +43,42 @@ def test_related_papers_share_the_theme_and_the_paper_itself_is_left_out() -> No
     assert vectors.shared_terms(vectors.doc_of["robot0"], vectors.doc_of[related[0][0]])
 
 
+def test_word_forms_make_papers_alike_but_prefixes_are_never_shown_as_reasons() -> None:
+    """`galaxies` and `galactic` share the prefix `~galax` with `galaxy`: the papers are alike through it,
+    and the reasons name words, never the prefix."""
+    plain = [
+        Paper("a", "Galaxy clustering", "We measure galaxy clustering."),
+        Paper("b", "Galaxies clustered", "Galaxies are clustered and galactic."),
+        Paper("c", "Robot grasping", "A robot grasps objects."),
+        Paper("d", "Protein folding", "Proteins fold."),
+    ]
+    vectors = PaperVectors.build(plain)
+    assert "~galax" in vectors.term_of and "~clust" in vectors.term_of
+    assert vectors.similar_to(vectors.doc_of["a"])[vectors.doc_of["b"]] > 0.2  # no word in common but prefixes
+    assert vectors.related("a", 1)[0][0] == "b"
+    assert vectors.shared_terms(vectors.doc_of["a"], vectors.doc_of["b"]) == []
+    taste = Taste(vectors)
+    taste.update(["a"], [])
+    assert not any(term.startswith("~") for term in taste.why(vectors.doc_of["b"])[1])
+
+
+def test_a_paper_alike_to_the_whole_library_is_lowered_by_its_mean_similarity() -> None:
+    """The score takes off half a paper's mean similarity to every live paper (kept in `library_similarity`,
+    measured where the vectors are built, loaded or extended)."""
+    empty = [Paper(f"empty{i}", "", "") for i in range(3)]  # no terms: first, among the others, last
+    vectors = PaperVectors.build([empty[0], *themed()[:12], empty[1], *themed()[12:], empty[2]])
+    brute = np.mean([vectors.similar_to(d) for d in range(len(vectors))], axis=0)
+    np.testing.assert_allclose(vectors.library_similarity, brute, atol=2e-3)
+    taste = Taste(vectors)
+    taste.update(["moe0", "moe1", "moe2"], [])
+    mean_kept = taste.kept_sum / 3
+    np.testing.assert_allclose(taste.scores(), mean_kept - 0.5 * vectors.library_similarity, atol=1e-6)
+    vectors.add_papers([Paper("broad", "A survey", "mixture experts robot grasping galaxy stellar halo")])
+    assert len(vectors.library_similarity) == len(vectors)
+    broad = vectors.doc_of["broad"]
+    assert vectors.library_similarity[broad] > np.median(vectors.library_similarity)
+
+
 def test_self_similarity_is_one() -> None:
     vectors = PaperVectors.build(themed())
     sims = vectors.similar_to(vectors.doc_of["galaxy3"])
