@@ -576,6 +576,12 @@ def cmd_doctor(root: Path | None, args: argparse.Namespace) -> int:
 
     root = root or data_dir()
     check_data_dir(root)
+    if not root.exists():  # every check would say "ok" of files that are not there
+        if args.json:
+            ui.print_json([])
+            return OK
+        ui.out.print(ui.styled(f"No library at {root} yet: nothing to check (the first launch or import makes it)."))
+        return OK
     findings = check(root, repair=args.repair)
     if args.json:
         ui.print_json([f.to_json() for f in findings])

@@ -414,3 +414,10 @@ def test_bookmark_says_how_many_were_there_already_only_when_some_were(data_dir:
     assert run(data_dir, "bookmark", first).stdout.decode().strip() == "Bookmarked 1 paper in to-read."
     done = run(data_dir, "bookmark", first, second)
     assert done.stdout.decode().strip() == "Bookmarked 1 paper in to-read (1 paper was there already)."
+
+
+def test_doctor_on_a_data_dir_that_does_not_exist_says_so_and_makes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "nowhere"
+    done = run(root, "doctor")
+    assert done.returncode == 0 and done.stdout.decode().startswith(f"No library at {root} yet"), done.stdout
+    assert not root.exists()
