@@ -91,9 +91,22 @@ def split_authors(names: str) -> list[str]:
     return [name.strip() for name in _AUTHOR_SEPARATORS.split(names) if name.strip()]
 
 
+_NAME_SUFFIX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
+
+
 def first_last(name: str) -> str:
-    """`Last, First` (BibTeX, Zotero) → `First Last`; a name without a comma is kept."""
+    """`Last, First` (BibTeX, Zotero) → `First Last`; a name without a comma is kept.
+
+    A generational suffix stays after the surname whichever way it is written: `O'Brien, Jr.`,
+    BibTeX's `King, Jr., Martin` and `King, Martin, Jr.` (it is not a first name)."""
     if "," not in name:
         return name
+    parts = [part.strip() for part in name.split(",")]
+    if len(parts) == 2 and _NAME_SUFFIX.fullmatch(parts[1]):
+        return f"{parts[0]} {parts[1]}"
+    if len(parts) == 3 and _NAME_SUFFIX.fullmatch(parts[1]):
+        return f"{parts[2]} {parts[0]} {parts[1]}".strip()
+    if len(parts) == 3 and _NAME_SUFFIX.fullmatch(parts[2]):
+        return f"{parts[1]} {parts[0]} {parts[2]}".strip()
     last, first = (part.strip() for part in name.split(",", 1))
     return f"{first} {last}".strip()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loaders import parse_bytes, parse_text
-from loaders.text_cleanup import clean_line, fix_mojibake
+from loaders.text_cleanup import clean_line, first_last, fix_mojibake
 from paperterm.list_export import bibtex
 
 from .conftest import SHARED
@@ -89,3 +91,21 @@ def test_arxiv_email_entries_keep_their_own_date_line() -> None:
     dated = [p for p in papers.values() if p.extra["announce"] != "replace"]
     assert len(dated) == 57 and all(p.published in ("2023-03-01", "2023-03-02") for p in dated)
     assert all(p.published is None for p in papers.values() if p.extra["announce"] == "replace")
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Vaswani, Ashish", "Ashish Vaswani"),
+        ("O'Brien, Jr.", "O'Brien Jr."),
+        ("King, Jr., Martin Luther", "Martin Luther King Jr."),
+        ("King, Martin Luther, Jr.", "Martin Luther King Jr."),
+        ("Gates, III", "Gates III"),
+        ("Smith, V.", "V. Smith"),
+        ("Jr, Anna", "Anna Jr"),
+        ("Ada Lovelace", "Ada Lovelace"),
+    ],
+)
+def test_a_generational_suffix_stays_after_the_surname(written: str, shown: str) -> None:
+    """`Last, Jr.` is not `First Last`: the suffix was shown as a first name (`Jr. O'Brien`)."""
+    assert first_last(written) == shown
