@@ -120,6 +120,16 @@ def _top_terms(
     return new_ptr, terms.astype(np.int32), weights
 
 
+def _count_terms(terms: np.ndarray, size: int, chunk: int = 1 << 20) -> np.ndarray:
+    """How many papers hold each term, counted a million entries at a time: one count over all
+    15M entries at 100k papers held the interpreter for 0.1 s while the app loads this at launch
+    (a query typed then waited for it), and the chunks, which stay in cache, are faster too."""
+    df = np.zeros(size, dtype=np.int32)
+    for lo in range(0, len(terms), chunk):
+        df += np.bincount(terms[lo : lo + chunk], minlength=size).astype(np.int32)
+    return df
+
+
 class PaperVectors:
     """TF-IDF vectors of a library's papers. Papers are numbered in `doc_ids` order: base, then delta."""
 
@@ -245,7 +255,7 @@ class PaperVectors:
         self._measure_library_similarity()
         return added
 
-    def _measure_library_similarity(self, block: int = 16384) -> None:
+    def _measure_library_similarity(self, block: int = 4096) -> None:
         """Each paper's cosine with the mean of the live papers, i.e. its mean similarity to them all.
 
         Two passes over the paper-major vectors, a block of papers at a time (no copy of them all):
@@ -431,7 +441,7 @@ class PaperVectors:
             if int(vectors.ptr[-1]) != len(vectors.terms) or int(vectors.post_ptr[-1]) != len(vectors.post_docs):
                 return None
             vectors.alive = np.ones(vectors.base_docs, dtype=bool)
-            vectors.df = np.bincount(np.asarray(vectors.terms), minlength=len(vocab)).astype(np.int32)
+            vectors.df = _count_terms(vectors.terms, len(vocab))
             vectors._load_delta(folder)
             vectors._measure_library_similarity()
             return vectors

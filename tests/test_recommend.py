@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from paperterm.library import Library
 from paperterm.paper import Paper
-from paperterm.recommend import MIN_KEPT, PaperVectors, Taste, rank
+from paperterm.recommend import MIN_KEPT, PaperVectors, Taste, _count_terms, rank
 from paperterm.search_query import QueryError
 
 from .conftest import COMPACT, run_cli
@@ -297,3 +297,12 @@ def test_vectors_saved_by_an_older_schema_are_rebuilt_not_read(tmp_path: Path) -
     (tmp_path / "vectors.json").write_text(json.dumps({**meta, "schema_version": 1}))
     assert PaperVectors.load(tmp_path, "key") is None
     assert PaperVectors.saved_key(tmp_path) is None
+
+
+@given(st.lists(st.integers(0, 40), max_size=300), st.integers(1, 64))
+@settings(max_examples=60, deadline=None)
+def test_terms_counted_in_chunks_as_in_one_count(terms: list[int], chunk: int) -> None:
+    """The load counts each term's papers a chunk at a time (so a launch's query is not held up):
+    whatever the chunk boundaries, the counts are one whole count's."""
+    array = np.array(terms, dtype=np.int32)
+    assert _count_terms(array, 41, chunk).tolist() == np.bincount(array, minlength=41).tolist()
