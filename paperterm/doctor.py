@@ -27,7 +27,6 @@ from .cache_rebuild import (
     REBUILD_DIR,
     finish_pending,
     known_digests,
-    manifest_digests,
     missing_digests,
     rebuild,
 )
@@ -35,7 +34,7 @@ from .kept_inputs import INPUTS_LOCK, leftovers
 from .library_state import KIND as STATE_KIND
 from .paper_columns import SCHEMA_VERSION as COLUMNS_SCHEMA
 from .paper_columns import PaperColumns, saved_schema, segment_stamp
-from .paper_store import COLUMNS_FILE, MANIFEST_KIND, MANIFEST_LAST_GOOD, PaperStore
+from .paper_store import COLUMNS_FILE, MANIFEST_KIND, MANIFEST_LAST_GOOD, PaperStore, spare_knows_more, unnamed_segments
 from .paper_store import SCHEMA_VERSION as CACHE_SCHEMA
 from .search_index import SearchIndex, dead_spills, remove_stale_spills
 from .settings import KIND as SETTINGS_KIND
@@ -385,25 +384,18 @@ def _library_idle(root: Path, *, wait: bool) -> Iterator[bool]:
 
 
 def _orphan_segments(root: Path) -> list[Path]:
-    """Segment files that the manifest does not name; none when it cannot be read, or when its
-    last-good spare names digests it lacks (then the cache's check reports that)."""
+    """Segment files that the manifest does not name, by the rule the next import removes them by;
+    none when the manifest cannot be read (the cache's check reports that)."""
     library = root / "library"
     try:
         manifest = read_json(library / "manifest.json", kind=MANIFEST_KIND, schema_version=CACHE_SCHEMA)
-        named = {str(n) for n in manifest["segments"]}
+        named = [str(n) for n in manifest["segments"]]
         shas = {d["sha256"] for d in manifest["digests"]}
     except (LibraryFileError, KeyError, TypeError):
         return []
-    spare = root / "backups" / MANIFEST_LAST_GOOD
-    if spare.exists():
-        spared = manifest_digests(spare)
-        if spared is None or any(d.sha256 not in shas for d in spared):
-            return []
-    return sorted(
-        p
-        for p in library.glob("seg-*")
-        if p.suffix in (".json", ".abstracts") and p.with_suffix(".json").name not in named
-    )
+    if spare_knows_more(root / "backups" / MANIFEST_LAST_GOOD, shas):
+        return []
+    return unnamed_segments(library, named)
 
 
 def _check_inputs(root: Path, repair: bool) -> Finding:

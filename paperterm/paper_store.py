@@ -24,7 +24,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -601,10 +601,8 @@ class PaperStore:
         while the last-good spare names digests this cache lacks: then a repair may need their papers."""
         if self._spare_knows_more():
             return
-        named = set(self._segments)
-        for path in self.root.glob("seg-*"):
-            if path.suffix in (".json", ".abstracts") and path.with_suffix(".json").name not in named:
-                path.unlink(missing_ok=True)
+        for path in unnamed_segments(self.root, self._segments):
+            path.unlink(missing_ok=True)
 
     def _remember(self, paper: Paper, title_id: str | None = None) -> None:
         """A paper this import made (`title_id` given) or changed, for the records after it, until its
@@ -733,14 +731,7 @@ class PaperStore:
         self._dropped = []
 
     def _spare_knows_more(self) -> bool:
-        """Whether the spare names a digest this cache lacks: then it is the better copy, kept as is."""
-        path = self.backups / MANIFEST_LAST_GOOD
-        try:
-            spare = read_json(path, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
-            shas = {d["sha256"] for d in spare["digests"]}
-        except (LibraryFileError, KeyError, TypeError):
-            return False  # none, or damaged: the new manifest is better
-        return not shas <= set(self._by_sha)
+        return spare_knows_more(self.backups / MANIFEST_LAST_GOOD, self._by_sha)
 
     def size_on_disk(self) -> int:
         if not self.root.exists():
@@ -803,3 +794,25 @@ def _record_extra(record: PaperRecord) -> dict[str, Any]:
 def _next_segment_number(names: list[str]) -> int:
     numbers = [int(n[4:10]) for n in names if n.startswith("seg-") and n[4:10].isdigit()]
     return max(numbers, default=0) + 1
+
+
+def unnamed_segments(library: Path, named: Iterable[str]) -> list[Path]:
+    """Segment files no manifest names (`named`: its segments): what an import killed or failed
+    (a full disk) between writing a segment and the manifest left behind."""
+    keep = set(named)
+    return sorted(
+        p
+        for p in library.glob("seg-*")
+        if p.suffix in (".json", ".abstracts") and p.with_suffix(".json").name not in keep
+    )
+
+
+def spare_knows_more(spare: Path, shas: Collection[str]) -> bool:
+    """Whether the last-good spare manifest names a digest a cache of these digests lacks: then it is
+    the better copy, kept as is (and so are segments it may need)."""
+    try:
+        manifest = read_json(spare, kind=MANIFEST_KIND, schema_version=SCHEMA_VERSION)
+        named = {d["sha256"] for d in manifest["digests"]}
+    except (LibraryFileError, KeyError, TypeError):
+        return False  # none, or damaged: the new manifest is better
+    return not named <= set(shas)
