@@ -441,28 +441,28 @@ class PaperVectors:
             if int(vectors.ptr[-1]) != len(vectors.terms) or int(vectors.post_ptr[-1]) != len(vectors.post_docs):
                 return None
             vectors.alive = np.ones(vectors.base_docs, dtype=bool)
-            vectors.df = _count_terms(vectors.terms, len(vocab))
-            vectors._load_delta(folder)
+            if not vectors._load_delta(folder):  # a saved delta carries every term's count
+                vectors.df = _count_terms(vectors.terms, len(vocab))
             vectors._measure_library_similarity()
             return vectors
         except (LibraryFileError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             return None
 
-    def _load_delta(self, folder: Path) -> None:
-        """Append the saved delta if it belongs to this base; a missing or stale one is just dropped."""
+    def _load_delta(self, folder: Path) -> bool:
+        """Append the saved delta if it belongs to this base (True); a missing or stale one is just dropped."""
         if not (folder / "delta.json").exists():
-            return
+            return False
         meta = read_json(folder / "delta.json", kind=KIND + "-delta", schema_version=SCHEMA_VERSION)
         if meta.get("base_docs") != self.base_docs:
-            return
+            return False
         with np.load(folder / "delta.npz") as saved:
             ptr, terms, weights = saved["ptr"], saved["terms"], saved["weights"]
             df, alive = saved["df"], saved["alive"]
         docs, new_vocab = meta["docs"], meta["vocab"]
         if len(ptr) != len(docs) + 1 or len(alive) != self.base_docs + len(docs):
-            return
+            return False
         if len(df) != len(self.vocab) + len(new_vocab) or (len(terms) and int(terms.max()) >= len(df)):
-            return
+            return False
         for term in new_vocab:
             self._term_id(term)
         for paper_id in docs:
@@ -472,6 +472,7 @@ class PaperVectors:
         self.terms = np.concatenate([np.asarray(self.terms), terms])
         self.weights = np.concatenate([np.asarray(self.weights), weights])
         self.df, self.alive = df.astype(np.int32), alive.astype(bool)
+        return True
 
 
 def _save_array(path: Path, array_: np.ndarray) -> None:
